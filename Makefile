@@ -1,0 +1,32 @@
+# The two commands of the README: `make serve` and `make test`. Both bootstrap .venv first.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test build validate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+evidence.db: $(STAMP) $(shell find data -name '*.yaml' -o -name '*.bib' 2>/dev/null) evidence/vocabulary.yaml
+	$(BIN)/evidence build
+
+build: evidence.db
+
+validate: $(STAMP)
+	$(BIN)/evidence validate --strict
+
+serve: evidence.db
+	$(BIN)/evidence serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) evidence.db .pytest_cache

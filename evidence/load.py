@@ -1,0 +1,199 @@
+"""Reading the inputs: curated YAML files and the BibTeX bibliography.
+
+The fast path parses with libyaml (``yaml.CSafeLoader``) straight to Python objects. Line numbers
+are worked out only when there is a problem to report, by composing the file's node tree once
+(``YamlFile.line_of``). The safe loader never constructs Python objects from tags such as
+``!!python/object``; anchors and aliases are refused so that an alias bomb cannot expand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+import bibtexparser
+import yaml
+from bibtexparser.model import DuplicateBlockKeyBlock
+
+from .problems import EvidenceError, Problem
+
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # its failures are reported as Problems
+
+
+def display(path: Path) -> str:
+    """The path as the user will recognise it: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+    except ValueError:
+        return str(path)
+
+
+@dataclass
+class YamlFile:
+    path: Path
+    text: str
+    data: Any = None
+    _root: Any = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return display(self.path)
+
+    def line_of(self, keypath: Sequence) -> int:
+        """1-based line of the deepest node of ``keypath`` that exists (the key's line for mappings)."""
+        if self._root is None:
+            self._root = yaml.compose(self.text, Loader=yaml.CSafeLoader)
+        node, line = self._root, 1
+        if node is None:
+            return 1
+        line = node.start_mark.line + 1
+        for key in keypath:
+            if isinstance(node, yaml.MappingNode):
+                match = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+                if match is None:
+                    return line
+                line, node = match[0].start_mark.line + 1, match[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+
+@dataclass
+class BibEntry:
+    key: str
+    line: int
+    entry_type: str
+    fields: dict[str, str]  # raw BibTeX values, braces kept (name parsing needs them)
+
+    def text(self, name: str) -> Optional[str]:
+        """A field as plain text, without the braces BibTeX uses to protect capitals."""
+        value = self.fields.get(name)
+        return " ".join(value.replace("{", "").replace("}", "").split()) or None if value else None
+
+
+@dataclass
+class Bibliography:
+    path: Path
+    entries: dict[str, BibEntry] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return display(self.path)
+
+
+@dataclass
+class Inputs:
+    yaml_files: list[YamlFile]
+    bibliography: Optional[Bibliography]
+    problems: list[Problem]
+    content_hash: str
+
+
+def yaml_paths(data: Path) -> list[Path]:
+    """The YAML files to load: the file itself, or every *.yaml below a directory, in a stable order."""
+    if data.is_dir():
+        return sorted(p for p in data.rglob("*.yaml") if p.is_file())
+    if data.is_file():
+        return [data]
+    raise EvidenceError(f"{display(data)}: no such file or directory")
+
+
+def default_bib(data: Path) -> Path:
+    return (data if data.is_dir() else data.parent) / "references.bib"
+
+
+def decode(raw: bytes, name: str) -> tuple[Optional[str], Optional[Problem]]:
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        return None, Problem(name, f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8", line=line)
+
+
+def parse_yaml(path: Path, text: str) -> tuple[YamlFile, Optional[Problem]]:
+    doc = YamlFile(path, text)
+    if "&" in text:  # only a file with an anchor can hold aliases; checking costs a parse, so only then
+        problem = _refuse_anchors(doc)
+        if problem:
+            return doc, problem
+    try:
+        doc.data = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        message = " ".join(str(m) for m in (e.context, e.problem) if m) or "invalid YAML"
+        return doc, Problem(doc.name, f"invalid YAML: {message}", line=mark.line + 1 if mark else 1)
+    except yaml.YAMLError as e:
+        return doc, Problem(doc.name, f"invalid YAML: {e}", line=1)
+    if doc.data is None:
+        return doc, Problem(doc.name, "the file is empty; expected a list of sources", line=1)
+    return doc, None
+
+
+def _refuse_anchors(doc: YamlFile) -> Optional[Problem]:
+    try:
+        for event in yaml.parse(doc.text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return Problem(
+                    doc.name,
+                    "YAML anchors and aliases are not allowed in curated data; write the values out",
+                    line=event.start_mark.line + 1,
+                )
+    except yaml.YAMLError:
+        return None  # the full parse reports the syntax error with its line
+    return None
+
+
+def parse_bib(path: Path, text: str) -> tuple[Bibliography, list[Problem]]:
+    bib = Bibliography(path)
+    library = bibtexparser.parse_string(text)
+    problems = []
+    for block in library.failed_blocks:
+        line = block.start_line + 1
+        if isinstance(block, DuplicateBlockKeyBlock):
+            problems.append(Problem(bib.name, f"duplicate BibTeX key '{block.key}'", line=line))
+        else:
+            problems.append(Problem(bib.name, "malformed BibTeX entry (check braces, quotes and commas)", line=line))
+    for entry in library.entries:
+        fields = {f.key.lower(): str(f.value) for f in entry.fields}
+        bib.entries[entry.key] = BibEntry(entry.key, entry.start_line + 1, entry.entry_type, fields)
+    return bib, problems
+
+
+def load(data: Path, bib: Optional[Path] = None) -> Inputs:
+    """Read and parse every input, collecting problems instead of stopping at the first one."""
+    bib = bib or default_bib(data)
+    digest = hashlib.sha256()
+    problems: list[Problem] = []
+    files: list[YamlFile] = []
+    for path in yaml_paths(data):
+        raw = path.read_bytes()
+        name = path.relative_to(data) if data.is_dir() else Path(path.name)
+        digest.update(name.as_posix().encode() + b"\0" + raw + b"\0")
+        text, problem = decode(raw, display(path))
+        if problem:
+            problems.append(problem)
+            continue
+        doc, problem = parse_yaml(path, text)
+        files.append(doc)
+        if problem:
+            problems.append(problem)
+    bibliography = None
+    if not bib.is_file():
+        problems.append(Problem(display(bib), "bibliography not found (give --bib, or put references.bib beside the data)", line=1))
+    else:
+        raw = bib.read_bytes()
+        digest.update(raw)
+        text, problem = decode(raw, display(bib))
+        if problem:
+            problems.append(problem)
+        else:
+            bibliography, bib_problems = parse_bib(bib, text)
+            problems.extend(bib_problems)
+    return Inputs(files, bibliography, problems, digest.hexdigest())

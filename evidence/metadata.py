@@ -1,0 +1,55 @@
+"""metadata.yml: table and column descriptions drawn from the schema, everything else by hand.
+
+``evidence metadata`` rewrites the generated part; tests fail when the file and the schema drift.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .schema import TABLES
+
+DATABASE = "evidence"
+HEADER = (
+    "# Datasette metadata. Table and column descriptions are generated from evidence/schema.py by\n"
+    "# `evidence metadata`; edit everything else here by hand (facets, canned queries, settings).\n"
+)
+
+
+def described_tables() -> dict[str, dict[str, Any]]:
+    """{table: {"description": …, "columns": {column: description}}} from the SQLModel classes."""
+    tables = {}
+    for model in TABLES:
+        columns = {c.name: model.model_fields[c.name].description or "" for c in model.__table__.columns}
+        tables[model.__tablename__] = {"description": inspect.getdoc(model) or "", "columns": columns}
+    return tables
+
+
+def read(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as f:
+        return yaml.load(f, Loader=yaml.CSafeLoader) or {}
+
+
+def synced(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The metadata with its descriptions replaced by the schema's; hand-written keys are kept."""
+    tables = metadata.setdefault("databases", {}).setdefault(DATABASE, {}).setdefault("tables", {})
+    for name, described in described_tables().items():
+        table = tables.setdefault(name, {})
+        table["description"] = described["description"]
+        table["columns"] = described["columns"]
+    return metadata
+
+
+def write(path: Path) -> None:
+    metadata = synced(read(path) if path.exists() else {})
+    text = yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True, width=110)
+    path.write_text(HEADER + text, encoding="utf-8")
+
+
+def settings(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Datasette settings kept in metadata.yml (Datasette 0.65 reads them from the command line)."""
+    return dict(metadata.get("settings") or {})

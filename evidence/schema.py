@@ -1,0 +1,292 @@
+"""The schema, defined once.
+
+SQLModel classes define the SQLite tables (``table=True``) and the YAML records curators write (the
+``*In`` classes, validated by pydantic). Field descriptions become the column descriptions in
+``metadata.yml``; a field's vocabulary (``vocab(...)``) names the list in ``vocabulary.yaml`` that the
+validator checks it against. Adding a field here adds it to the YAML, the table, the metadata and
+the exports.
+
+Column order follows pydantic's field order, parents first, so mixins are listed right-to-left in the
+order the columns should appear (``class Finding(FindingFields, FindingKey)`` puts the key first).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pydantic import ConfigDict
+from sqlmodel import Field, SQLModel
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+LOCAL_ID = r"^[a-z0-9][a-z0-9_]*$"
+
+
+def vocab(kind: str, description: str, *, required: bool = True, default: Any = None, **kwargs: Any) -> Any:
+    """A field whose values come from the controlled vocabulary ``kind``; always indexed (a facet)."""
+    return Field(
+        default=... if required else default,
+        description=description,
+        index=True,
+        schema_extra={"json_schema_extra": {"vocabulary": kind}},
+        **kwargs,
+    )
+
+
+def vocabulary_of(model: type[SQLModel], field: str) -> Optional[str]:
+    extra = model.model_fields[field].json_schema_extra
+    return extra.get("vocabulary") if isinstance(extra, dict) else None
+
+
+class Strict(SQLModel):
+    """Curated YAML records: unknown keys are errors, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- provenance, shared by findings and economic evaluations -------------------------------------
+
+
+class Provenance(Strict):
+    statement_translated: bool = Field(
+        default=False,
+        description="True when the statement is an English translation of a Dutch quote.",
+    )
+    source_document: str = Field(
+        description="File name of the document the quote was read in (seeds/ or 'published abstract').",
+    )
+    source_locator: str = Field(description="Where in that document: page, slide or section heading.")
+    quote: str = Field(description="Verbatim quote from the source document that supports this row.")
+    quote_language: str = vocab("language", "Language of the quote (en, nl).", required=False, default="en")
+    note: Optional[str] = Field(
+        default=None,
+        description="Curator's note, e.g. where two sources disagree about this result.",
+    )
+
+
+# --- findings ------------------------------------------------------------------------------------
+
+
+def _domain(name: str) -> Any:
+    return Field(
+        default=None,
+        ge=-2,
+        le=0,
+        description=f"GRADE {name}: 0 no concern, -1 serious, -2 very serious; empty when not reported.",
+    )
+
+
+def _domain_note(name: str) -> Any:
+    return Field(default=None, description=f"Footnote explaining the {name} judgement.")
+
+
+def _upgrade(name: str, most: int) -> Any:
+    return Field(
+        default=None,
+        ge=0,
+        le=most,
+        description=f"GRADE rating up for {name}: 0 to +{most}; empty when not reported.",
+    )
+
+
+class FindingBody(Strict):
+    condition: str = vocab("condition", "Health condition of the population.", foreign_key="conditions.id")
+    population: str = Field(description="Who the finding is about.")
+    intervention_type: str = vocab("intervention_type", "Kind of intervention (controlled vocabulary).")
+    intervention: str = Field(description="The intervention in the source's words.")
+    comparator: Optional[str] = Field(default=None, description="What the intervention was compared with.")
+    outcome: str = vocab("outcome", "Work outcome (controlled vocabulary).")
+    timepoint: Optional[str] = Field(default=None, description="Follow-up as the source words it.")
+    follow_up_months_min: Optional[float] = Field(
+        default=None, ge=0, description="Shortest follow-up covered, in months."
+    )
+    follow_up_months_max: Optional[float] = Field(
+        default=None, ge=0, description="Longest follow-up covered, in months."
+    )
+    certainty: Optional[str] = vocab(
+        "certainty",
+        "GRADE certainty of the evidence; empty when the source does not GRADE-rate it.",
+        required=False,
+    )
+    direction: str = vocab("direction", "What the evidence shows: benefit, harm, little or no difference, …")
+    statement: str = Field(description="The conclusion in words (GRADE informative statement where rated).")
+    effect_measure: Optional[str] = vocab("effect_measure", "RR, OR, HR, SMD or MD.", required=False)
+    effect: Optional[float] = Field(default=None, description="Point estimate of the effect.")
+    ci_lower: Optional[float] = Field(default=None, description="Lower bound of the 95% confidence interval.")
+    ci_upper: Optional[float] = Field(default=None, description="Upper bound of the 95% confidence interval.")
+    studies_n: Optional[int] = Field(default=None, ge=0, description="Number of studies behind the estimate.")
+    participants_n: Optional[int] = Field(default=None, ge=0, description="Number of participants.")
+    effect_source_document: Optional[str] = Field(
+        default=None,
+        description="Where the effect estimate was read, when not in the finding's own source document.",
+    )
+    effect_source_locator: Optional[str] = Field(
+        default=None, description="Table or section of that document (e.g. Cochrane SoF table 1)."
+    )
+    effect_quote: Optional[str] = Field(default=None, description="Verbatim text the effect estimate was read from.")
+    evidence_design: Optional[str] = vocab(
+        "evidence_design",
+        "Design of the body of evidence (randomised or not): GRADE's starting level.",
+        required=False,
+    )
+    risk_of_bias: Optional[int] = _domain("risk of bias")
+    risk_of_bias_note: Optional[str] = _domain_note("risk of bias")
+    inconsistency: Optional[int] = _domain("inconsistency")
+    inconsistency_note: Optional[str] = _domain_note("inconsistency")
+    indirectness: Optional[int] = _domain("indirectness")
+    indirectness_note: Optional[str] = _domain_note("indirectness")
+    imprecision: Optional[int] = _domain("imprecision")
+    imprecision_note: Optional[str] = _domain_note("imprecision")
+    publication_bias: Optional[int] = _domain("publication bias")
+    publication_bias_note: Optional[str] = _domain_note("publication bias")
+    large_effect: Optional[int] = _upgrade("a large effect", 2)
+    dose_response: Optional[int] = _upgrade("a dose-response gradient", 1)
+    plausible_confounding: Optional[int] = _upgrade("plausible confounding", 1)
+    grade_assessor: Optional[str] = Field(default=None, description="Who did the GRADE assessment, if named.")
+    wording_justification: Optional[str] = Field(
+        default=None,
+        description="Why the statement's wording deliberately departs from the GRADE wording for its certainty.",
+    )
+    certainty_justification: Optional[str] = Field(
+        default=None,
+        description="Why the recorded certainty differs from the one computed from the domains.",
+    )
+
+
+class FindingFields(Provenance, FindingBody):
+    """Everything a curator writes for a finding (body first, then provenance)."""
+
+
+GRADE_DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+GRADE_UPGRADES = ("large_effect", "dose_response", "plausible_confounding")
+
+
+class FindingIn(FindingFields):
+    id: str = Field(regex=LOCAL_ID, description="Finding id, unique within its source (e.g. f1).")
+
+
+class FindingKey(SQLModel):
+    id: str = Field(primary_key=True, description="Finding id: the source id and the local id, e.g. kumar-2017-f1.")
+    source_id: str = Field(foreign_key="sources.id", index=True, description="The source this finding comes from.")
+
+
+class Finding(FindingFields, FindingKey, table=True):
+    """One conclusion for one population × intervention × comparator × outcome × timepoint."""
+
+    __tablename__ = "findings"
+    source_design: str = vocab("design", "Design of the source (copied from sources for faceting).")
+
+
+# --- economic evaluations ------------------------------------------------------------------------
+
+
+class EconomicBody(Strict):
+    condition: str = vocab("condition", "Health condition of the population.", foreign_key="conditions.id")
+    intervention: str = Field(description="The intervention evaluated.")
+    comparator: Optional[str] = Field(default=None, description="What it was compared with.")
+    perspective: Optional[str] = vocab(
+        "perspective", "Societal, employer or healthcare perspective.", required=False
+    )
+    measure: Optional[str] = vocab(
+        "economic_measure", "Cost-benefit ratio, ICER, net benefit, return on investment, …", required=False
+    )
+    value: Optional[float] = Field(default=None, description="The value of the measure.")
+    currency: Optional[str] = Field(
+        default=None, regex=r"^[A-Z]{3}$", description="ISO 4217 currency of the value (EUR, GBP)."
+    )
+    price_year: Optional[int] = Field(default=None, ge=1900, le=2100, description="Price year of the costs.")
+    conclusion: str = vocab("economic_conclusion", "Cost-effective, cost-saving, not cost-effective or uncertain.")
+    statement: str = Field(description="The result in words (English).")
+
+
+class EconomicFields(Provenance, EconomicBody):
+    """Everything a curator writes for an economic evaluation."""
+
+
+class EconomicIn(EconomicFields):
+    id: str = Field(regex=LOCAL_ID, description="Evaluation id, unique within its source (e.g. e1).")
+
+
+class EconomicKey(SQLModel):
+    id: str = Field(primary_key=True, description="Evaluation id: the source id and the local id.")
+    source_id: str = Field(foreign_key="sources.id", index=True, description="The source of this evaluation.")
+
+
+class EconomicEvaluation(EconomicFields, EconomicKey, table=True):
+    """Cost-effectiveness and cost-benefit results."""
+
+    __tablename__ = "economic_evaluations"
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+
+class SourceFields(Strict):
+    citation_key: str = Field(description="BibTeX key of the source in references.bib.")
+    design: str = vocab("design", "Cochrane review, systematic review, RCT, protocol, report, …")
+    status: str = vocab("status", "Included, awaiting classification, ongoing, excluded or related.")
+    note: Optional[str] = Field(default=None, description="Curator's note about the source.")
+
+
+class SourceIn(SourceFields):
+    id: str = Field(regex=SLUG, description="Source id: first author and year, e.g. hegewald-2019.")
+    conditions: list[str] = Field(
+        default_factory=list, description="Conditions covered beyond those of the source's findings."
+    )
+    findings: list[FindingIn] = Field(default_factory=list)
+    economic_evaluations: list[EconomicIn] = Field(default_factory=list)
+
+
+class SourceKey(SQLModel):
+    id: str = Field(primary_key=True, description="Source id: first author and year, e.g. hegewald-2019.")
+    label: str = Field(description="How the source is cited in text, e.g. Hegewald 2019.")
+
+
+class Source(SourceFields, SourceKey, table=True):
+    """One review, trial, report or protocol, with its bibliographic record from references.bib."""
+
+    __tablename__ = "sources"
+    title: Optional[str] = Field(default=None, description="Title (from references.bib).")
+    authors: Optional[str] = Field(default=None, description="Authors (from references.bib).")
+    year: Optional[int] = Field(default=None, index=True, description="Year of publication (from references.bib).")
+    journal: Optional[str] = Field(default=None, description="Journal or publisher (from references.bib).")
+    doi: Optional[str] = Field(default=None, description="DOI (from references.bib); empty when unknown.")
+    pmid: Optional[str] = Field(default=None, description="PubMed id (from references.bib); empty when unknown.")
+    conditions: str = Field(description="JSON list of the condition ids this source covers.")
+
+
+# --- reference tables ----------------------------------------------------------------------------
+
+
+class Condition(SQLModel, table=True):
+    """Health conditions, with English and Dutch names (from evidence/vocabulary.yaml)."""
+
+    __tablename__ = "conditions"
+    id: str = Field(primary_key=True, description="Condition id (slug).")
+    name: str = Field(description="English name.")
+    name_nl: str = Field(description="Dutch name.")
+    description: Optional[str] = Field(default=None, description="What the condition covers.")
+
+
+class Term(SQLModel, table=True):
+    """Every controlled vocabulary, with English and Dutch labels (from evidence/vocabulary.yaml)."""
+
+    __tablename__ = "vocabulary"
+    kind: str = Field(primary_key=True, description="Which vocabulary: outcome, intervention_type, …")
+    id: str = Field(primary_key=True, description="The value stored in the data.")
+    name: str = Field(description="English label.")
+    name_nl: str = Field(description="Dutch label.")
+    description: Optional[str] = Field(default=None, description="What the term means.")
+
+
+class BuildInfo(SQLModel, table=True):
+    """When and from what the database was built."""
+
+    __tablename__ = "build_info"
+    id: int = Field(default=1, primary_key=True, description="Always 1: the table has one row.")
+    built_at: str = Field(description="UTC time of the build (ISO 8601).")
+    content_hash: str = Field(description="SHA-256 of the inputs: data files, bibliography, vocabulary, code version.")
+    package_version: str = Field(description="Version of the evidence package that built the database.")
+    row_counts: str = Field(description="JSON object: rows per table.")
+
+
+TABLES: tuple[type[SQLModel], ...] = (Condition, Term, Source, Finding, EconomicEvaluation, BuildInfo)

@@ -1,0 +1,265 @@
+"""Validation: turns loaded inputs into table rows, collecting every problem in one run.
+
+Each problem names the failing record (``kumar-2017-f2.certainty``) and keeps its YAML key path;
+the path becomes a line number only when the problem is reported (``resolve_lines``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections import defaultdict
+from typing import Any, Optional, Sequence
+
+from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+from pydantic import ValidationError
+from sqlmodel import SQLModel
+
+from . import grade
+from .load import BibEntry, Inputs, YamlFile
+from .problems import Problem, Report
+from .schema import EconomicIn, FindingIn, SourceIn, vocabulary_of
+from .vocabulary import suggestion, terms, vocabularies
+
+DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+PMID = re.compile(r"^[1-9]\d{0,8}$")
+
+# GRADE's starting level when a finding does not state the design of its body of evidence.
+START_FROM_SOURCE_DESIGN = {
+    "rct": "randomised",
+    "cluster_rct": "randomised",
+    "stepped_wedge_trial": "randomised",
+    "cohort": "non_randomised",
+}
+
+NESTED: dict[str, type[SQLModel]] = {"findings": FindingIn, "economic_evaluations": EconomicIn}
+VOCAB_FIELDS = {
+    model: [(name, kind) for name in model.model_fields if (kind := vocabulary_of(model, name))]
+    for model in (SourceIn, FindingIn, EconomicIn)
+}
+
+Rows = dict[str, list[dict]]
+
+
+def validate(inputs: Inputs) -> tuple[Rows, Report]:
+    """Check every record and return the rows of each table with the problems found."""
+    report = Report(list(inputs.problems))
+    rows: Rows = defaultdict(list)
+    bib = inputs.bibliography.entries if inputs.bibliography else {}
+    seen: dict[str, tuple[YamlFile, tuple]] = {}
+    cited: set[str] = set()
+    for doc in inputs.yaml_files:
+        if doc.data is not None:
+            FileChecker(doc, report, bib, seen, cited).check(rows)
+    if inputs.bibliography:
+        check_bibliography(inputs.bibliography.name, bib, cited, report)
+    rows["conditions"] = [{"id": k, **_labels(v)} for k, v in terms("condition").items()]
+    rows["vocabulary"] = [
+        {"kind": kind, "id": k, **_labels(v)} for kind, values in vocabularies().items() for k, v in values.items()
+    ]
+    add_labels(rows["sources"])
+    resolve_lines(report, inputs.yaml_files)
+    return rows, report
+
+
+def _labels(term: dict) -> dict:
+    return {"name": term["name"], "name_nl": term["name_nl"], "description": term.get("description")}
+
+
+class FileChecker:
+    """Validates the records of one YAML file."""
+
+    def __init__(self, doc: YamlFile, report: Report, bib: dict[str, BibEntry], seen: dict, cited: set):
+        self.doc, self.report, self.bib, self.seen, self.cited = doc, report, bib, seen, cited
+
+    def problem(self, path: Sequence, field_name: str, message: str, **kw: Any) -> None:
+        self.report.add(Problem(self.doc.name, message, field=field_name, path=tuple(path), **kw))
+
+    def check(self, rows: Rows) -> None:
+        data = self.doc.data
+        if not isinstance(data, list):
+            self.problem((), "", f"the top level must be a list of sources, not a {type(data).__name__}")
+            return
+        for i, raw in enumerate(data):
+            if not isinstance(raw, dict):
+                self.problem((i,), f"sources[{i}]", "each source must be a mapping of fields")
+                continue
+            try:
+                source = SourceIn.model_validate(raw)
+            except ValidationError as e:
+                self.pydantic_problems(i, raw, e)
+                continue
+            self.check_source(i, source, rows)
+
+    def pydantic_problems(self, i: int, raw: dict, error: ValidationError) -> None:
+        for err in error.errors():
+            loc, kind = err["loc"], err["type"]
+            name, model, record = _record_of(raw, loc)
+            path = (i, *loc)
+            if kind == "extra_forbidden":
+                self.problem(path, f"{record}.{name}", f"unknown field{_close_field(str(loc[-1]), model)}")
+            elif kind == "missing":
+                self.problem(path, f"{record}.{name}", "required field is missing")
+            elif kind == "string_pattern_mismatch":
+                self.problem(path, f"{record}.{name}", f"'{err['input']}' does not match {err['ctx']['pattern']}")
+            elif kind in ("model_type", "model_attributes_type", "dict_type"):
+                self.problem(path, record, "must be a mapping of fields")
+            else:
+                self.problem(path, f"{record}.{name}", f"{err['msg']} (got {err['input']!r})")
+
+    def vocabulary(self, path: Sequence, record: str, model: type[SQLModel], values: SQLModel) -> None:
+        for name, kind in VOCAB_FIELDS[model]:
+            value = getattr(values, name)
+            if value is not None and value not in terms(kind):
+                message = f"'{value}' is not a known {kind}{suggestion(kind, value)}"
+                self.problem((*path, name), f"{record}.{name}", message)
+
+    def unique(self, path: Sequence, record: str) -> bool:
+        if record in self.seen:
+            doc, first = self.seen[record]
+            self.problem((*path, "id"), record, f"duplicate id; first defined at {doc.name}:{doc.line_of((*first, 'id'))}")
+            return False
+        self.seen[record] = (self.doc, tuple(path))
+        return True
+
+    def check_source(self, i: int, source: SourceIn, rows: Rows) -> None:
+        path = (i,)
+        self.unique(path, source.id)
+        self.vocabulary(path, source.id, SourceIn, source)
+        for j, condition in enumerate(source.conditions):
+            if condition not in terms("condition"):
+                message = f"'{condition}' is not a known condition{suggestion('condition', condition)}"
+                self.problem((i, "conditions", j), f"{source.id}.conditions", message)
+        entry = self.bib.get(source.citation_key)
+        if entry is None:
+            self.problem((i, "citation_key"), f"{source.id}.citation_key", f"'{source.citation_key}' is not in the bibliography")
+        self.cited.add(source.citation_key)
+        conditions = set(source.conditions)
+        for j, finding in enumerate(source.findings):
+            row = self.check_finding((i, "findings", j), source, finding)
+            conditions.add(finding.condition)
+            rows["findings"].append(row)
+        for j, evaluation in enumerate(source.economic_evaluations):
+            record = f"{source.id}-{evaluation.id}"
+            self.unique((i, "economic_evaluations", j), record)
+            self.vocabulary((i, "economic_evaluations", j), record, EconomicIn, evaluation)
+            conditions.add(evaluation.condition)
+            rows["economic_evaluations"].append(
+                {**evaluation.model_dump(), "id": record, "source_id": source.id}
+            )
+        if not conditions:
+            self.problem((i, "conditions"), f"{source.id}.conditions", "no condition: list the conditions covered or add findings")
+        rows["sources"].append(source_row(source, entry, sorted(conditions)))
+
+    def check_finding(self, path: tuple, source: SourceIn, finding: FindingIn) -> dict:
+        record = f"{source.id}-{finding.id}"
+        self.unique(path, record)
+        self.vocabulary(path, record, FindingIn, finding)
+        self.check_numbers(path, record, finding)
+        self.check_grade(path, record, source, finding)
+        return {**finding.model_dump(), "id": record, "source_id": source.id, "source_design": source.design}
+
+    def check_numbers(self, path: tuple, record: str, f: FindingIn) -> None:
+        lo, hi = f.follow_up_months_min, f.follow_up_months_max
+        if lo is not None and hi is not None and lo > hi:
+            self.problem((*path, "follow_up_months_min"), f"{record}.follow_up_months_min", f"{lo} is more than follow_up_months_max {hi}")
+        numbers = (f.effect, f.ci_lower, f.ci_upper, f.studies_n, f.participants_n)
+        if any(n is not None for n in numbers) and not (f.effect_quote and f.effect_source_document):
+            self.problem((*path, "effect_quote"), f"{record}.effect_quote", "effect estimates need their provenance: effect_source_document and effect_quote")
+        bounds = (f.ci_lower, f.ci_upper)
+        if (f.effect is not None or any(b is not None for b in bounds)) and f.effect_measure is None:
+            self.problem((*path, "effect"), f"{record}.effect_measure", "an effect needs its effect_measure (RR, OR, HR, SMD, MD)")
+        if (bounds[0] is None) != (bounds[1] is None):
+            self.problem((*path, "ci_lower"), f"{record}.ci_lower", "give both ci_lower and ci_upper, or neither")
+        elif bounds[0] is not None and f.effect is None:
+            self.problem((*path, "ci_lower"), f"{record}.effect", "a confidence interval needs its effect")
+        elif bounds[0] is not None and not bounds[0] <= f.effect <= bounds[1]:
+            self.problem((*path, "effect"), f"{record}.effect", f"ci_lower <= effect <= ci_upper does not hold ({bounds[0]} <= {f.effect} <= {bounds[1]})")
+
+    def check_grade(self, path: tuple, record: str, source: SourceIn, f: FindingIn) -> None:
+        if f.certainty is None or f.certainty not in grade.LEVELS:
+            return
+        if not grade.wording_fits(f.statement, f.certainty):
+            message = f"the wording does not fit certainty '{f.certainty}': GRADE expects {grade.EXPECTED[f.certainty]}"
+            self.problem((*path, "statement"), f"{record}.statement", message,
+                         warning=bool(f.wording_justification), justified=f.wording_justification)
+        expected = grade.direction_from_wording(f.statement, f.certainty)
+        if expected and f.direction != expected:
+            self.problem((*path, "direction"), f"{record}.direction", f"'{f.direction}' does not match the statement, which reads as '{expected}'")
+        start = f.evidence_design or START_FROM_SOURCE_DESIGN.get(source.design)
+        computed = grade.computed_certainty(start, f.model_dump())
+        if computed and computed != f.certainty:
+            message = f"recorded certainty '{f.certainty}' differs from '{computed}' computed from the five domains (start: {start})"
+            self.problem((*path, "certainty"), f"{record}.certainty", message, warning=True, justified=f.certainty_justification)
+
+
+def _record_of(raw: dict, loc: tuple) -> tuple[str, type[SQLModel], str]:
+    """Field name, model and readable record id for a pydantic error location."""
+    source_id = raw["id"] if isinstance(raw.get("id"), str) else "source"
+    if len(loc) >= 2 and loc[0] in NESTED and isinstance(loc[1], int):
+        items = raw.get(loc[0])
+        item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
+        local = item["id"] if isinstance(item, dict) and isinstance(item.get("id"), str) else f"{loc[0]}[{loc[1]}]"
+        return ".".join(map(str, loc[2:])), NESTED[loc[0]], f"{source_id}-{local}"
+    return ".".join(map(str, loc)), SourceIn, source_id
+
+
+def _close_field(name: str, model: type[SQLModel]) -> str:
+    close = difflib.get_close_matches(name, list(model.model_fields), n=1, cutoff=0.7)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def source_row(source: SourceIn, entry: Optional[BibEntry], conditions: list[str]) -> dict:
+    """A sources row: curated fields from YAML, bibliographic fields from the .bib entry."""
+    row = source.model_dump(include={"id", "citation_key", "design", "status", "note"})
+    row["conditions"] = json.dumps(conditions)
+    bibfields = ("title", "author", "year", "journal", "doi", "pmid")
+    title, authors, year, journal, doi, pmid = (entry.text(k) if entry else None for k in bibfields)
+    if entry and not journal:
+        journal = entry.text("publisher") or entry.text("institution") or entry.text("howpublished")
+    row.update(title=title, authors=authors, journal=journal, doi=doi, pmid=pmid,
+               year=int(year) if year and year.isdigit() else None)
+    row["label"] = f"{first_author(entry) or source.id} {row['year'] or ''}".strip()
+    return row
+
+
+def first_author(entry: Optional[BibEntry]) -> Optional[str]:
+    raw = entry.fields.get("author") if entry else None
+    if not raw:
+        return None
+    parts = parse_single_name_into_parts(split_multiple_persons_names(raw)[0])
+    return " ".join(parts.von + parts.last).replace("{", "").replace("}", "") or None
+
+
+def add_labels(sources: list[dict]) -> None:
+    """Tell sources that would share a label apart: Lambeek 2010a, Lambeek 2010b (ordered by id)."""
+    by_label: dict[str, list[dict]] = defaultdict(list)
+    for row in sorted(sources, key=lambda r: r["id"]):
+        by_label[row["label"]].append(row)
+    for same in by_label.values():
+        if len(same) > 1 and same[0]["label"][-1:].isdigit():
+            for letter, row in zip("abcdefghijklmnopqrstuvwxyz", same):
+                row["label"] += letter
+
+
+def check_bibliography(name: str, entries: dict[str, BibEntry], cited: set[str], report: Report) -> None:
+    for entry in entries.values():
+        where = {"line": entry.line, "field": entry.key}
+        doi, pmid, year = entry.text("doi"), entry.text("pmid"), entry.text("year")
+        if doi and not DOI.match(doi):
+            report.add(Problem(name, f"malformed DOI '{doi}' (expected 10.NNNN/…, without https://doi.org/)", **where))
+        if pmid and not PMID.match(pmid):
+            report.add(Problem(name, f"malformed PMID '{pmid}' (expected digits only)", **where))
+        if year and not year.isdigit():
+            report.add(Problem(name, f"year '{year}' is not a number", **where))
+        if entry.key not in cited:
+            report.add(Problem(name, "entry is not cited by any source", warning=True, **where))
+
+
+def resolve_lines(report: Report, docs: list[YamlFile]) -> None:
+    """Fill in line numbers from key paths; composes a file's node tree only if it has problems."""
+    by_name = {doc.name: doc for doc in docs}
+    for p in report.problems:
+        if p.line is None and p.file in by_name:
+            p.line = by_name[p.file].line_of(p.path)
