@@ -126,14 +126,27 @@ def parse_yaml(path: Path, text: str) -> tuple[YamlFile, Optional[Problem]]:
     try:
         doc.data = yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        message = " ".join(str(m) for m in (e.context, e.problem) if m) or "invalid YAML"
-        return doc, Problem(doc.name, f"invalid YAML: {message}", line=mark.line + 1 if mark else 1)
+        return doc, Problem(doc.name, f"invalid YAML: {_yaml_message(e)}", line=_yaml_line(e))
     except yaml.YAMLError as e:
         return doc, Problem(doc.name, f"invalid YAML: {e}", line=1)
     if doc.data is None:
         return doc, Problem(doc.name, "the file is empty; expected a list of sources", line=1)
     return doc, None
+
+
+def _yaml_line(e: yaml.MarkedYAMLError) -> int:
+    """Where to look: the construct that was left open when the parser ran into the end of the file."""
+    mark = e.problem_mark or e.context_mark
+    if e.context_mark and e.problem and "end of stream" in e.problem:
+        mark = e.context_mark
+    return mark.line + 1 if mark else 1
+
+
+def _yaml_message(e: yaml.MarkedYAMLError) -> str:
+    message = " ".join(str(m) for m in (e.context, e.problem) if m) or "syntax error"
+    if e.context_mark and e.problem_mark and e.context_mark.line != e.problem_mark.line:
+        message += f" (at line {e.problem_mark.line + 1}, opened at line {e.context_mark.line + 1})"
+    return message
 
 
 def _refuse_anchors(doc: YamlFile) -> Optional[Problem]:

@@ -12,13 +12,15 @@ order the columns should appear (``class Finding(FindingFields, FindingKey)`` pu
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-LOCAL_ID = r"^[a-z0-9][a-z0-9_]*$"
+# Patterns are pydantic types: SQLModel's Field(regex=...) is silently ignored under pydantic 2.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+LocalId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
 def vocab(kind: str, description: str, *, required: bool = True, default: Any = None, **kwargs: Any) -> Any:
@@ -161,7 +163,7 @@ GRADE_UPGRADES = ("large_effect", "dose_response", "plausible_confounding")
 
 
 class FindingIn(FindingFields):
-    id: str = Field(regex=LOCAL_ID, description="Finding id, unique within its source (e.g. f1).")
+    id: LocalId = Field(description="Finding id, unique within its source (e.g. f1).")
 
 
 class FindingKey(SQLModel):
@@ -190,9 +192,7 @@ class EconomicBody(Strict):
         "economic_measure", "Cost-benefit ratio, ICER, net benefit, return on investment, …", required=False
     )
     value: Optional[float] = Field(default=None, description="The value of the measure.")
-    currency: Optional[str] = Field(
-        default=None, regex=r"^[A-Z]{3}$", description="ISO 4217 currency of the value (EUR, GBP)."
-    )
+    currency: Optional[CurrencyCode] = Field(default=None, description="ISO 4217 currency of the value (EUR, GBP).")
     price_year: Optional[int] = Field(default=None, ge=1900, le=2100, description="Price year of the costs.")
     conclusion: str = vocab("economic_conclusion", "Cost-effective, cost-saving, not cost-effective or uncertain.")
     statement: str = Field(description="The result in words (English).")
@@ -203,7 +203,7 @@ class EconomicFields(Provenance, EconomicBody):
 
 
 class EconomicIn(EconomicFields):
-    id: str = Field(regex=LOCAL_ID, description="Evaluation id, unique within its source (e.g. e1).")
+    id: LocalId = Field(description="Evaluation id, unique within its source (e.g. e1).")
 
 
 class EconomicKey(SQLModel):
@@ -228,7 +228,7 @@ class SourceFields(Strict):
 
 
 class SourceIn(SourceFields):
-    id: str = Field(regex=SLUG, description="Source id: first author and year, e.g. hegewald-2019.")
+    id: Slug = Field(description="Source id: first author and year, e.g. hegewald-2019.")
     conditions: list[str] = Field(
         default_factory=list, description="Conditions covered beyond those of the source's findings."
     )

@@ -1,0 +1,105 @@
+"""Shared fixtures: a small valid project in a temporary folder, and the real data built once."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from evidence import build as builder
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+VALID = """\
+- id: smith-2020
+  citation_key: smith2020
+  design: rct
+  status: included
+  findings:
+    - id: f1
+      condition: cancer
+      population: adults with cancer
+      intervention_type: vocational
+      intervention: work support
+      comparator: usual care
+      outcome: return_to_work
+      certainty: low
+      direction: benefit
+      statement: Work support may increase return to work.
+      source_document: doc.txt
+      source_locator: p. 1
+      quote: Work support may increase return to work.
+"""
+
+BIB = """\
+@article{smith2020,
+  author = {Smith, Jane and Jones, Bob},
+  title = {A trial of work support},
+  journal = {Journal of Work},
+  year = {2020},
+  doi = {10.1000/xyz123},
+  pmid = {12345678},
+}
+"""
+
+
+class Project:
+    """A throwaway project folder (the working directory during the test) with data/ and a bib."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.data = root / "data"
+        self.data.mkdir()
+        self.write("studies.yaml", VALID)
+        self.write("references.bib", BIB)
+
+    def write(self, name: str, text: str | bytes) -> Path:
+        path = self.data / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    def edit(self, old: str, new: str, name: str = "studies.yaml") -> str:
+        path = self.data / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {name}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return path.read_text(encoding="utf-8")
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line of the first line containing needle (to state expected FILE:LINE messages)."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not found")
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.chdir(tmp_path)
+    return Project(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's own data/, built once into a temporary evidence.db."""
+    db = tmp_path_factory.mktemp("real") / "evidence.db"
+    builder.build(ROOT / "data", db)
+    return db
+
+
+def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files a build may have left behind."""
+    return [name for name in os.listdir(folder) if name.endswith(".tmp")]

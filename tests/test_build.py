@@ -1,0 +1,97 @@
+"""Building evidence.db: tables, keys, indexes, full-text search, build info and atomicity."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evidence import build as builder
+from evidence.metadata import read
+from evidence.problems import ValidationFailed
+from evidence.schema import TABLES
+from tests.conftest import ROOT, leftovers, query
+
+
+@pytest.fixture
+def db(project) -> Path:
+    path = project.root / "evidence.db"
+    builder.build(Path("data"), path)
+    return path
+
+
+def test_every_schema_table_is_built(db):
+    names = {row[0] for row in query(db, "select name from sqlite_master where type = 'table'")}
+    assert {model.__tablename__ for model in TABLES} <= names
+
+
+def test_rows_are_built_with_bibliographic_fields(db):
+    assert query(db, "select id, label, title, year, doi, pmid, conditions from sources") == [
+        ("smith-2020", "Smith 2020", "A trial of work support", 2020, "10.1000/xyz123", "12345678", '["cancer"]')
+    ]
+    assert query(db, "select id, source_id, source_design, quote_language from findings") == [
+        ("smith-2020-f1", "smith-2020", "rct", "en")
+    ]
+
+
+def test_foreign_keys_are_declared(db):
+    targets = {(row[2], row[3]) for row in query(db, "pragma foreign_key_list(findings)")}
+    assert targets == {("sources", "source_id"), ("conditions", "condition")}
+    assert query(db, "pragma foreign_key_check") == []
+
+
+def test_every_facet_column_is_indexed(db):
+    indexed = set()
+    for table in ("findings", "sources", "economic_evaluations"):
+        for index in query(db, f"pragma index_list({table})"):
+            indexed |= {(table, row[2]) for row in query(db, f"pragma index_info('{index[1]}')")}
+    tables = read(ROOT / "metadata.yml")["databases"]["evidence"]["tables"]
+    facets = {(t, f if isinstance(f, str) else f["array"]) for t, meta in tables.items() for f in meta.get("facets", [])
+              if t in ("findings", "sources", "economic_evaluations")}
+    facets.discard(("sources", "conditions"))  # a JSON array: faceted with json_each, not an index
+    assert facets <= indexed
+
+
+def test_full_text_search_uses_porter_stemming(db):
+    # "supporting" finds "support" only with stemming
+    hits = query(db, "select rowid from findings_fts where findings_fts match 'supporting'")
+    assert hits == query(db, "select rowid from findings")
+
+
+def test_build_info_records_hash_version_and_counts(db):
+    [(content_hash, version, counts)] = query(db, "select content_hash, package_version, row_counts from build_info")
+    assert len(content_hash) == 64 and version
+    assert json.loads(counts)["findings"] == 1 and json.loads(counts)["conditions"] > 10
+    assert builder.stored_hash(db) == content_hash
+
+
+def test_same_inputs_give_the_same_hash_and_rows(project, db):
+    again = project.root / "again.db"
+    builder.build(Path("data"), again)
+    assert builder.stored_hash(again) == builder.stored_hash(db)
+    assert query(again, "select * from findings") == query(db, "select * from findings")
+
+
+def test_failed_validation_leaves_the_database_byte_identical(project, db):
+    before = db.read_bytes()
+    project.edit("outcome: return_to_work", "outcome: nonsense")
+    with pytest.raises(ValidationFailed):
+        builder.build(Path("data"), db)
+    assert db.read_bytes() == before and leftovers(project.root) == []
+
+
+def test_failure_while_writing_leaves_the_database_byte_identical(project, db, monkeypatch):
+    before = db.read_bytes()
+
+    def broken_insert(*args):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(builder, "_insert", broken_insert)
+    with pytest.raises(RuntimeError):
+        builder.build(Path("data"), db)
+    assert db.read_bytes() == before and leftovers(project.root) == []
+
+
+def test_real_data_builds(real_db):
+    assert query(real_db, "select count(*) from findings")[0][0] > 0

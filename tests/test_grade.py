@@ -1,0 +1,60 @@
+"""GRADE rules as pure functions (../shared/grade-rules.md)."""
+
+import pytest
+
+from evidence.grade import computed_certainty, direction_from_wording, wording_fits
+
+FROM_SEEDS = [
+    ("Psycho-educational interventions probably result in little to no difference in return to work.", "moderate"),
+    ("Physical interventions likely increase return to work at 12 months.", "moderate"),
+    ("Supported employment may increase work participation at one year follow-up.", "low"),
+    ("The evidence is very uncertain about the effect of physical training on work participation.", "very_low"),
+    ("X reduces Y slightly.", "high"),
+    ("X may reduce Y but the evidence is very uncertain.", "very_low"),
+]
+
+
+@pytest.mark.parametrize("statement,certainty", FROM_SEEDS)
+def test_informative_statements_fit_their_certainty(statement, certainty):
+    assert wording_fits(statement, certainty)
+
+
+@pytest.mark.parametrize("statement,wrong", [
+    ("X may increase Y.", "high"),
+    ("X may increase Y.", "moderate"),
+    ("X probably increases Y.", "low"),
+    ("X probably increases Y.", "very_low"),
+    ("The evidence is very uncertain about the effect of X on Y.", "low"),
+    ("X increases Y.", "moderate"),
+])
+def test_wording_that_does_not_fit(statement, wrong):
+    assert not wording_fits(statement, wrong)
+
+
+def test_direction_from_wording():
+    assert direction_from_wording("X may result in little to no difference in Y.", "low") == "little_or_no_difference"
+    assert direction_from_wording("The evidence is very uncertain about X.", "very_low") == "uncertain"
+    assert direction_from_wording("X may increase Y.", "low") is None
+
+
+def domains(**values):
+    base = dict(risk_of_bias=0, inconsistency=0, indirectness=0, imprecision=0, publication_bias=0)
+    return {**base, **values}
+
+
+def test_computed_certainty_rates_down_from_the_start():
+    assert computed_certainty("randomised", domains()) == "high"
+    assert computed_certainty("randomised", domains(risk_of_bias=-1)) == "moderate"
+    assert computed_certainty("randomised", domains(risk_of_bias=-1, imprecision=-2)) == "very_low"
+    assert computed_certainty("non_randomised", domains()) == "low"
+
+
+def test_computed_certainty_is_bounded_and_rates_up():
+    assert computed_certainty("randomised", domains(risk_of_bias=-2, imprecision=-2, inconsistency=-2)) == "very_low"
+    assert computed_certainty("non_randomised", domains(large_effect=2)) == "high"
+    assert computed_certainty("randomised", domains(large_effect=2)) == "high"
+
+
+def test_no_computed_certainty_without_all_domains_or_a_start():
+    assert computed_certainty("randomised", domains(publication_bias=None)) is None
+    assert computed_certainty(None, domains()) is None

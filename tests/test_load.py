@@ -1,0 +1,104 @@
+"""Reading inputs: syntax errors with their line, encodings, refused YAML features, BibTeX failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidence.build import check
+from evidence.load import YamlFile, load, yaml_paths
+from evidence.problems import EvidenceError
+
+
+def problems() -> list[str]:
+    return [str(p) for p in check(Path("data"))[1].problems if not p.warning]
+
+
+def test_directory_loads_every_yaml_file_recursively_in_order(project):
+    project.write("b/second.yaml", "[]\n")
+    project.write("a.yaml", "[]\n")
+    names = [p.relative_to(project.data).as_posix() for p in yaml_paths(project.data)]
+    assert names == ["a.yaml", "b/second.yaml", "studies.yaml"]
+
+
+def test_single_file_and_bib_beside_it(project):
+    inputs = load(project.data / "studies.yaml")
+    assert len(inputs.yaml_files) == 1 and "smith2020" in inputs.bibliography.entries
+
+
+def test_missing_data_path_is_a_clear_error(project):
+    with pytest.raises(EvidenceError, match="nowhere: no such file or directory"):
+        load(Path("nowhere"))
+
+
+def test_line_of_finds_keys_and_items():
+    doc = YamlFile(Path("x.yaml"), "- id: a\n  findings:\n    - id: f1\n      outcome: x\n")
+    assert doc.line_of((0, "findings", 0, "outcome")) == 4
+    assert doc.line_of((0, "findings", 0, "missing")) == 3
+    assert doc.line_of((0,)) == 1
+
+
+def test_yaml_syntax_error_has_its_line(project):
+    project.write("studies.yaml", "- id: a\n  title: 'unclosed\n  design: rct\n")
+    assert problems() == [
+        "data/studies.yaml:2: invalid YAML: while scanning a quoted scalar found unexpected end of stream "
+        "(at line 4, opened at line 2)"
+    ]
+
+
+def test_tab_indentation(project):
+    project.write("studies.yaml", "- id: a\n\tdesign: rct\n")
+    [message] = problems()
+    assert message.startswith("data/studies.yaml:2: invalid YAML:") and "tab" in message
+
+
+def test_empty_file(project):
+    project.write("studies.yaml", "")
+    assert problems() == ["data/studies.yaml:1: the file is empty; expected a list of sources"]
+
+
+def test_wrong_top_level_type(project):
+    project.write("studies.yaml", "id: smith-2020\ndesign: rct\n")
+    assert problems() == ["data/studies.yaml:1: the top level must be a list of sources, not a dict"]
+
+
+def test_non_utf8_bytes_give_the_line(project):
+    project.write("studies.yaml", b"- id: a\n  note: caf\xe9\n")
+    assert problems() == ["data/studies.yaml:2: not valid UTF-8 (byte 0xe9); save the file as UTF-8"]
+
+
+def test_alias_bomb_is_refused_before_expansion(project):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+    )
+    project.write("studies.yaml", bomb)
+    assert problems() == [
+        "data/studies.yaml:1: YAML anchors and aliases are not allowed in curated data; write the values out"
+    ]
+
+
+def test_python_object_tag_never_executes(project, tmp_path):
+    marker = tmp_path / "pwned"
+    project.write("studies.yaml", f"- !!python/object/apply:os.system ['touch {marker}']\n")
+    [message] = problems()
+    assert message.startswith("data/studies.yaml:1: invalid YAML:") and "python/object" in message
+    assert not marker.exists()
+
+
+def test_malformed_bibtex_entry(project):
+    project.write("references.bib", "@article{broken,\n  title = {Unclosed\n\n" + (project.data / "references.bib").read_text())
+    assert "data/references.bib:1: malformed BibTeX entry (check braces, quotes and commas)" in problems()
+
+
+def test_duplicate_bibtex_key(project):
+    bib = (project.data / "references.bib").read_text()
+    project.write("references.bib", bib + "\n" + bib)
+    assert problems() == ["data/references.bib:10: duplicate BibTeX key 'smith2020'"]
+
+
+def test_missing_bibliography(project):
+    (project.data / "references.bib").unlink()
+    assert problems()[0] == (
+        "data/references.bib:1: bibliography not found (give --bib, or put references.bib beside the data)"
+    )
