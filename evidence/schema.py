@@ -232,6 +232,9 @@ class SourceIn(SourceFields):
     conditions: list[str] = Field(
         default_factory=list, description="Conditions covered beyond those of the source's findings."
     )
+    intervention_types: list[str] = Field(
+        default_factory=list, description="Intervention types studied beyond those of the source's findings."
+    )
     findings: list[FindingIn] = Field(default_factory=list)
     economic_evaluations: list[EconomicIn] = Field(default_factory=list)
 
@@ -252,6 +255,7 @@ class Source(SourceFields, SourceKey, table=True):
     doi: Optional[str] = Field(default=None, description="DOI (from references.bib); empty when unknown.")
     pmid: Optional[str] = Field(default=None, description="PubMed id (from references.bib); empty when unknown.")
     conditions: str = Field(description="JSON list of the condition ids this source covers.")
+    intervention_types: str = Field(description="JSON list of the intervention types this source studies.")
 
 
 # --- reference tables ----------------------------------------------------------------------------

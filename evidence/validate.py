@@ -127,18 +127,20 @@ class FileChecker:
         path = (i,)
         self.unique(path, source.id)
         self.vocabulary(path, source.id, SourceIn, source)
-        for j, condition in enumerate(source.conditions):
-            if condition not in terms("condition"):
-                message = f"'{condition}' is not a known condition{suggestion('condition', condition)}"
-                self.problem((i, "conditions", j), f"{source.id}.conditions", message)
+        for listed, kind in (("conditions", "condition"), ("intervention_types", "intervention_type")):
+            for j, value in enumerate(getattr(source, listed)):
+                if value not in terms(kind):
+                    message = f"'{value}' is not a known {kind}{suggestion(kind, value)}"
+                    self.problem((i, listed, j), f"{source.id}.{listed}", message)
         entry = self.bib.get(source.citation_key)
         if entry is None:
             self.problem((i, "citation_key"), f"{source.id}.citation_key", f"'{source.citation_key}' is not in the bibliography")
         self.cited.add(source.citation_key)
-        conditions = set(source.conditions)
+        conditions, types = set(source.conditions), set(source.intervention_types)
         for j, finding in enumerate(source.findings):
             row = self.check_finding((i, "findings", j), source, finding)
             conditions.add(finding.condition)
+            types.add(finding.intervention_type)
             rows["findings"].append(row)
         for j, evaluation in enumerate(source.economic_evaluations):
             record = f"{source.id}-{evaluation.id}"
@@ -150,7 +152,7 @@ class FileChecker:
             )
         if not conditions:
             self.problem((i, "conditions"), f"{source.id}.conditions", "no condition: list the conditions covered or add findings")
-        rows["sources"].append(source_row(source, entry, sorted(conditions)))
+        rows["sources"].append(source_row(source, entry, sorted(conditions), sorted(types)))
 
     def check_finding(self, path: tuple, source: SourceIn, finding: FindingIn) -> dict:
         record = f"{source.id}-{finding.id}"
@@ -210,17 +212,18 @@ def _close_field(name: str, model: type[SQLModel]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def source_row(source: SourceIn, entry: Optional[BibEntry], conditions: list[str]) -> dict:
+def source_row(source: SourceIn, entry: Optional[BibEntry], conditions: list[str], types: list[str]) -> dict:
     """A sources row: curated fields from YAML, bibliographic fields from the .bib entry."""
     row = source.model_dump(include={"id", "citation_key", "design", "status", "note"})
-    row["conditions"] = json.dumps(conditions)
+    row["conditions"], row["intervention_types"] = json.dumps(conditions), json.dumps(types)
     bibfields = ("title", "author", "year", "journal", "doi", "pmid")
     title, authors, year, journal, doi, pmid = (entry.text(k) if entry else None for k in bibfields)
     if entry and not journal:
         journal = entry.text("publisher") or entry.text("institution") or entry.text("howpublished")
     row.update(title=title, authors=authors, journal=journal, doi=doi, pmid=pmid,
                year=int(year) if year and year.isdigit() else None)
-    row["label"] = f"{first_author(entry) or source.id} {row['year'] or ''}".strip()
+    name = first_author(entry) or (entry.text("shorttitle") if entry else None) or source.id
+    row["label"] = f"{name} {row['year'] or ''}".strip()
     return row
 
 
