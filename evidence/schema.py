@@ -99,10 +99,10 @@ class FindingBody(Strict):
     outcome: str = vocab("outcome", "Work outcome (controlled vocabulary).")
     timepoint: Optional[str] = Field(default=None, description="Follow-up as the source words it.")
     follow_up_months_min: Optional[float] = Field(
-        default=None, ge=0, description="Shortest follow-up covered, in months."
+        default=None, ge=0, description="Shortest follow-up covered, in months (converted where the source gives weeks or days)."
     )
     follow_up_months_max: Optional[float] = Field(
-        default=None, ge=0, description="Longest follow-up covered, in months."
+        default=None, ge=0, description="Longest follow-up covered, in months (converted where the source gives weeks or days)."
     )
     certainty: Optional[str] = vocab(
         "certainty",
