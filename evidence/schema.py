@@ -93,10 +93,12 @@ def _upgrade(name: str, most: int) -> Any:
 class FindingBody(Strict):
     condition: str = vocab("condition", "Health condition of the population.", foreign_key="conditions.id")
     population: str = Field(description="Who the finding is about.")
-    intervention_type: str = vocab("intervention_type", "Kind of intervention (controlled vocabulary).")
+    intervention_type: str = vocab(
+        "intervention_type", "Kind of intervention (controlled vocabulary).", foreign_key="intervention_types.id"
+    )
     intervention: str = Field(description="The intervention in the source's words.")
     comparator: Optional[str] = Field(default=None, description="What the intervention was compared with.")
-    outcome: str = vocab("outcome", "Work outcome (controlled vocabulary).")
+    outcome: str = vocab("outcome", "Work outcome (controlled vocabulary).", foreign_key="outcomes.id")
     timepoint: Optional[str] = Field(default=None, description="Follow-up as the source words it.")
     follow_up_months_min: Optional[float] = Field(
         default=None, ge=0, description="Shortest follow-up covered, in months (converted where the source gives weeks or days)."
@@ -261,14 +263,38 @@ class Source(SourceFields, SourceKey, table=True):
 # --- reference tables ----------------------------------------------------------------------------
 
 
-class Condition(SQLModel, table=True):
+class TermFields(SQLModel):
+    """A term of a controlled vocabulary as a table of its own, so facets and links show its names."""
+
+    id: str = Field(primary_key=True, description="The value stored in the data (slug).")
+    name: str = Field(description="English name.")
+    name_nl: str = Field(description="Dutch name.")
+    label: str = Field(description="English name with the Dutch one beside it, as shown in facets and links.")
+    description: Optional[str] = Field(default=None, description="What the term covers.")
+
+
+class Condition(TermFields, table=True):
     """Health conditions, with English and Dutch names (from evidence/vocabulary.yaml)."""
 
     __tablename__ = "conditions"
-    id: str = Field(primary_key=True, description="Condition id (slug).")
-    name: str = Field(description="English name.")
-    name_nl: str = Field(description="Dutch name.")
-    description: Optional[str] = Field(default=None, description="What the condition covers.")
+    __vocabulary__ = "condition"
+
+
+class InterventionType(TermFields, table=True):
+    """Kinds of intervention, with English and Dutch names (from evidence/vocabulary.yaml)."""
+
+    __tablename__ = "intervention_types"
+    __vocabulary__ = "intervention_type"
+
+
+class Outcome(TermFields, table=True):
+    """Work outcomes, with English and Dutch names (from evidence/vocabulary.yaml)."""
+
+    __tablename__ = "outcomes"
+    __vocabulary__ = "outcome"
+
+
+TERM_TABLES: tuple[type[TermFields], ...] = (Condition, InterventionType, Outcome)
 
 
 class Term(SQLModel, table=True):
@@ -293,4 +319,4 @@ class BuildInfo(SQLModel, table=True):
     row_counts: str = Field(description="JSON object: rows per table.")
 
 
-TABLES: tuple[type[SQLModel], ...] = (Condition, Term, Source, Finding, EconomicEvaluation, BuildInfo)
+TABLES: tuple[type[SQLModel], ...] = (*TERM_TABLES, Term, Source, Finding, EconomicEvaluation, BuildInfo)

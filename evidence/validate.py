@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 from . import grade
 from .load import BibEntry, Inputs, YamlFile
 from .problems import Problem, Report
-from .schema import EconomicIn, FindingIn, SourceIn, vocabulary_of
+from .schema import TERM_TABLES, EconomicIn, FindingIn, SourceIn, vocabulary_of
 from .vocabulary import suggestion, terms, vocabularies
 
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -54,7 +54,10 @@ def validate(inputs: Inputs) -> tuple[Rows, Report]:
             FileChecker(doc, report, bib, seen, cited).check(rows)
     if inputs.bibliography:
         check_bibliography(inputs.bibliography.name, bib, cited, report)
-    rows["conditions"] = [{"id": k, **_labels(v)} for k, v in terms("condition").items()]
+    for table in TERM_TABLES:
+        rows[table.__tablename__] = [
+            {"id": k, "label": _bilingual(v), **_labels(v)} for k, v in terms(table.__vocabulary__).items()
+        ]
     rows["vocabulary"] = [
         {"kind": kind, "id": k, **_labels(v)} for kind, values in vocabularies().items() for k, v in values.items()
     ]
@@ -65,6 +68,11 @@ def validate(inputs: Inputs) -> tuple[Rows, Report]:
 
 def _labels(term: dict) -> dict:
     return {"name": term["name"], "name_nl": term["name_nl"], "description": term.get("description")}
+
+
+def _bilingual(term: dict) -> str:
+    same = term["name"].lower() == term["name_nl"].lower()
+    return term["name"] if same else f"{term['name']} ({term['name_nl']})"
 
 
 class FileChecker:

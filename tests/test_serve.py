@@ -48,7 +48,8 @@ def test_search_returns_hits(real_db, get):
 
 def test_foreign_keys_display_as_labels(get):
     rows = get("/evidence/findings.json?_shape=array&_labels=on&condition=traumatic_brain_injury").json()
-    assert rows[0]["condition"] == {"value": "traumatic_brain_injury", "label": "traumatic brain injury"}
+    assert rows[0]["condition"] == {"value": "traumatic_brain_injury", "label": "traumatic brain injury (traumatisch hersenletsel)"}
+    assert rows[0]["intervention_type"]["label"] == "cognitive rehabilitation (cognitieve revalidatie)"
     assert rows[0]["source_id"]["label"] == "Kumar 2017"
 
 
