@@ -24,11 +24,11 @@ from sqlmodel import SQLModel
 from . import __version__
 from .load import load
 from .problems import EvidenceError, Report, ValidationFailed
+from .queries import SQL, sql
 from .schema import TABLES
 from .validate import Rows, validate
 
 PACKAGE = Path(__file__).parent
-SQL = PACKAGE / "sql"
 Log = Callable[[str], None]
 
 
@@ -98,7 +98,7 @@ def _write_tables(rows: Rows, path: Path, content_hash: str) -> None:
                 _insert(conn, table, rows.get(table.name, []))
         with engine.connect() as conn:
             # executescript commits first, so it runs after the inserts' transaction, not inside it
-            conn.connection.driver_connection.executescript((SQL / "fts.sql").read_text(encoding="utf-8"))
+            conn.connection.driver_connection.executescript(sql("fts"))
             broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise EvidenceError(f"foreign key check failed: {broken[:5]}")
@@ -109,9 +109,9 @@ def _write_tables(rows: Rows, path: Path, content_hash: str) -> None:
 def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
     if not rows:
         return
-    sql = str(table.insert().compile(dialect=sqlite.dialect(paramstyle="qmark")))
+    statement = str(table.insert().compile(dialect=sqlite.dialect(paramstyle="qmark")))
     names = [c.name for c in table.columns]
-    conn.exec_driver_sql(sql, [tuple(row.get(n) for n in names) for row in rows])
+    conn.exec_driver_sql(statement, [tuple(row.get(n) for n in names) for row in rows])
 
 
 def stored_hash(db: Path) -> Optional[str]:
@@ -120,6 +120,6 @@ def stored_hash(db: Path) -> Optional[str]:
         return None
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-            return conn.execute("select content_hash from build_info").fetchone()[0]
+            return conn.execute(sql("build_info")).fetchone()[1]
     except (sqlite3.Error, TypeError):
         return None

@@ -44,10 +44,24 @@ def synced(metadata: dict[str, Any]) -> dict[str, Any]:
     return metadata
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes multi-line strings (canned-query SQL) as readable | blocks, as a person would."""
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
+def dump(metadata: dict[str, Any]) -> str:
+    return HEADER + yaml.dump(metadata, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+
+
 def write(path: Path) -> None:
-    metadata = synced(read(path) if path.exists() else {})
-    text = yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True, width=110)
-    path.write_text(HEADER + text, encoding="utf-8")
+    path.write_text(dump(synced(read(path) if path.exists() else {})), encoding="utf-8")
 
 
 def settings(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -53,8 +53,8 @@ class Provenance(Strict):
         default=False,
         description="True when the statement is an English translation of a Dutch quote.",
     )
-    source_document: str = Field(
-        description="File name of the document the quote was read in (seeds/ or 'published abstract').",
+    source_document: str = vocab(
+        "document", "The document the quote was read in (see the documents table).", foreign_key="documents.id"
     )
     source_locator: str = Field(description="Where in that document: page, slide or section heading.")
     quote: str = Field(description="Verbatim quote from the source document that supports this row.")
@@ -119,9 +119,8 @@ class FindingBody(Strict):
     ci_upper: Optional[float] = Field(default=None, description="Upper bound of the 95% confidence interval.")
     studies_n: Optional[int] = Field(default=None, ge=0, description="Number of studies behind the estimate.")
     participants_n: Optional[int] = Field(default=None, ge=0, description="Number of participants.")
-    effect_source_document: Optional[str] = Field(
-        default=None,
-        description="Where the effect estimate was read, when not in the finding's own source document.",
+    effect_source_document: Optional[str] = vocab(
+        "document", "The document the effect estimate was read in.", required=False, foreign_key="documents.id"
     )
     effect_source_locator: Optional[str] = Field(
         default=None, description="Table or section of that document (e.g. Cochrane SoF table 1)."
@@ -294,7 +293,14 @@ class Outcome(TermFields, table=True):
     __vocabulary__ = "outcome"
 
 
-TERM_TABLES: tuple[type[TermFields], ...] = (Condition, InterventionType, Outcome)
+class Document(TermFields, table=True):
+    """The documents quotes were read in: the source documents and the published papers' abstracts."""
+
+    __tablename__ = "documents"
+    __vocabulary__ = "document"
+
+
+TERM_TABLES: tuple[type[TermFields], ...] = (Condition, InterventionType, Outcome, Document)
 
 
 class Term(SQLModel, table=True):

@@ -29,7 +29,7 @@ VALID = """\
       certainty: low
       direction: benefit
       statement: Work support may increase return to work.
-      source_document: doc.txt
+      source_document: published-facts.md
       source_locator: p. 1
       quote: Work support may increase return to work.
 """

@@ -76,9 +76,9 @@ def test_citation_key_missing_from_bibliography(project):
 def test_confidence_interval_must_contain_the_effect(project):
     effect = (
         "      effect_measure: RR\n      effect: 2.5\n      ci_lower: 1.1\n      ci_upper: 1.9\n"
-        "      effect_source_document: paper\n      effect_quote: RR 2.5 (1.1 to 1.9)\n"
+        "      effect_source_document: published-facts.md\n      effect_quote: RR 2.5 (1.1 to 1.9)\n"
     )
-    text = project.edit("      source_document: doc.txt\n", effect + "      source_document: doc.txt\n")
+    text = project.edit("      source_document: published-facts.md\n", effect + "      source_document: published-facts.md\n")
     assert messages() == [
         f"data/studies.yaml:{line_of(text, 'effect: 2.5')}: smith-2020-f1.effect: "
         "ci_lower <= effect <= ci_upper does not hold (1.1 <= 2.5 <= 1.9)"
@@ -86,7 +86,7 @@ def test_confidence_interval_must_contain_the_effect(project):
 
 
 def test_effect_without_its_provenance(project):
-    text = project.edit("      source_document: doc.txt\n", "      effect_measure: RR\n      effect: 1.2\n      source_document: doc.txt\n")
+    text = project.edit("      source_document: published-facts.md\n", "      effect_measure: RR\n      effect: 1.2\n      source_document: published-facts.md\n")
     assert messages() == [
         f"data/studies.yaml:{line_of(text, '- id: f1')}: smith-2020-f1.effect_quote: "
         "effect estimates need their provenance: effect_source_document and effect_quote"
@@ -187,9 +187,17 @@ def test_currency_must_be_an_iso_code(project):
     evaluation = (
         "  economic_evaluations:\n    - id: e1\n      condition: cancer\n      intervention: work support\n"
         "      currency: euro\n      conclusion: cost_effective\n      statement: Cost-effective.\n"
-        "      source_document: doc.txt\n      source_locator: p. 2\n      quote: kosteneffectief\n"
+        "      source_document: published-facts.md\n      source_locator: p. 2\n      quote: kosteneffectief\n"
     )
     text = project.edit("  findings:\n", evaluation + "  findings:\n")
     assert messages() == [
         f"data/studies.yaml:{line_of(text, 'currency')}: smith-2020-e1.currency: 'euro' does not match ^[A-Z]{{3}}$"
+    ]
+
+
+def test_unknown_document_is_an_error(project):
+    text = project.edit("source_document: published-facts.md", "source_document: publshed-facts.md")
+    assert messages() == [
+        f"data/studies.yaml:{line_of(text, 'publshed')}: smith-2020-f1.source_document: "
+        "'publshed-facts.md' is not a known document (did you mean 'published-facts.md'?)"
     ]
