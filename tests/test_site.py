@@ -1,0 +1,186 @@
+"""The browsing site (evidence/site) through datasette.client: what a working group sees."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from evidence import build as builder
+from evidence.metadata import read
+from evidence.serve import app
+from evidence.site.certainty_symbols import SYMBOLS, certainty_html
+from evidence.site.identifier_links import identifier_link
+from tests.conftest import ROOT, VALID, query
+
+METADATA = ROOT / "metadata.yml"
+
+
+def client_for(db: Path):
+    datasette = app(db, METADATA)
+
+    def get(path: str):
+        return asyncio.run(datasette.client.get(path))
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def get(real_db):
+    return client_for(real_db)
+
+
+# --- plugins as pure functions ------------------------------------------------------------------
+
+def test_certainty_symbols_with_colour_class_and_word():
+    assert str(certainty_html("moderate")) == (
+        '<span class="certainty certainty-moderate" title="GRADE certainty: moderate">'
+        '<span class="symbols" aria-hidden="true">⊕⊕⊕◯</span> moderate</span>'
+    )
+    assert "⊕◯◯◯</span> very low" in certainty_html("very_low")
+    assert "not GRADE-rated" in certainty_html(None)
+    assert str(certainty_html("<b>")) == "&lt;b&gt;"
+
+
+def test_identifier_links():
+    assert str(identifier_link("doi", "10.1136/bmj.c1035")) == (
+        '<a href="https://doi.org/10.1136/bmj.c1035" rel="noopener">10.1136/bmj.c1035</a>'
+    )
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/20234040/"' in identifier_link("pmid", "20234040")
+    assert identifier_link("title", "x") is None and identifier_link("doi", None) is None
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+def test_home_leads_to_the_front_page(get):
+    response = get("/")
+    assert response.status_code == 302 and response.headers["location"] == "/evidence"
+
+
+def test_front_page_says_what_is_inside(real_db, get):
+    page = get("/evidence").text
+    assert "Work participation evidence" in page
+    for condition_id, label in query(real_db, "select id, label from conditions"):
+        count = query(real_db, "select count(*) from findings where condition = ?", (condition_id,))[0][0]
+        assert re.search(rf"{re.escape(html.escape(label))}</a></td>\s*<td>{count}</td>", page), label
+    built_at = query(real_db, "select built_at from build_info")[0][0]
+    assert f"Last built {built_at}" in page and "How to cite" in page
+    assert 'href="/gap-map"' in page and "Ready-made queries" in page
+    for query_name in read(METADATA)["databases"]["evidence"]["queries"]:
+        assert f'href="/evidence/{query_name}"' in page
+
+
+def test_findings_table_shows_certainty_symbols(real_db, get):
+    page = get("/evidence/findings?condition=traumatic_brain_injury").text
+    for (certainty,) in query(real_db, "select certainty from findings where condition = 'traumatic_brain_injury'"):
+        assert f"{SYMBOLS[certainty]}</span>" in page
+    expected = query(real_db, "select count(*) from findings where condition = 'traumatic_brain_injury'")[0][0]
+    assert page.count('class="certainty certainty-') == expected
+
+
+def test_sources_show_by_name_and_link_to_their_row(get):
+    page = get("/evidence/findings?source_id=hegewald-2019").text
+    assert '<a href="/evidence/sources/hegewald-2019">Hegewald 2019</a>' in page
+
+
+def test_dois_and_pmids_link_out(get):
+    page = get("/evidence/sources/kumar-2017").text
+    assert 'href="https://doi.org/10.1002/14651858.CD007935.pub2"' in page
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/28631816/"' in page
+
+
+def test_dutch_names_beside_english_in_facets(get):
+    page = get("/evidence/findings").text
+    assert "traumatic brain injury (traumatisch hersenletsel)" in page
+    assert "cognitive rehabilitation (cognitieve revalidatie)" in page
+
+
+def test_row_page_is_a_summary_of_findings_entry(get):
+    page = get("/evidence/findings/kumar-2017-f3").text
+    for part in ("adults with traumatic brain injury", "hospital-based cognitive rehabilitation", "home programme",
+                 "return to work (terugkeer naar werk)", "long term (2 years)", "RR 0.95 (0.85 to 1.05)",
+                 "1 / 120", "⊕⊕⊕◯</span> moderate", "Risk of bias", "Publication bias", "not reported",
+                 "What the source says", "Onderbouwing &gt; Conclusies &gt; Traumatic brain injury",
+                 "Hospital-based cognitive rehabilitation likely results in little to no difference",
+                 "Other findings from this source", 'href="/evidence/findings/kumar-2017-f1"'):
+        assert part in page, part
+    assert 'href="/evidence/findings/kumar-2017-f3"' not in page  # not listed among its own siblings
+
+
+def test_row_page_shows_domain_judgements_and_footnotes(project):
+    domains = "".join(f"      {d}: {v}\n      {d}_note: Because of {d}.\n" for d, v in
+                      [("risk_of_bias", -1), ("inconsistency", 0), ("indirectness", 0), ("imprecision", -1), ("publication_bias", 0)])
+    project.edit("      direction:", domains + "      direction:")
+    db = project.root / "evidence.db"
+    builder.build(Path("data"), db)
+    page = client_for(db)("/evidence/findings/smith-2020-f1").text
+    assert "serious (−1)<br>" in page and "Because of risk_of_bias." in page and "no serious concern" in page
+
+
+def test_gap_map_counts_equal_sql_counts(real_db, get):
+    data = get("/gap-map.json").json()
+    cells = {(c["condition"], c["intervention_type"]): c for row in data["rows"] for c in row["cells"]}
+    expected = dict(((c, t), n) for c, t, n in query(
+        real_db, "select condition, intervention_type, count(*) from findings group by 1, 2"))
+    assert {k: c["findings"] for k, c in cells.items() if c["findings"]} == expected
+    n_conditions = query(real_db, "select count(*) from conditions")[0][0]
+    n_types = query(real_db, "select count(*) from intervention_types")[0][0]
+    assert len(cells) == n_conditions * n_types  # empty cells stay, as gaps
+    tbi = cells[("traumatic_brain_injury", "cognitive_rehabilitation")]
+    assert tbi["best_certainty"] == "moderate"
+    assert tbi["href"] == "/evidence/findings?condition=traumatic_brain_injury&intervention_type=cognitive_rehabilitation"
+
+
+def test_gap_map_marks_ongoing_and_awaiting_studies(get):
+    cells = {(c["condition"], c["intervention_type"]): c for row in get("/gap-map.json").json()["rows"] for c in row["cells"]}
+    assert {"id": "steps-study", "label": "Steps study", "status": "ongoing"} in cells[("cancer", "multidisciplinary")]["pending"]
+    assert [p["id"] for p in cells[("inflammatory_arthritis", "vocational")]["pending"]] == ["hammond-2020"]
+    assert cells[("inflammatory_arthritis", "vocational")]["findings"] == 0
+    page = get("/gap-map").text
+    assert 'class="pending" href="/evidence/sources/hammond-2020"' in page
+    assert 'class="gap" data-condition="hearing_impairment"' in page
+
+
+@pytest.mark.parametrize("name", list(read(METADATA)["databases"]["evidence"]["queries"]))
+def test_canned_queries_run_and_are_described(get, name):
+    meta = read(METADATA)["databases"]["evidence"]["queries"][name]
+    assert meta["title"] and meta["description"]
+    params = "&condition=traumatic_brain_injury" if ":condition" in meta["sql"] else ""
+    response = get(f"/evidence/{name}.json?_shape=array{params}")
+    assert response.status_code == 200, response.text
+    assert len(response.json()) > 0
+
+
+def test_condition_query_returns_everything_for_the_condition(real_db, get):
+    rows = get("/evidence/condition_evidence.json?_shape=array&condition=chronic_pain").json()
+    findings = query(real_db, "select count(*) from findings where condition = 'chronic_pain'")[0][0]
+    evaluations = query(real_db, "select count(*) from economic_evaluations where condition = 'chronic_pain'")[0][0]
+    assert len(rows) == findings + evaluations
+    assert rows[0]["certainty"] is not None  # most certain first
+
+
+def test_one_search_box_across_findings_sources_and_evaluations(get):
+    page = get("/-/search?q=cost").text
+    for table in ("findings", "sources", "economic_evaluations"):
+        assert f'"table": "{table}"' in page
+
+
+def test_full_text_search_on_findings(get):
+    rows = get("/evidence/findings.json?_search=cognitive&_shape=array").json()
+    assert rows and all(r["condition"] == "traumatic_brain_injury" for r in rows)
+
+
+def test_html_in_data_is_escaped_everywhere(project):
+    project.edit("statement: Work support may increase return to work.",
+                 "statement: Work support may increase return to work <script>alert(1)</script>.")
+    db = project.root / "evidence.db"
+    builder.build(Path("data"), db)
+    get = client_for(db)
+    for path in ("/evidence/findings", "/evidence/findings/smith-2020-f1", "/evidence", "/-/search?q=work",
+                 "/evidence/findings?_all=1"):
+        page = get(path).text
+        assert "<script>alert(1)</script>" not in page, path
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in get("/evidence/findings/smith-2020-f1").text
