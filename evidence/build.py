@@ -22,7 +22,7 @@ from sqlalchemy.dialects import sqlite
 from sqlmodel import SQLModel
 
 from . import __version__
-from .load import load
+from .inputs import read_inputs
 from .problems import EvidenceError, Report, ValidationFailed
 from .queries import SQL, sql
 from .schema import TABLES
@@ -43,7 +43,7 @@ def code_fingerprint() -> bytes:
 def check(data: Path, bib: Optional[Path] = None, log: Log = lambda _: None) -> tuple[Rows, Report, str]:
     """Load and validate; returns rows, problems and the content hash of the inputs."""
     started = time.perf_counter()
-    inputs = load(data, bib)
+    inputs = read_inputs(data, bib)
     log(f"Loaded {len(inputs.yaml_files)} YAML file(s) in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     rows, report = validate(inputs)

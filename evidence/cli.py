@@ -11,7 +11,7 @@ import click
 from . import __version__
 from . import build as builder
 from . import metadata as md
-from .load import default_bib, yaml_paths
+from .inputs import default_bib, yaml_paths
 from .problems import EvidenceError, Report, ValidationFailed, ordered
 
 DATA = Path("data")

@@ -257,6 +257,7 @@ class Source(SourceFields, SourceKey, table=True):
     pmid: Optional[str] = Field(default=None, description="PubMed id (from references.bib); empty when unknown.")
     conditions: str = Field(description="JSON list of the condition ids this source covers.")
     intervention_types: str = Field(description="JSON list of the intervention types this source studies.")
+    bibtex: Optional[str] = Field(default=None, description="The source's entry as written in references.bib.")
 
 
 # --- reference tables ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from . import grade
-from .load import BibEntry, Inputs, YamlFile
+from .inputs import BibEntry, Inputs, YamlFile
 from .problems import Problem, Report
 from .schema import TERM_TABLES, EconomicIn, FindingIn, SourceIn, vocabulary_of
 from .vocabulary import suggestion, terms, vocabularies
@@ -229,7 +229,7 @@ def source_row(source: SourceIn, entry: Optional[BibEntry], conditions: list[str
     if entry and not journal:
         journal = entry.text("publisher") or entry.text("institution") or entry.text("howpublished")
     row.update(title=title, authors=authors, journal=journal, doi=doi, pmid=pmid,
-               year=int(year) if year and year.isdigit() else None)
+               year=int(year) if year and year.isdigit() else None, bibtex=entry.raw if entry else None)
     name = first_author(entry) or (entry.text("shorttitle") if entry else None) or source.id
     row["label"] = f"{name} {row['year'] or ''}".strip()
     return row

@@ -71,6 +71,7 @@ class BibEntry:
     line: int
     entry_type: str
     fields: dict[str, str]  # raw BibTeX values, braces kept (name parsing needs them)
+    raw: str = ""  # the entry as written in the .bib file
 
     def text(self, name: str) -> Optional[str]:
         """A field as plain text, without the braces BibTeX uses to protect capitals."""
@@ -175,11 +176,11 @@ def parse_bib(path: Path, text: str) -> tuple[Bibliography, list[Problem]]:
             problems.append(Problem(bib.name, "malformed BibTeX entry (check braces, quotes and commas)", line=line))
     for entry in library.entries:
         fields = {f.key.lower(): str(f.value) for f in entry.fields}
-        bib.entries[entry.key] = BibEntry(entry.key, entry.start_line + 1, entry.entry_type, fields)
+        bib.entries[entry.key] = BibEntry(entry.key, entry.start_line + 1, entry.entry_type, fields, entry.raw)
     return bib, problems
 
 
-def load(data: Path, bib: Optional[Path] = None) -> Inputs:
+def read_inputs(data: Path, bib: Optional[Path] = None) -> Inputs:
     """Read and parse every input, collecting problems instead of stopping at the first one."""
     bib = bib or default_bib(data)
     digest = hashlib.sha256()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from evidence.build import check
-from evidence.load import YamlFile, load, yaml_paths
+from evidence.inputs import YamlFile, read_inputs, yaml_paths
 from evidence.problems import EvidenceError
 
 
@@ -23,13 +23,13 @@ def test_directory_loads_every_yaml_file_recursively_in_order(project):
 
 
 def test_single_file_and_bib_beside_it(project):
-    inputs = load(project.data / "studies.yaml")
+    inputs = read_inputs(project.data / "studies.yaml")
     assert len(inputs.yaml_files) == 1 and "smith2020" in inputs.bibliography.entries
 
 
 def test_missing_data_path_is_a_clear_error(project):
     with pytest.raises(EvidenceError, match="nowhere: no such file or directory"):
-        load(Path("nowhere"))
+        read_inputs(Path("nowhere"))
 
 
 def test_line_of_finds_keys_and_items():
