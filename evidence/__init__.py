@@ -1,3 +1,14 @@
 """Evidence on interventions that help people with a health condition stay in or return to work."""
 
 __version__ = "0.1.0"
+
+
+def load(table: str = "findings", db: str = "evidence.db", **filters):
+    """A table of the database as a pandas DataFrame, filtered like `evidence export`:
+
+    >>> import evidence
+    >>> evidence.load("findings", condition="cancer", certainty=["moderate", "high"])
+    """
+    from .export import load as load_table  # pandas is imported only when a notebook asks for data
+
+    return load_table(table, db, **filters)

@@ -8,9 +8,10 @@ from typing import Any, Optional
 
 import click
 
-from . import __version__
+from . import __version__, bibliography, fhir, sof
 from . import build as builder
 from . import metadata as md
+from .export import BINARY_FORMATS, TABLE_FORMATS, TABLE_MODELS, atomic_write, connect, export_table, frame, source_ids, table_text
 from .inputs import default_bib, yaml_paths
 from .problems import EvidenceError, Report, ValidationFailed, ordered
 
@@ -133,6 +134,120 @@ def metadata(metadata_path: Path) -> None:
     """Write the table and column descriptions from the schema into metadata.yml."""
     md.write(metadata_path)
     click.echo(f"Updated the descriptions in {metadata_path}")
+
+
+# --- exports ---------------------------------------------------------------------------------------
+
+
+def filter_options(f: Any) -> Any:
+    """--condition, --certainty, --intervention-type, --outcome, --source; each may be repeated."""
+    for name, help_text in reversed([
+        ("condition", "Condition id, e.g. traumatic_brain_injury."),
+        ("certainty", "GRADE certainty: high, moderate, low, very_low."),
+        ("intervention-type", "Intervention type id, e.g. cognitive_rehabilitation."),
+        ("outcome", "Outcome id, e.g. return_to_work."),
+        ("source", "Source id, e.g. kumar-2017."),
+    ]):
+        f = click.option(f"--{name}", multiple=True, metavar="ID", help=f"{help_text} Repeat for several.")(f)
+    return f
+
+
+def output_option(f: Any) -> Any:
+    return click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
+                        help="File to write. Default: standard output (text formats only).")(f)
+
+
+def read_db_option(f: Any) -> Any:
+    return click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DB, show_default=True,
+                        help="The database to export from.")(f)
+
+
+def collect(**options: Any) -> dict:
+    return {name: values for name, values in options.items() if values}
+
+
+def emit(text: str, output: Optional[Path], what: str) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write(output, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        click.echo(f"Wrote {what} to {output}", err=True)
+
+
+EXPORTS = ("bib", "ris", "fhir", "sof")
+
+
+@cli.command(name="export")
+@click.argument("what", metavar="TABLE|bib|ris|fhir|sof", type=click.Choice([*TABLE_MODELS, *EXPORTS]))
+@click.option("--format", "fmt", help="Tables: csv (default), json, xlsx, parquet. sof: md (default), html.")
+@click.option("--by", type=click.Choice(["condition", "source"]), default="condition", show_default=True,
+              help="sof only: one table per condition or per source.")
+@filter_options
+@output_option
+@read_db_option
+def export_command(what: str, fmt: Optional[str], by: str, output: Optional[Path], db: Path, **filters: Any) -> None:
+    """Export a table, a bibliography (bib, ris), an HL7 FHIR R5 Bundle (fhir) or
+    Summary-of-Findings tables (sof), filtered like the site.
+
+    \b
+    evidence export findings --condition cancer --format xlsx -o cancer.xlsx
+    evidence export bib --certainty moderate -o moderate.bib
+    evidence export fhir --condition traumatic_brain_injury -o tbi.json
+    evidence export sof --by source --format html -o sof.html
+    """
+    filters = collect(**filters)
+    if what == "sof":
+        return write_sof(db, filters, by, fmt or "md", output)
+    if what in ("bib", "ris", "fhir"):
+        if fmt:
+            raise click.UsageError(f"--format does not apply to {what}")
+        return write_document(db, what, filters, output)
+    fmt = fmt or "csv"
+    if fmt not in TABLE_FORMATS:
+        raise click.BadParameter(f"'{fmt}'; tables export as {', '.join(TABLE_FORMATS)}", param_hint="--format")
+    if output is None and fmt in BINARY_FORMATS:
+        raise click.UsageError(f"{fmt} is a binary format: give a file with -o")
+    if output is None:
+        with connect(db) as conn:
+            df = frame(conn, what, filters)
+        click.echo(table_text(df, fmt), nl=False)
+        return
+    rows = export_table(db, what, filters, output, fmt)
+    click.echo(f"Wrote {rows} rows of {what} to {output}", err=True)
+
+
+def write_document(db: Path, what: str, filters: dict, output: Optional[Path]) -> None:
+    with connect(db) as conn:
+        if what == "fhir":
+            data = fhir.bundle(conn, filters)
+            return emit(fhir.dumps(data), output, f"a FHIR Bundle of {len(data['entry'])} resources")
+        raw = bibliography.entries(conn, source_ids(conn, filters))
+    text = bibliography.to_bibtex(raw) if what == "bib" else bibliography.to_ris(raw)
+    emit(text, output, f"{len(raw)} references")
+
+
+def write_sof(db: Path, filters: dict, by: str, fmt: str, output: Optional[Path]) -> None:
+    if fmt not in sof.FORMATS:
+        raise click.BadParameter(f"'{fmt}'; Summary-of-Findings tables export as md or html", param_hint="--format")
+    with connect(db) as conn:
+        result = sof.tables(conn, filters, by)
+    emit(sof.render(result, fmt), output, f"{len(result)} Summary-of-Findings table(s)")
+
+
+@cli.command(name="sof")
+@click.option("--format", "fmt", type=click.Choice(sof.FORMATS), default="md", show_default=True,
+              help="Markdown or HTML.")
+@click.option("--by", type=click.Choice(["condition", "source"]), default="condition", show_default=True,
+              help="One table per condition or per source.")
+@filter_options
+@output_option
+@read_db_option
+def sof_command(fmt: str, by: str, output: Optional[Path], db: Path, **filters: Any) -> None:
+    """Summary-of-Findings tables (as in Cochrane and GRADEpro), per condition or per source.
+
+    The same as `evidence export sof`.
+    """
+    write_sof(db, collect(**filters), by, fmt, output)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from typing import Mapping, Optional
 from .schema import GRADE_DOMAINS, GRADE_UPGRADES
 
 LEVELS = ("very_low", "low", "moderate", "high")
+SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯"}
 
 VERY_UNCERTAIN = re.compile(r"\bthe evidence is very uncertain\b", re.I)
 PROBABLY = re.compile(r"\b(probably|likely)\b", re.I)

@@ -68,12 +68,14 @@ class Provenance(Strict):
 # --- findings ------------------------------------------------------------------------------------
 
 
-def _domain(name: str) -> Any:
+def _domain(name: str, fhir: str) -> Any:
+    """A GRADE domain that rates down; ``fhir`` is its HL7 certainty-type code."""
     return Field(
         default=None,
         ge=-2,
         le=0,
         description=f"GRADE {name}: 0 no concern, -1 serious, -2 very serious; empty when not reported.",
+        schema_extra={"json_schema_extra": {"fhir_certainty_type": fhir}},
     )
 
 
@@ -81,12 +83,14 @@ def _domain_note(name: str) -> Any:
     return Field(default=None, description=f"Footnote explaining the {name} judgement.")
 
 
-def _upgrade(name: str, most: int) -> Any:
+def _upgrade(name: str, most: int, fhir: str) -> Any:
+    """A GRADE domain that rates up; ``fhir`` is its HL7 certainty-type code."""
     return Field(
         default=None,
         ge=0,
         le=most,
         description=f"GRADE rating up for {name}: 0 to +{most}; empty when not reported.",
+        schema_extra={"json_schema_extra": {"fhir_certainty_type": fhir}},
     )
 
 
@@ -131,19 +135,19 @@ class FindingBody(Strict):
         "Design of the body of evidence (randomised or not): GRADE's starting level.",
         required=False,
     )
-    risk_of_bias: Optional[int] = _domain("risk of bias")
+    risk_of_bias: Optional[int] = _domain("risk of bias", "RiskOfBias")
     risk_of_bias_note: Optional[str] = _domain_note("risk of bias")
-    inconsistency: Optional[int] = _domain("inconsistency")
+    inconsistency: Optional[int] = _domain("inconsistency", "Inconsistency")
     inconsistency_note: Optional[str] = _domain_note("inconsistency")
-    indirectness: Optional[int] = _domain("indirectness")
+    indirectness: Optional[int] = _domain("indirectness", "Indirectness")
     indirectness_note: Optional[str] = _domain_note("indirectness")
-    imprecision: Optional[int] = _domain("imprecision")
+    imprecision: Optional[int] = _domain("imprecision", "Imprecision")
     imprecision_note: Optional[str] = _domain_note("imprecision")
-    publication_bias: Optional[int] = _domain("publication bias")
+    publication_bias: Optional[int] = _domain("publication bias", "PublicationBias")
     publication_bias_note: Optional[str] = _domain_note("publication bias")
-    large_effect: Optional[int] = _upgrade("a large effect", 2)
-    dose_response: Optional[int] = _upgrade("a dose-response gradient", 1)
-    plausible_confounding: Optional[int] = _upgrade("plausible confounding", 1)
+    large_effect: Optional[int] = _upgrade("a large effect", 2, "LargeEffect")
+    dose_response: Optional[int] = _upgrade("a dose-response gradient", 1, "DoseResponseGradient")
+    plausible_confounding: Optional[int] = _upgrade("plausible confounding", 1, "PlausibleConfounding")
     grade_assessor: Optional[str] = Field(default=None, description="Who did the GRADE assessment, if named.")
     wording_justification: Optional[str] = Field(
         default=None,

@@ -184,3 +184,28 @@ def test_html_in_data_is_escaped_everywhere(project):
         page = get(path).text
         assert "<script>alert(1)</script>" not in page, path
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in get("/evidence/findings/smith-2020-f1").text
+
+
+def test_downloads_are_linked_from_the_table_page(get):
+    page = get("/evidence/findings?condition=cancer").text
+    for ext in ("bib", "ris", "sof"):
+        assert f'href="/evidence/findings.{ext}?condition=cancer' in page
+
+
+def test_bib_download_is_the_bibliography_of_the_rows_shown(real_db, get):
+    import bibtexparser
+
+    response = get("/evidence/findings.bib?condition=coronary_heart_disease")
+    assert response.status_code == 200 and "x-bibtex" in response.headers["content-type"]
+    keys = {e.key for e in bibtexparser.parse_string(response.text).entries}
+    assert keys == {r[0] for r in query(real_db, "select distinct s.citation_key from findings f join sources s "
+                                                 "on s.id = f.source_id where f.condition = 'coronary_heart_disease'")}
+
+
+def test_ris_and_sof_downloads(get):
+    import rispy
+
+    ris = get("/evidence/sources.ris?status=ongoing")
+    assert {r["id"] for r in rispy.loads(ris.text)} == {"hammond2020", "steps"}
+    sof = get("/evidence/findings.sof?condition=traumatic_brain_injury")
+    assert sof.status_code == 200 and sof.text.count('<tr id="kumar-2017-f') == 4

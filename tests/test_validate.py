@@ -201,3 +201,17 @@ def test_unknown_document_is_an_error(project):
         f"data/studies.yaml:{line_of(text, 'publshed')}: smith-2020-f1.source_document: "
         "'publshed-facts.md' is not a known document (did you mean 'published-facts.md'?)"
     ]
+
+
+def test_labels_keep_surname_particles(project):
+    from evidence.validate import first_author
+    from evidence.inputs import BibEntry
+
+    def label(author: str) -> str:
+        return first_author(BibEntry("k", 1, "article", {"author": author}))
+
+    assert label("de Boer, A. G. E. M. and others") == "de Boer"
+    assert label("{de Boer} and others") == "de Boer"
+    assert label("{Van Dongen} and others") == "Van Dongen"
+    assert label("{Federatie Medisch Specialisten}") == "Federatie Medisch Specialisten"
+    assert label("Hegewald, J. and Wegewitz, U. E.") == "Hegewald"

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
+from ..grade import SYMBOLS
 from ..vocabulary import terms
 from . import DATABASE
-
-SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯"}
 
 
 def certainty_html(value: object) -> Markup:

@@ -1,0 +1,83 @@
+"""Bibliographies of a filtered set: BibTeX written with bibtexparser, RIS with rispy.
+
+The entries come from the database (sources.bibtex keeps each entry as written in references.bib),
+so an export needs nothing but evidence.db.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Iterable, Optional
+
+import bibtexparser
+import rispy
+from bibtexparser import middlewares as mw
+from bibtexparser.middlewares.names import parse_single_name_into_parts
+from pylatexenc.latex2text import LatexNodes2Text
+
+from .export import select
+from .queries import sql
+
+LATEX = LatexNodes2Text()
+RIS_TYPES = {"article": "JOUR", "techreport": "RPRT", "unpublished": "UNPB", "book": "BOOK",
+             "inproceedings": "CPAPER", "misc": "GEN"}
+# BibTeX field -> rispy key, for the fields copied as they are
+RIS_FIELDS = {"title": "title", "journal": "secondary_title", "year": "year", "volume": "volume",
+              "number": "number", "doi": "doi", "note": "notes", "publisher": "publisher",
+              "institution": "publisher", "pmid": "accession_number"}
+
+
+def entries(conn: sqlite3.Connection, source_ids: Optional[Iterable[str]]) -> list[str]:
+    """The BibTeX entries of the given sources (all sources when None), ordered by key."""
+    if source_ids is None:
+        source_ids = [row[0] for row in conn.execute(*select("sources", {}, "id"))]
+    rows = conn.execute(sql("source_entries"), {"ids": json.dumps(list(source_ids))}).fetchall()
+    return [row[3] for row in rows if row[3]]
+
+
+def to_bibtex(raw_entries: list[str]) -> str:
+    library = bibtexparser.parse_string("\n\n".join(raw_entries))
+    return bibtexparser.write_string(library)
+
+
+class PlainRisWriter(rispy.RisWriter):
+    """Standard RIS: no numbered line before each record (rispy's default writes one)."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
+def to_ris(raw_entries: list[str]) -> str:
+    # names are split with their braces intact ({de Boer} is one surname); LaTeX is decoded after
+    library = bibtexparser.parse_string("\n\n".join(raw_entries), append_middleware=[mw.SeparateCoAuthors()])
+    return rispy.dumps([ris_record(entry) for entry in library.entries], implementation=PlainRisWriter)
+
+
+def ris_record(entry) -> dict:
+    fields = {f.key.lower(): f.value for f in entry.fields}
+    record = {"type_of_reference": RIS_TYPES.get(entry.entry_type.lower(), "GEN"), "id": entry.key}
+    authors = [_ris_name(name) for name in fields.pop("author", []) if name.lower() != "others"]
+    if authors:
+        record["authors"] = authors
+    for name, value in fields.items():
+        if name in RIS_FIELDS and value:
+            record[RIS_FIELDS[name]] = _plain(value)
+    if "pages" in fields:
+        first, _, last = _plain(fields["pages"]).replace("--", "-").partition("-")
+        record["start_page"], record["end_page"] = first, last or first
+    if "doi" in fields:
+        record["urls"] = [f"https://doi.org/{_plain(fields['doi'])}"]
+    return record
+
+
+def _ris_name(name: str) -> str:
+    parts = parse_single_name_into_parts(name)
+    last = _plain(" ".join(parts.von + parts.last))
+    first = _plain(" ".join(parts.first + parts.jr))
+    return f"{last}, {first}" if first else last
+
+
+def _plain(value: str) -> str:
+    """LaTeX to plain text: braces dropped, accents decoded (von B{\\"u}low -> von Bülow)."""
+    return " ".join(LATEX.latex_to_text(str(value)).split())

@@ -1,0 +1,125 @@
+"""Table exports and evidence.load: formats, filters, reproducibility, counts against Datasette."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+import evidence
+from evidence.cli import cli
+from evidence.export import TABLE_FORMATS, select
+from evidence.problems import EvidenceError
+from evidence.serve import app
+from tests.conftest import ROOT, query
+
+
+def export(*args: str):
+    return CliRunner().invoke(cli, ["export", *args])
+
+
+def test_load_returns_a_filtered_dataframe(real_db):
+    df = evidence.load("findings", db=real_db, condition="cancer", certainty=["moderate", "high"])
+    expected = query(real_db, "select id from findings where condition = 'cancer' and certainty in ('moderate', 'high') order by id")
+    assert list(df["id"]) == [r[0] for r in expected]
+    assert list(df.columns) == [r[1] for r in query(real_db, "pragma table_info(findings)")]
+
+
+def test_load_keeps_integers_integers(real_db):
+    df = evidence.load("findings", db=real_db)
+    assert str(df["studies_n"].dtype) == "Int64" and df["studies_n"].isna().any()
+
+
+@pytest.mark.parametrize("fmt", TABLE_FORMATS)
+def test_every_table_format_opens_in_its_tool_with_the_rows(real_db, tmp_path, fmt):
+    out = tmp_path / f"cancer.{fmt}"
+    result = export("findings", "--db", str(real_db), "--condition", "cancer", "--format", fmt, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    expected = [r[0] for r in query(real_db, "select id from findings where condition = 'cancer' order by id")]
+    if fmt == "csv":
+        ids = list(pd.read_csv(out, encoding="utf-8")["id"])
+    elif fmt == "json":
+        ids = [row["id"] for row in json.loads(out.read_text(encoding="utf-8"))]
+    elif fmt == "xlsx":
+        sheet = load_workbook(out).active
+        header = [c.value for c in sheet[1]]
+        ids = [row[header.index("id")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        assert sheet.title == "findings"
+    else:
+        ids = pq.read_table(out).column("id").to_pylist()
+    assert ids == expected
+
+
+@pytest.mark.parametrize("fmt", TABLE_FORMATS)
+def test_exports_are_reproducible(real_db, tmp_path, fmt):
+    first, second = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
+    for out in (first, second):
+        assert export("sources", "--db", str(real_db), "--format", fmt, "-o", str(out)).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_utf8_text_survives(real_db, tmp_path):
+    out = tmp_path / "f.csv"
+    export("findings", "--db", str(real_db), "--source", "van-dongen-2013", "-o", str(out))
+    assert "geïntegreerd" in out.read_text(encoding="utf-8")
+
+
+def test_filtered_export_count_equals_datasette_json(real_db, tmp_path):
+    out = tmp_path / "f.json"
+    export("findings", "--db", str(real_db), "--condition", "coronary_heart_disease", "--certainty", "low",
+           "--format", "json", "-o", str(out))
+    datasette = app(real_db, ROOT / "metadata.yml")
+    response = asyncio.run(datasette.client.get(
+        "/evidence/findings.json?condition=coronary_heart_disease&certainty=low&_size=max&_shape=objects"))
+    served = response.json()
+    assert len(json.loads(out.read_text())) == served["filtered_table_rows_count"] == len(served["rows"]) > 0
+
+
+def test_standard_output_for_text_formats(real_db):
+    result = export("findings", "--db", str(real_db), "--condition", "traumatic_brain_injury")
+    assert result.exit_code == 0 and result.stdout.count("\n") == 5  # header and four findings
+
+
+def test_binary_format_needs_a_file(real_db):
+    result = export("findings", "--db", str(real_db), "--format", "xlsx")
+    assert result.exit_code == 2 and "give a file with -o" in result.output
+
+
+def test_filters_that_do_not_apply_are_errors(real_db):
+    result = export("economic_evaluations", "--db", str(real_db), "--certainty", "low")
+    assert result.exit_code == 1 and "--certainty does not apply to the economic_evaluations table" in result.output
+    with pytest.raises(EvidenceError, match="unknown table"):
+        select("nonsense", {})
+
+
+def test_sources_filtered_by_condition_include_ongoing_studies(real_db):
+    df = evidence.load("sources", db=real_db, condition="cancer")
+    assert "steps-study" in set(df["id"]) and "kumar-2017" not in set(df["id"])
+    df = evidence.load("sources", db=real_db, certainty="moderate")
+    assert set(df["id"]) == {r[0] for r in query(real_db, "select distinct source_id from findings where certainty = 'moderate'")}
+
+
+def test_missing_database_is_a_clear_error(tmp_path):
+    result = export("findings", "--db", str(tmp_path / "none.db"))
+    assert result.exit_code == 1 and "no such database (run `evidence build` first)" in result.output
+
+
+def test_failed_export_leaves_no_partial_file(real_db, tmp_path, monkeypatch):
+    from evidence import export as module
+
+    out = tmp_path / "out.parquet"
+    out.write_bytes(b"previous")
+
+    def broken(df, path, sheet):
+        path.write_bytes(b"half")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(module.BINARY_WRITERS, "parquet", broken)
+    with pytest.raises(RuntimeError):
+        module.export_table(real_db, "findings", {}, out, "parquet")
+    assert out.read_bytes() == b"previous" and [p.name for p in tmp_path.iterdir()] == ["out.parquet"]
