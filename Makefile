@@ -4,15 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test build validate clean
+.PHONY: serve test build validate install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
+
+install: $(STAMP)
 
 evidence.db: $(STAMP) $(shell find data -name '*.yaml' -o -name '*.bib' 2>/dev/null) evidence/vocabulary.yaml
 	$(BIN)/evidence build

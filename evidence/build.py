@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
-import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Optional
@@ -21,11 +20,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlmodel import SQLModel
 
-from . import __version__
+from . import __version__, diff
+from .export import atomic_write
 from .inputs import read_inputs
 from .problems import EvidenceError, Report, ValidationFailed
 from .queries import SQL, sql
-from .schema import TABLES
+from .schema import TABLES, ChangeRecord
 from .validate import Rows, validate
 
 PACKAGE = Path(__file__).parent
@@ -53,36 +53,70 @@ def check(data: Path, bib: Optional[Path] = None, log: Log = lambda _: None) -> 
     return rows, report, content_hash
 
 
-def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False, log: Log = lambda _: None) -> Report:
-    """Validate the inputs and write the database; raises ValidationFailed and leaves ``db`` untouched."""
+@dataclass
+class BuildResult:
+    report: Report
+    changes: Optional[list[diff.Change]] = None  # None when the database was already up to date
+    content_hash: str = ""
+
+
+def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False, log: Log = lambda _: None,
+          force: bool = False, changelog: Optional[Path] = None) -> BuildResult:
+    """Validate the inputs and write the database, recording what changed since the previous one.
+
+    Raises ValidationFailed and leaves ``db`` untouched when the inputs have errors. Does nothing
+    when ``db`` was built from the same inputs (content hash), unless ``force``.
+    """
     rows, report, content_hash = check(data, bib, log)
     if report.fails(strict):
         raise ValidationFailed(report)
+    if not force and stored_hash(db) == content_hash:
+        log(f"{db} is up to date (content hash {content_hash[:12]}): nothing to do")
+        return BuildResult(report, None, content_hash)
     started = time.perf_counter()
-    write(rows, db, content_hash)
+    changes = write(rows, db, content_hash, log)
     log(f"Wrote {db} in {time.perf_counter() - started:.1f} s")
-    return report
+    if changelog:
+        fmt = "md" if changelog.suffix.lower() in (".md", ".markdown") else "text"
+        atomic_write(changelog, lambda tmp: tmp.write_text(diff.FORMATTERS[fmt](changes), encoding="utf-8"))
+        log(f"Wrote the changelog ({len(changes)} changes) to {changelog}")
+    return BuildResult(report, changes, content_hash)
 
 
-def write(rows: Rows, db: Path, content_hash: str) -> None:
+def write(rows: Rows, db: Path, content_hash: str, log: Log = lambda _: None) -> list[diff.Change]:
+    """Build into a temporary file beside ``db``, record the changes, then rename it over ``db``."""
     db = db.resolve()
     if not db.parent.is_dir():
         raise EvidenceError(f"{db.parent}: the folder for the database does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{db.name}.", suffix=".tmp", dir=db.parent)
-    os.close(fd)
+    previous = _previous(db, log)
+
+    def write_database(tmp: Path) -> None:
+        _write_tables(rows, tmp, content_hash)
+        with sqlite3.connect(tmp) as conn:
+            changes.extend(diff.diff(previous, diff.snapshot(conn)))
+            statement, names = _insert_sql(ChangeRecord.__table__)
+            conn.executemany(statement, [tuple(r[n] for n in names) for r in diff.rows(changes)])
+
+    changes: list[diff.Change] = []
+    atomic_write(db, write_database)
+    return changes
+
+
+def _previous(db: Path, log: Log) -> diff.Snapshot:
+    """The records of the database being replaced, to say what changed; empty for a first build."""
+    if not db.exists():
+        return {}
     try:
-        _write_tables(rows, Path(tmp), content_hash)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, db)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return diff.read(db)
+    except (sqlite3.Error, EvidenceError) as e:
+        log(f"Could not read the previous {db.name} ({e}); every record counts as added")
+        return {}
 
 
 def _write_tables(rows: Rows, path: Path, content_hash: str) -> None:
     engine = sa.create_engine(f"sqlite:///{path}")
     tables = [model.__table__ for model in TABLES]
-    counts = {t.name: len(rows.get(t.name, [])) for t in tables if t.name != "build_info"}
+    counts = {t.name: len(rows.get(t.name, [])) for t in tables if t.name not in ("build_info", "changes")}
     rows["build_info"] = [{
         "id": 1,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -106,11 +140,16 @@ def _write_tables(rows: Rows, path: Path, content_hash: str) -> None:
         engine.dispose()
 
 
+def _insert_sql(table: sa.Table) -> tuple[str, list[str]]:
+    """An INSERT for every column of the table, with ? placeholders, and the column order."""
+    statement = str(table.insert().compile(dialect=sqlite.dialect(paramstyle="qmark")))
+    return statement, [c.name for c in table.columns]
+
+
 def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
     if not rows:
         return
-    statement = str(table.insert().compile(dialect=sqlite.dialect(paramstyle="qmark")))
-    names = [c.name for c in table.columns]
+    statement, names = _insert_sql(table)
     conn.exec_driver_sql(statement, [tuple(row.get(n) for n in names) for row in rows])
 
 

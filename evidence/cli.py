@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -9,11 +11,14 @@ from typing import Any, Optional
 import click
 
 from . import __version__, bibliography, fhir, sof
+from . import diff as differ
+from . import scaffold
 from . import build as builder
 from . import metadata as md
 from .export import BINARY_FORMATS, TABLE_FORMATS, TABLE_MODELS, atomic_write, connect, export_table, frame, source_ids, table_text
 from .inputs import default_bib, yaml_paths
 from .problems import EvidenceError, Report, ValidationFailed, ordered
+from .serve import publish_args, serve_args
 
 DATA = Path("data")
 DB = Path("evidence.db")
@@ -86,15 +91,34 @@ def validate(data: Path, bib: Optional[Path], strict: bool) -> None:
 @data_options
 @db_option
 @strict_option
-def build(data: Path, bib: Optional[Path], db: Path, strict: bool) -> None:
+@click.option("--force", is_flag=True, help="Rebuild even when the inputs have not changed.")
+@click.option("--changelog", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write what changed since the previous database to this file (.md for Markdown).")
+def build(data: Path, bib: Optional[Path], db: Path, strict: bool, force: bool, changelog: Optional[Path]) -> None:
     """Validate the data and build the SQLite database.
 
     The database is replaced atomically: when validation or the build fails, the existing file
-    is left exactly as it was.
+    is left exactly as it was. Nothing is done when the inputs are unchanged (same content hash).
+    What changed since the previous build is recorded in the `changes` table.
     """
-    report = builder.build(data, db, bib, strict=strict, log=log)
-    print_report(report)
-    click.echo(f"Built {db}: {report.summary()}")
+    result = builder.build(data, db, bib, strict=strict, log=log, force=force, changelog=changelog)
+    print_report(result.report)
+    if result.changes is None:
+        click.echo(f"{db} is up to date: nothing to do ({result.report.summary()})")
+    else:
+        click.echo(f"Built {db}: {result.report.summary()}; {len(result.changes)} change(s) since the previous build")
+
+
+@cli.command(name="diff")
+@click.argument("old", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("new", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(sorted(differ.FORMATTERS)), default="text", show_default=True,
+              help="Plain text, or Markdown for a release note.")
+def diff_command(old: Path, new: Path, fmt: str) -> None:
+    """List the sources, findings and economic evaluations added, removed or changed (field by
+    field) between two databases. Exits 0 whether or not there are changes.
+    """
+    click.echo(differ.FORMATTERS[fmt](differ.diff(differ.read(old), differ.read(new))), nl=False)
 
 
 @cli.command()
@@ -114,8 +138,6 @@ def serve(data: Path, bib: Optional[Path], db: Path, metadata_path: Path, host: 
         builder.build(data, db, bib, log=log)
     from datasette.cli import cli as datasette  # heavy import: only the serve command needs it
 
-    from .serve import serve_args
-
     datasette.main(serve_args(db, metadata_path, host, port), prog_name="datasette")
 
 
@@ -128,12 +150,54 @@ def is_stale(db: Path, data: Path, bib: Optional[Path]) -> bool:
 
 
 @cli.command()
+@click.argument("target", type=click.Choice(["cloudrun"]))
+@click.option("--service", required=True, help="Name of the Cloud Run service.")
+@db_option
+@click.option("--metadata", "metadata_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=METADATA, show_default=True, help="Datasette metadata file.")
+@click.option("--dry-run", is_flag=True, help="Print the datasette command instead of running it.")
+def publish(target: str, service: str, db: Path, metadata_path: Path, dry_run: bool) -> None:
+    """Publish the database with `datasette publish cloudrun`, this package's plugins and
+    templates included. Needs gcloud, logged in to the project to publish to.
+    """
+    if not db.is_file():
+        raise EvidenceError(f"{db}: no such database (run `evidence build` first)")
+    wheel_dir = Path("build") / "publish"
+    wheel = Path(f"{wheel_dir}/evidence-{__version__}-py3-none-any.whl")
+    args = publish_args(db, metadata_path, service, wheel)
+    if dry_run:
+        click.echo(shlex.join(["datasette", *args]))
+        return
+    subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--quiet", "-w", str(wheel_dir)], check=True)
+    from datasette.cli import cli as datasette  # heavy import: only publishing needs it
+
+    datasette.main(args, prog_name="datasette")
+
+
+@cli.command()
 @click.option("--metadata", "metadata_path", type=click.Path(path_type=Path, dir_okay=False),
               default=METADATA, show_default=True, help="Datasette metadata file to update.")
 def metadata(metadata_path: Path) -> None:
     """Write the table and column descriptions from the schema into metadata.yml."""
     md.write(metadata_path)
     click.echo(f"Updated the descriptions in {metadata_path}")
+
+
+@cli.command()
+@click.argument("bibfile", type=click.File("r", encoding="utf-8"))
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=DATA, show_default=True,
+              help="The data folder: the entry goes into its references.bib, the stub into a new file in it.")
+@click.option("--condition", "conditions", multiple=True, metavar="ID", help="Condition the source covers. Repeatable.")
+def add(bibfile: Any, data: Path, conditions: tuple[str, ...]) -> None:
+    """Scaffold a new source from a BibTeX entry (BIBFILE, or - for standard input).
+
+    Appends the entry to DATA/references.bib (skipped when its key or DOI is already there), writes
+    a YAML stub for it to DATA/<source-id>.yaml with status awaiting_classification, and validates.
+    """
+    for added in scaffold.add(bibfile.read(), bibfile.name, data, conditions):
+        reference = "added to" if added.new_reference else "already in"
+        click.echo(f"{added.source_id}: wrote {added.file}; BibTeX entry {added.key} {reference} {data / 'references.bib'}")
+    click.echo("Validated. Next: classify the source and add its findings, then `evidence build`.")
 
 
 # --- exports ---------------------------------------------------------------------------------------

@@ -319,6 +319,19 @@ class Term(SQLModel, table=True):
     description: Optional[str] = Field(default=None, description="What the term means.")
 
 
+class ChangeRecord(SQLModel, table=True):
+    """What changed since the previous build: records added, removed, and changed field by field."""
+
+    __tablename__ = "changes"
+    id: int = Field(primary_key=True, description="Order of the change in the changelog.")
+    table_name: str = Field(index=True, description="sources, findings or economic_evaluations.")
+    record_id: str = Field(index=True, description="Id of the record that changed.")
+    change: str = Field(index=True, description="added, removed or changed.")
+    field: Optional[str] = Field(default=None, description="The column that changed (for changed records).")
+    old: Optional[str] = Field(default=None, description="Its value in the previous build.")
+    new: Optional[str] = Field(default=None, description="Its value in this build.")
+
+
 class BuildInfo(SQLModel, table=True):
     """When and from what the database was built."""
 
@@ -330,4 +343,6 @@ class BuildInfo(SQLModel, table=True):
     row_counts: str = Field(description="JSON object: rows per table.")
 
 
-TABLES: tuple[type[SQLModel], ...] = (*TERM_TABLES, Term, Source, Finding, EconomicEvaluation, BuildInfo)
+TABLES: tuple[type[SQLModel], ...] = (
+    *TERM_TABLES, Term, Source, Finding, EconomicEvaluation, ChangeRecord, BuildInfo
+)

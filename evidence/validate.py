@@ -93,6 +93,7 @@ class FileChecker:
             if not isinstance(raw, dict):
                 self.problem((i,), f"sources[{i}]", "each source must be a mapping of fields")
                 continue
+            self.vocabularies(i, raw)  # on the raw mapping, so a record with other errors is checked too
             try:
                 source = SourceIn.model_validate(raw)
             except ValidationError as e:
@@ -116,12 +117,29 @@ class FileChecker:
             else:
                 self.problem(path, f"{record}.{name}", f"{err['msg']} (got {err['input']!r})")
 
-    def vocabulary(self, path: Sequence, record: str, model: type[SQLModel], values: SQLModel) -> None:
+    def vocabulary(self, path: Sequence, record: str, model: type[SQLModel], values: dict) -> None:
         for name, kind in VOCAB_FIELDS[model]:
-            value = getattr(values, name)
-            if value is not None and value not in terms(kind):
+            value = values.get(name)
+            if isinstance(value, str) and value not in terms(kind):
                 message = f"'{value}' is not a known {kind}{suggestion(kind, value)}"
                 self.problem((*path, name), f"{record}.{name}", message)
+
+    def vocabularies(self, i: int, raw: dict) -> None:
+        """Controlled-vocabulary values of a source and its nested records (other types: pydantic)."""
+        source_id = raw["id"] if isinstance(raw.get("id"), str) else f"sources[{i}]"
+        self.vocabulary((i,), source_id, SourceIn, raw)
+        for listed, kind in (("conditions", "condition"), ("intervention_types", "intervention_type")):
+            values = raw.get(listed)
+            for j, value in enumerate(values if isinstance(values, list) else []):
+                if isinstance(value, str) and value not in terms(kind):
+                    message = f"'{value}' is not a known {kind}{suggestion(kind, value)}"
+                    self.problem((i, listed, j), f"{source_id}.{listed}", message)
+        for nested, model in NESTED.items():
+            items = raw.get(nested)
+            for j, item in enumerate(items if isinstance(items, list) else []):
+                if isinstance(item, dict):
+                    local = item["id"] if isinstance(item.get("id"), str) else f"{nested}[{j}]"
+                    self.vocabulary((i, nested, j), f"{source_id}-{local}", model, item)
 
     def unique(self, path: Sequence, record: str) -> bool:
         if record in self.seen:
@@ -134,12 +152,6 @@ class FileChecker:
     def check_source(self, i: int, source: SourceIn, rows: Rows) -> None:
         path = (i,)
         self.unique(path, source.id)
-        self.vocabulary(path, source.id, SourceIn, source)
-        for listed, kind in (("conditions", "condition"), ("intervention_types", "intervention_type")):
-            for j, value in enumerate(getattr(source, listed)):
-                if value not in terms(kind):
-                    message = f"'{value}' is not a known {kind}{suggestion(kind, value)}"
-                    self.problem((i, listed, j), f"{source.id}.{listed}", message)
         entry = self.bib.get(source.citation_key)
         if entry is None:
             self.problem((i, "citation_key"), f"{source.id}.citation_key", f"'{source.citation_key}' is not in the bibliography")
@@ -153,19 +165,17 @@ class FileChecker:
         for j, evaluation in enumerate(source.economic_evaluations):
             record = f"{source.id}-{evaluation.id}"
             self.unique((i, "economic_evaluations", j), record)
-            self.vocabulary((i, "economic_evaluations", j), record, EconomicIn, evaluation)
             conditions.add(evaluation.condition)
             rows["economic_evaluations"].append(
                 {**evaluation.model_dump(), "id": record, "source_id": source.id}
             )
-        if not conditions:
+        if not conditions and source.status != "awaiting_classification":  # not yet classified: may be unknown
             self.problem((i, "conditions"), f"{source.id}.conditions", "no condition: list the conditions covered or add findings")
         rows["sources"].append(source_row(source, entry, sorted(conditions), sorted(types)))
 
     def check_finding(self, path: tuple, source: SourceIn, finding: FindingIn) -> dict:
         record = f"{source.id}-{finding.id}"
         self.unique(path, record)
-        self.vocabulary(path, record, FindingIn, finding)
         self.check_numbers(path, record, finding)
         self.check_grade(path, record, source, finding)
         return {**finding.model_dump(), "id": record, "source_id": source.id, "source_design": source.design}

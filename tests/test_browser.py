@@ -20,7 +20,7 @@ import pytest
 from evidence.serve import serve_args
 from tests.conftest import ROOT, query
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 DRIVER = shutil.which("chromedriver")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 

@@ -92,9 +92,35 @@ def test_failure_while_writing_leaves_the_database_byte_identical(project, db, m
 
     monkeypatch.setattr(builder, "_insert", broken_insert)
     with pytest.raises(RuntimeError):
-        builder.build(Path("data"), db)
+        builder.build(Path("data"), db, force=True)
     assert db.read_bytes() == before and leftovers(project.root) == []
 
 
 def test_real_data_builds(real_db):
     assert query(real_db, "select count(*) from findings")[0][0] > 0
+
+
+def test_unchanged_inputs_do_nothing(project, db):
+    before = db.read_bytes()
+    result = builder.build(Path("data"), db)
+    assert result.changes is None and db.read_bytes() == before
+    assert builder.build(Path("data"), db, force=True).changes == []
+
+
+def test_the_build_records_what_changed_since_the_previous_one(project, db):
+    project.edit("certainty: low", "certainty: moderate\n      wording_justification: test")
+    changelog = project.root / "changes.md"
+    result = builder.build(Path("data"), db, changelog=changelog)
+    assert [(c.record_id, c.field, c.old, c.new) for c in result.changes if c.change == "changed"] == [
+        ("smith-2020-f1", "certainty", "low", "moderate"), ("smith-2020-f1", "wording_justification", None, "test")]
+    assert query(db, "select record_id, change, field, old, new from changes") == [
+        ("smith-2020-f1", "changed", "certainty", "low", "moderate"),
+        ("smith-2020-f1", "changed", "wording_justification", None, "test")]
+    assert "`smith-2020-f1` **certainty**: “low” → “moderate”" in changelog.read_text()
+
+
+def test_a_first_build_records_every_record_as_added(project):
+    db = project.root / "first.db"
+    result = builder.build(Path("data"), db)
+    assert {(c.table, c.record_id, c.change) for c in result.changes} == {
+        ("sources", "smith-2020", "added"), ("findings", "smith-2020-f1", "added")}

@@ -215,3 +215,12 @@ def test_labels_keep_surname_particles(project):
     assert label("{Van Dongen} and others") == "Van Dongen"
     assert label("{Federatie Medisch Specialisten}") == "Federatie Medisch Specialisten"
     assert label("Hegewald, J. and Wegewitz, U. E.") == "Hegewald"
+
+
+def test_vocabulary_is_checked_even_when_the_record_has_other_errors(project):
+    text = project.edit("  status: included\n", "")
+    text = project.edit("design: rct", "design: rtc")
+    assert messages() == [
+        "data/studies.yaml:1: smith-2020.status: required field is missing",
+        f"data/studies.yaml:{line_of(text, 'rtc')}: smith-2020.design: 'rtc' is not a known design (did you mean 'rct'?)",
+    ]

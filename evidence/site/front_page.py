@@ -19,6 +19,7 @@ async def front_page_data(datasette) -> dict:
         "conditions": [dict(r) for r in (await db.execute(sql("front_page_conditions"))).rows],
         "documents": [dict(r) for r in (await db.execute(sql("front_page_documents"))).rows],
         "build": dict(info) if info else {},
+        "changes": [dict(r) for r in (await db.execute(sql("changes_summary"))).rows],
         "counts": json.loads(info["row_counts"]) if info else {},
     }
 

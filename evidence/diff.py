@@ -1,0 +1,115 @@
+"""What changed between two builds: sources, findings and economic evaluations, field by field.
+
+``kumar-2017-f3 certainty: moderate → low``. Used by `evidence diff`, `evidence build --changelog`
+and the `changes` table that every build records.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from .export import connect, select
+from .queries import sql
+
+TABLES = ("sources", "findings", "economic_evaluations")
+TITLES = {"sources": "Sources", "findings": "Findings", "economic_evaluations": "Economic evaluations"}
+SUMMARY_COLUMN = {"sources": "label", "findings": "statement", "economic_evaluations": "statement"}
+Snapshot = dict[str, dict[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Change:
+    table: str
+    record_id: str
+    change: str  # added, removed or changed
+    field: Optional[str] = None
+    old: Any = None
+    new: Any = None
+    summary: str = ""
+
+
+def snapshot(conn: sqlite3.Connection) -> Snapshot:
+    """Every row of the compared tables, keyed by id; a table the database lacks is empty."""
+    conn.row_factory = sqlite3.Row
+    present = {row[0] for row in conn.execute(sql("table_names"))}
+    return {table: {row["id"]: dict(row) for row in conn.execute(*select(table, {}))} if table in present else {}
+            for table in TABLES}
+
+
+def read(db: Path) -> Snapshot:
+    with connect(db) as conn:
+        return snapshot(conn)
+
+
+def diff(old: Snapshot, new: Snapshot) -> list[Change]:
+    changes: list[Change] = []
+    for table in TABLES:
+        before, after = old.get(table, {}), new.get(table, {})
+        summary = SUMMARY_COLUMN[table]
+        for record in sorted(after.keys() - before.keys()):
+            changes.append(Change(table, record, "added", summary=str(after[record].get(summary) or "")))
+        for record in sorted(before.keys() - after.keys()):
+            changes.append(Change(table, record, "removed", summary=str(before[record].get(summary) or "")))
+        for record in sorted(before.keys() & after.keys()):
+            a, b = before[record], after[record]
+            for field in [c for c in b if c in a and a[c] != b[c]]:  # columns both builds have
+                changes.append(Change(table, record, "changed", field, a[field], b[field]))
+    return changes
+
+
+def _short(value: Any, width: int = 80) -> str:
+    text = "∅" if value is None else " ".join(str(value).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def counts(changes: list[Change], table: str) -> str:
+    kinds = [c.change for c in changes if c.table == table]
+    records = {c.record_id for c in changes if c.table == table and c.change == "changed"}
+    return f"{kinds.count('added')} added, {kinds.count('removed')} removed, {len(records)} changed"
+
+
+def as_text(changes: list[Change]) -> str:
+    if not changes:
+        return "No changes.\n"
+    lines = []
+    for table in TABLES:
+        lines.append(f"{TITLES[table]}: {counts(changes, table)}")
+        for c in (c for c in changes if c.table == table):
+            if c.change == "changed":
+                lines.append(f"  ~ {c.record_id} {c.field}: {_short(c.old, 40)} → {_short(c.new, 40)}")
+            else:
+                lines.append(f"  {'+' if c.change == 'added' else '-'} {c.record_id}: {_short(c.summary)}")
+    return "\n".join(lines) + "\n"
+
+
+def as_markdown(changes: list[Change], title: str = "Changes") -> str:
+    lines = [f"# {title}", ""]
+    if not changes:
+        return "\n".join([*lines, "No changes.", ""])
+    for table in TABLES:
+        lines += [f"## {TITLES[table]}", "", f"{counts(changes, table)}.", ""]
+        for c in (c for c in changes if c.table == table):
+            if c.change == "changed":
+                lines.append(f"- `{c.record_id}` **{c.field}**: {_md(c.old)} → {_md(c.new)}")
+            else:
+                lines.append(f"- {c.change}: `{c.record_id}` {_md(c.summary, quote=False)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _md(value: Any, quote: bool = True) -> str:
+    text = _short(value, 120).replace("|", "\\|")
+    return f"“{text}”" if quote else text
+
+
+FORMATTERS = {"text": as_text, "md": as_markdown}
+
+
+def rows(changes: list[Change]) -> list[dict]:
+    """Rows for the `changes` table of a build."""
+    return [{"id": i, "table_name": c.table, "record_id": c.record_id, "change": c.change, "field": c.field,
+             "old": None if c.old is None else str(c.old), "new": None if c.new is None else str(c.new)}
+            for i, c in enumerate(changes, 1)]
