@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from evidence.build import check
+from evidence.problems import ordered
 from tests.conftest import VALID, line_of
 
 
 def messages(strict_warnings: bool = False) -> list[str]:
+    """The problems as the CLI prints them: ordered by file and line."""
     _, report, _ = check(Path("data"))
-    return [str(p) for p in report.problems if strict_warnings or not p.warning]
+    return [str(p) for p in ordered(report.problems) if strict_warnings or not p.warning]
 
 
 def test_valid_project_has_no_problems(project):
