@@ -60,6 +60,12 @@ def diff(old: Snapshot, new: Snapshot) -> list[Change]:
     return changes
 
 
+def added(rows: dict[str, list[dict]]) -> list[Change]:
+    """The changes of a first build, from its rows: every record added (what ``diff({}, …)`` gives)."""
+    return [Change(table, row["id"], "added", summary=str(row.get(SUMMARY_COLUMN[table]) or ""))
+            for table in TABLES for row in sorted(rows.get(table, []), key=lambda r: r["id"])]
+
+
 def _short(value: Any, width: int = 80) -> str:
     text = "∅" if value is None else " ".join(str(value).split())
     return text if len(text) <= width else text[: width - 1] + "…"

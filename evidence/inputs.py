@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -118,14 +119,40 @@ def decode(raw: bytes, name: str) -> tuple[Optional[str], Optional[Problem]]:
         return None, Problem(name, f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8", line=line)
 
 
+MAX_DEPTH = 200  # curated records nest about 6 deep; libyaml overflows the C stack (a crash) near 25,000
+FLOW = re.compile(r"[\[\]{}]")
+COMPACT = re.compile(r"(?:[-?][ \t]+){%d,}" % MAX_DEPTH)  # "- - - - x": block collections on one line
+INDENT = re.compile(r"^[ \t]{%d,}" % (2 * MAX_DEPTH), re.M)
+
+
+def too_deep(text: str) -> Optional[int]:
+    """The line where collections nest deeper than MAX_DEPTH, or None. Cheap: three regex scans.
+
+    Brackets inside quoted strings count too; that can only overestimate, never let a bomb through.
+    """
+    depth = 0
+    for match in FLOW.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(0, depth - 1)
+        if depth > MAX_DEPTH:
+            return text.count("\n", 0, match.start()) + 1
+    for pattern in (COMPACT, INDENT):
+        match = pattern.search(text)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
+    return None
+
+
 def parse_yaml(path: Path, text: str) -> tuple[YamlFile, Optional[Problem]]:
     doc = YamlFile(path, text)
+    deep = too_deep(text)
+    if deep:
+        return doc, Problem(doc.name, f"collections nest more than {MAX_DEPTH} levels deep", line=deep)
     if "&" in text:  # only a file with an anchor can hold aliases; checking costs a parse, so only then
         problem = _refuse_anchors(doc)
         if problem:
             return doc, problem
     try:
-        doc.data = yaml.load(text, Loader=yaml.CSafeLoader)
+        doc.data = load_items(text)
     except yaml.MarkedYAMLError as e:
         return doc, Problem(doc.name, f"invalid YAML: {_yaml_message(e)}", line=_yaml_line(e))
     except yaml.YAMLError as e:
@@ -133,6 +160,40 @@ def parse_yaml(path: Path, text: str) -> tuple[YamlFile, Optional[Problem]]:
     if doc.data is None:
         return doc, Problem(doc.name, "the file is empty; expected a list of sources", line=1)
     return doc, None
+
+
+ITEM = re.compile(r"^-(?=[ \t\r\n]|$)", re.M)  # a top-level sequence item starts at column 0
+UNUSUAL = re.compile(r"^(?:---|\.\.\.|%)", re.M)  # document markers and directives: parse whole
+
+
+class _WholeDocument(Exception):
+    """The text is not a plain top-level list, or an item did not parse on its own."""
+
+
+def load_items(text: str) -> Any:
+    """Parse a top-level list one item at a time, so libyaml's node tree (several times the size of
+    the data) never exists for the whole file at once: at 100k findings that is gigabytes.
+
+    Anything else, or any item that fails alone (a split inside a quoted scalar always does), is
+    parsed as one document, which gives the same result and the precise error.
+    """
+    starts = [m.start() for m in ITEM.finditer(text)]
+    try:
+        if not starts or UNUSUAL.search(text) or _has_content(text[: starts[0]]):
+            raise _WholeDocument
+        items = []
+        for start, end in zip(starts, [*starts[1:], len(text)]):
+            part = yaml.load(text[start:end], Loader=yaml.CSafeLoader)
+            if not isinstance(part, list) or len(part) != 1:
+                raise _WholeDocument
+            items.append(part[0])
+        return items
+    except (_WholeDocument, yaml.YAMLError):
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+
+
+def _has_content(head: str) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("#") for line in head.splitlines())
 
 
 def _yaml_line(e: yaml.MarkedYAMLError) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Optional
 
 from pydantic import ConfigDict, StringConstraints
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 # Patterns are pydantic types: SQLModel's Field(regex=...) is silently ignored under pydantic 2.
@@ -121,8 +122,9 @@ class FindingBody(Strict):
     effect: Optional[float] = Field(default=None, description="Point estimate of the effect.")
     ci_lower: Optional[float] = Field(default=None, description="Lower bound of the 95% confidence interval.")
     ci_upper: Optional[float] = Field(default=None, description="Upper bound of the 95% confidence interval.")
-    studies_n: Optional[int] = Field(default=None, ge=0, description="Number of studies behind the estimate.")
-    participants_n: Optional[int] = Field(default=None, ge=0, description="Number of participants.")
+    # upper bounds keep every count inside SQLite's 64-bit INTEGER (and catch typos)
+    studies_n: Optional[int] = Field(default=None, ge=0, le=1_000_000, description="Number of studies behind the estimate.")
+    participants_n: Optional[int] = Field(default=None, ge=0, le=1_000_000_000, description="Number of participants.")
     effect_source_document: Optional[str] = vocab(
         "document", "The document the effect estimate was read in.", required=False, foreign_key="documents.id"
     )
@@ -180,6 +182,8 @@ class Finding(FindingFields, FindingKey, table=True):
     """One conclusion for one population × intervention × comparator × outcome × timepoint."""
 
     __tablename__ = "findings"
+    # the default sort (metadata.yml) is condition, then id for stable pages: one index serves both
+    __table_args__ = (Index("ix_findings_condition_id", "condition", "id"),)
     source_design: str = vocab("design", "Design of the source (copied from sources for faceting).")
 
 

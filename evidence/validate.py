@@ -52,6 +52,7 @@ def validate(inputs: Inputs) -> tuple[Rows, Report]:
     for doc in inputs.yaml_files:
         if doc.data is not None:
             FileChecker(doc, report, bib, seen, cited).check(rows)
+            doc.data = None  # the rows hold what the build needs; the raw records would double the memory
     if inputs.bibliography:
         check_bibliography(inputs.bibliography.name, bib, cited, report)
     for table in TERM_TABLES:
@@ -93,6 +94,8 @@ class FileChecker:
             if not isinstance(raw, dict):
                 self.problem((i,), f"sources[{i}]", "each source must be a mapping of fields")
                 continue
+            if self.non_text_keys(i, raw):
+                continue
             self.vocabularies(i, raw)  # on the raw mapping, so a record with other errors is checked too
             try:
                 source = SourceIn.model_validate(raw)
@@ -100,6 +103,16 @@ class FileChecker:
                 self.pydantic_problems(i, raw, e)
                 continue
             self.check_source(i, source, rows)
+
+    def non_text_keys(self, i: int, raw: dict) -> bool:
+        """Field names must be text (YAML allows `0: x` or `null: x`); report and skip such records."""
+        mappings = [((i,), raw)] + [((i, nested, j), item) for nested in NESTED
+                                    for j, item in enumerate(raw.get(nested) if isinstance(raw.get(nested), list) else [])
+                                    if isinstance(item, dict)]
+        bad = [(path, key) for path, mapping in mappings for key in mapping if not isinstance(key, str)]
+        for path, key in bad:
+            self.problem(path, f"sources[{i}]", f"field names must be text, not {key!r}")
+        return bool(bad)
 
     def pydantic_problems(self, i: int, raw: dict, error: ValidationError) -> None:
         for err in error.errors():
@@ -239,7 +252,8 @@ def source_row(source: SourceIn, entry: Optional[BibEntry], conditions: list[str
     if entry and not journal:
         journal = entry.text("publisher") or entry.text("institution") or entry.text("howpublished")
     row.update(title=title, authors=authors, journal=journal, doi=doi, pmid=pmid,
-               year=int(year) if year and year.isdigit() else None, bibtex=entry.raw if entry else None)
+               year=int(year) if year and year.isdigit() and len(year) == 4 else None,
+               bibtex=entry.raw if entry else None)
     name = first_author(entry) or (entry.text("shorttitle") if entry else None) or source.id
     row["label"] = f"{name} {row['year'] or ''}".strip()
     return row
@@ -272,8 +286,8 @@ def check_bibliography(name: str, entries: dict[str, BibEntry], cited: set[str],
             report.add(Problem(name, f"malformed DOI '{doi}' (expected 10.NNNN/…, without https://doi.org/)", **where))
         if pmid and not PMID.match(pmid):
             report.add(Problem(name, f"malformed PMID '{pmid}' (expected digits only)", **where))
-        if year and not year.isdigit():
-            report.add(Problem(name, f"year '{year}' is not a number", **where))
+        if year and not (year.isdigit() and 1000 <= int(year) <= 2999):
+            report.add(Problem(name, f"year '{year}' is not a year (four digits)", **where))
         if entry.key not in cited:
             report.add(Problem(name, "entry is not cited by any source", warning=True, **where))
 

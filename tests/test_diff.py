@@ -53,3 +53,10 @@ def test_diff_command_exits_0_with_or_without_changes(project):
 def test_diff_of_a_missing_database_is_a_clear_error(project):
     result = CliRunner().invoke(cli, ["diff", "nope.db", "nope2.db"])
     assert result.exit_code == 1 and "nope.db: no such database" in result.output
+
+
+def test_added_from_rows_equals_the_diff_of_a_first_build():
+    from evidence.diff import added
+
+    rows = {table: list(records.values()) for table, records in NEW.items()}
+    assert added(rows) == diff({}, NEW)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from evidence.build import check
 from evidence.inputs import YamlFile, read_inputs, yaml_paths
@@ -102,3 +103,19 @@ def test_missing_bibliography(project):
     assert problems()[0] == (
         "data/references.bib:1: bibliography not found (give --bib, or put references.bib beside the data)"
     )
+
+
+@pytest.mark.parametrize("text", [
+    "- id: a\n  x: 1\n- id: b\n",
+    "# comment\n\n- id: a\n  note: |\n    block\n    - not an item\n- id: b\n",
+    '- id: x\n  note: "some text\n- continues here"\n- id: y\n',  # a quoted scalar may go on at column 0
+    "- id: a\n  note: 'a\n- b'\n",
+    "---\n- id: a\n...\n",
+    "- [a, b]\n- - nested\n  - list\n-\n  id: c\n",
+    "key: value\n",
+    "- a\n- b: [1, 2]\n  c: {d: e}\n",
+])
+def test_items_parse_as_the_whole_document_does(text):
+    from evidence.inputs import load_items
+
+    assert load_items(text) == yaml.load(text, Loader=yaml.CSafeLoader)
