@@ -152,7 +152,7 @@ def _write_tables(rows: Rows, path: Path, content_hash: str) -> None:
                 _insert(conn, table, rows.get(table.name, []))
         with engine.connect() as conn:
             # executescript commits first, so it runs after the inserts' transaction, not inside it
-            conn.connection.driver_connection.executescript(sql("fts"))
+            conn.connection.driver_connection.executescript(sql("fts") + sql("views") + sql("finish"))
             broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise EvidenceError(f"foreign key check failed: {broken[:5]}")

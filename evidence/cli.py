@@ -1,4 +1,5 @@
-"""The `evidence` command line: validate, build, serve and keep metadata.yml in step with the schema."""
+"""The `evidence` command line: validate, build, serve, add and diff; exports; publishing; and
+keeping metadata.yml in step with the schema. Every command documents itself (--help)."""
 
 from __future__ import annotations
 
@@ -40,9 +41,11 @@ class Group(click.Group):
             raise click.ClickException(f"{e.filename or ''}: {e.strerror or e}") from None
 
 
-def print_report(report: Report) -> None:
+def print_report(report: Report, justified: bool = True) -> None:
+    """Problems as FILE:LINE: field: message; justified deviations only where asked for (validate)."""
     for problem in ordered(report.problems):
-        click.echo(str(problem), err=True)
+        if justified or not problem.justified:
+            click.echo(str(problem), err=True)
 
 
 def log(message: str) -> None:
@@ -102,7 +105,7 @@ def build(data: Path, bib: Optional[Path], db: Path, strict: bool, force: bool, 
     What changed since the previous build is recorded in the `changes` table.
     """
     result = builder.build(data, db, bib, strict=strict, log=log, force=force, changelog=changelog)
-    print_report(result.report)
+    print_report(result.report, justified=False)
     if result.changes is None:
         click.echo(f"{db} is up to date: nothing to do ({result.report.summary()})")
     else:
@@ -221,11 +224,6 @@ def output_option(f: Any) -> Any:
                         help="File to write. Default: standard output (text formats only).")(f)
 
 
-def read_db_option(f: Any) -> Any:
-    return click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DB, show_default=True,
-                        help="The database to export from.")(f)
-
-
 def collect(**options: Any) -> dict:
     return {name: values for name, values in options.items() if values}
 
@@ -248,7 +246,7 @@ EXPORTS = ("bib", "ris", "fhir", "sof")
               help="sof only: one table per condition or per source.")
 @filter_options
 @output_option
-@read_db_option
+@db_option
 def export_command(what: str, fmt: Optional[str], by: str, output: Optional[Path], db: Path, **filters: Any) -> None:
     """Export a table, a bibliography (bib, ris), an HL7 FHIR R5 Bundle (fhir) or
     Summary-of-Findings tables (sof), filtered like the site.
@@ -305,7 +303,7 @@ def write_sof(db: Path, filters: dict, by: str, fmt: str, output: Optional[Path]
               help="One table per condition or per source.")
 @filter_options
 @output_option
-@read_db_option
+@db_option
 def sof_command(fmt: str, by: str, output: Optional[Path], db: Path, **filters: Any) -> None:
     """Summary-of-Findings tables (as in Cochrane and GRADEpro), per condition or per source.
 

@@ -44,7 +44,8 @@ def test_foreign_keys_are_declared(db):
 
 
 def test_every_facet_column_is_indexed(db):
-    tables = read(ROOT / "metadata.yml")["databases"]["evidence"]["tables"]
+    built = {model.__tablename__ for model in TABLES}  # views (findings_labelled) have no indexes
+    tables = {t: m for t, m in read(ROOT / "metadata.yml")["databases"]["evidence"]["tables"].items() if t in built}
     indexed = set()
     for table in tables:
         for index in query(db, f"pragma index_list({table})"):

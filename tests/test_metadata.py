@@ -42,3 +42,9 @@ def test_database_metadata_says_what_it_is():
     for key in ("title", "description_html", "license", "source"):
         assert METADATA[key]
     assert {"sql_time_limit_ms", "facet_time_limit_ms"} <= set(METADATA["settings"])
+
+
+def test_findings_facets_are_the_schemas_indexed_facets():
+    from evidence.schema import FINDING_FACETS
+
+    assert tuple(TABLES["findings"]["facets"]) == FINDING_FACETS

@@ -1,0 +1,2 @@
+-- Planner statistics, so SQLite picks the covering facet indexes under filters.
+ANALYZE;
