@@ -79,9 +79,8 @@ def _source_clauses(filters: dict[str, tuple[str, ...]]) -> list[tuple[str, list
     if "condition" in filters:
         sql, params = _in("value", filters["condition"])
         clauses.append((f"exists (select 1 from json_each(sources.conditions) where {sql})", params))
-    finding = [_in(FILTERS[o], filters[o]) for o in (*FINDING_ONLY, "condition") if o in filters and
-               (o != "condition" or any(f in filters for f in FINDING_ONLY))]
-    if any(o in filters for o in FINDING_ONLY):
+    if any(o in filters for o in FINDING_ONLY):  # certainty etc. describe findings: sources that have one
+        finding = [_in(FILTERS[o], filters[o]) for o in (*FINDING_ONLY, "condition") if o in filters]
         sql = " and ".join(c for c, _ in finding)
         clauses.append((f"id in (select source_id from findings where {sql})", [p for _, ps in finding for p in ps]))
     return clauses

@@ -14,7 +14,7 @@ from evidence.metadata import read
 from evidence.serve import app
 from evidence.site.certainty_symbols import SYMBOLS, certainty_html
 from evidence.site.identifier_links import identifier_link
-from tests.conftest import ROOT, VALID, query
+from tests.conftest import ROOT, query
 
 METADATA = ROOT / "metadata.yml"
 
