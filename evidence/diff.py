@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .export import connect, select
-from .queries import sql
+from .queries import records, sql
 
 TABLES = ("sources", "findings", "economic_evaluations")
 TITLES = {"sources": "Sources", "findings": "Findings", "economic_evaluations": "Economic evaluations"}
@@ -33,9 +33,8 @@ class Change:
 
 def snapshot(conn: sqlite3.Connection) -> Snapshot:
     """Every row of the compared tables, keyed by id; a table the database lacks is empty."""
-    conn.row_factory = sqlite3.Row
     present = {row[0] for row in conn.execute(sql("table_names"))}
-    return {table: {row["id"]: dict(row) for row in conn.execute(*select(table, {}))} if table in present else {}
+    return {table: {row["id"]: row for row in records(conn, *select(table, {}))} if table in present else {}
             for table in TABLES}
 
 

@@ -12,7 +12,7 @@ import uuid
 from typing import Optional
 
 from .export import Filters, select, source_ids
-from .queries import sql
+from .queries import records, sql
 from .schema import FindingBody
 from .vocabulary import terms
 
@@ -121,8 +121,9 @@ def evidence(f: dict) -> dict:
         "variableDefinition": variables,
         "certainty": certainty(f),
     }
-    if statistic(f):
-        resource["statistic"] = statistic(f)
+    statistics = statistic(f)
+    if statistics:
+        resource["statistic"] = statistics
     return resource
 
 
@@ -156,11 +157,10 @@ def citation(source: dict) -> dict:
 
 def bundle(conn: sqlite3.Connection, filters: Filters) -> dict:
     """A collection Bundle: Citations for the cited sources, then an Evidence per matching finding."""
-    conn.row_factory = sqlite3.Row
-    ids = [row["id"] for row in conn.execute(*select("findings", filters, "id"))]
-    findings = [dict(r) for r in conn.execute(sql("sof_findings"), {"ids": json.dumps(ids)})]
+    ids = [row[0] for row in conn.execute(*select("findings", filters, "id"))]
+    findings = records(conn, sql("sof_findings"), {"ids": json.dumps(ids)})
     cited = source_ids(conn, filters)
-    sources = [dict(r) for r in conn.execute(*select("sources", {"id": cited} if cited is not None else {}))]
+    sources = records(conn, *select("sources", {"id": cited} if cited is not None else {}))
     entries = [{"fullUrl": full_url("Citation", s["id"]), "resource": citation(s)} for s in sources]
     entries += [{"fullUrl": full_url("Evidence", f["id"]), "resource": evidence(f)} for f in findings]
     return {"resourceType": "Bundle", "id": "evidence-export", "type": "collection", "entry": entries}

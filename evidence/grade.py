@@ -18,7 +18,6 @@ PROBABLY = re.compile(r"\b(probably|likely)\b", re.I)
 MAY = re.compile(r"\bmay\b", re.I)
 HEDGE = re.compile(r"\b(may|probably|likely|very uncertain)\b", re.I)
 NO_DIFFERENCE = re.compile(r"\blittle (to|or) no (difference|effect)\b", re.I)
-EFFECT = re.compile(r"\b(increase|increases|reduce|reduces|shorten|shortens|improve|improves|lower|lowers)\b", re.I)
 
 # What Santesso et al. (2020) expect for each certainty, as said to the curator.
 EXPECTED = {

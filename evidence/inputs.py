@@ -28,9 +28,10 @@ logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # its failures are
 def display(path: Path) -> str:
     """The path as the user will recognise it: relative to the working directory when inside it."""
     try:
-        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
-    except ValueError:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive, on Windows
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 @dataclass

@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .export import Filters, select
 from .grade import SYMBOLS
-from .queries import sql
+from .queries import records, sql
 from .schema import GRADE_DOMAINS, GRADE_UPGRADES
 from .vocabulary import terms
 
@@ -83,8 +83,7 @@ def footnotes_for(f: dict) -> list[str]:
 def tables(conn: sqlite3.Connection, filters: Filters, by: str = "condition") -> list[Table]:
     """The SoF tables for the findings that match ``filters``, one per condition or per source."""
     ids = [row[0] for row in conn.execute(*select("findings", filters, "id"))]
-    conn.row_factory = sqlite3.Row
-    findings = [dict(r) for r in conn.execute(sql("sof_findings"), {"ids": json.dumps(ids)})]
+    findings = records(conn, sql("sof_findings"), {"ids": json.dumps(ids)})
     key, label = GROUPINGS[by]
     result = []
     for _, group in groupby(sorted(findings, key=lambda f: f[label]), key=lambda f: f[key]):
