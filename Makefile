@@ -15,7 +15,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-evidence.db: $(STAMP) $(shell find data -name '*.yaml' -o -name '*.bib' 2>/dev/null) evidence/vocabulary.yaml
+evidence.db: $(STAMP) $(shell find data -name '*.yaml' -o -name '*.bib' 2>/dev/null) evidence/scales.yaml
 	$(BIN)/evidence build
 
 build: evidence.db

@@ -9,6 +9,6 @@ def load(table: str = "findings", db: str = "evidence.db", **filters):
     >>> import evidence
     >>> evidence.load("findings", condition="cancer", certainty=["moderate", "high"])
     """
-    from .export import load as load_table  # pandas is imported only when a notebook asks for data
+    from .exports.tables import load as load_table  # pandas is imported only when a notebook asks for data
 
     return load_table(table, db, **filters)

@@ -23,22 +23,23 @@ from sqlalchemy.dialects import sqlite
 from sqlmodel import SQLModel
 
 from . import __version__, diff
-from .export import atomic_write
+from .files import atomic_write
 from .inputs import read_inputs
 from .problems import EvidenceError, Report, ValidationFailed
-from .queries import SQL, sql
+from .read import sql
 from .schema import TABLES, ChangeRecord
 from .validate import Rows, validate
 
 PACKAGE = Path(__file__).parent
+FINGERPRINTED = {".py", ".yaml", ".sql"}
 Log = Callable[[str], None]
 
 
 def code_fingerprint() -> bytes:
-    """The package's code and vocabulary: a change to either must rebuild the database."""
+    """The package's code, scales and SQL (subpackages included): a change to any must rebuild."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted([*PACKAGE.glob("*.py"), *PACKAGE.glob("*.yaml"), *SQL.glob("*.sql")]):
-        digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted(p for p in PACKAGE.rglob("*") if p.suffix in FINGERPRINTED and p.is_file()):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()
 
 

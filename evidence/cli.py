@@ -11,13 +11,14 @@ from typing import Any, Optional
 
 import click
 
-from . import __version__, bibliography, fhir, sof
+from . import __version__, exports
 from . import diff as differ
 from . import scaffold
 from . import build as builder
 from . import metadata as md
-from .export import BINARY_FORMATS, TABLE_FORMATS, TABLE_MODELS, atomic_write, connect, export_table, frame, source_ids, table_text
+from .files import atomic_write
 from .inputs import default_bib, yaml_paths
+from .read import TABLE_MODELS, connect
 from .problems import EvidenceError, Report, ValidationFailed, ordered
 from .serve import publish_args, serve_args
 
@@ -228,20 +229,17 @@ def collect(**options: Any) -> dict:
     return {name: values for name, values in options.items() if values}
 
 
-def emit(text: str, output: Optional[Path], what: str) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        atomic_write(output, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        click.echo(f"Wrote {what} to {output}", err=True)
+def export_help() -> str:
+    lines = ["Formats (--format; the first of each is the default):"]
+    lines.append(f"  TABLE: {', '.join(f.name for f in exports.formats_of('table'))}")
+    lines += [f"  {name}: {', '.join(f.name for f in exports.formats_of(name))}" for name in exports.exports()]
+    return "\n".join(lines)
 
 
-EXPORTS = ("bib", "ris", "fhir", "sof")
-
-
-@cli.command(name="export")
-@click.argument("what", metavar="TABLE|bib|ris|fhir|sof", type=click.Choice([*TABLE_MODELS, *EXPORTS]))
-@click.option("--format", "fmt", help="Tables: csv (default), json, xlsx, parquet. sof: md (default), html.")
+@cli.command(name="export", epilog=export_help())
+@click.argument("what", metavar="TABLE|" + "|".join(exports.exports()),
+                type=click.Choice([*TABLE_MODELS, *exports.exports()]))
+@click.option("--format", "fmt", help="Output format (see below). Tables: csv by default.")
 @click.option("--by", type=click.Choice(["condition", "source"]), default="condition", show_default=True,
               help="sof only: one table per condition or per source.")
 @filter_options
@@ -257,48 +255,33 @@ def export_command(what: str, fmt: Optional[str], by: str, output: Optional[Path
     evidence export fhir --condition traumatic_brain_injury -o tbi.json
     evidence export sof --by source --format html -o sof.html
     """
-    filters = collect(**filters)
-    if what == "sof":
-        return write_sof(db, filters, by, fmt or "md", output)
-    if what in ("bib", "ris", "fhir"):
-        if fmt:
-            raise click.UsageError(f"--format does not apply to {what}")
-        return write_document(db, what, filters, output)
-    fmt = fmt or "csv"
-    if fmt not in TABLE_FORMATS:
-        raise click.BadParameter(f"'{fmt}'; tables export as {', '.join(TABLE_FORMATS)}", param_hint="--format")
-    if output is None and fmt in BINARY_FORMATS:
-        raise click.UsageError(f"{fmt} is a binary format: give a file with -o")
+    write_export(db, "table" if what in TABLE_MODELS else what, what, fmt, collect(**filters), output, by=by)
+
+
+def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters: dict, output: Optional[Path],
+                 **options: Any) -> None:
+    """Every export goes through here: the registry's format, one read-only connection, one write."""
+    try:
+        chosen = exports.find(export, fmt)
+    except EvidenceError as e:
+        raise click.BadParameter(str(e), param_hint="--format") from None
+    if output is None and chosen.binary:
+        raise click.UsageError(f"{chosen.name} is a binary format: give a file with -o")
+    with connect(db) as conn:
+        result = chosen.write(conn, table, filters, options)
     if output is None:
-        with connect(db) as conn:
-            df = frame(conn, what, filters)
-        click.echo(table_text(df, fmt), nl=False)
+        click.echo(result.content, nl=False)
         return
-    rows = export_table(db, what, filters, output, fmt)
-    click.echo(f"Wrote {rows} rows of {what} to {output}", err=True)
-
-
-def write_document(db: Path, what: str, filters: dict, output: Optional[Path]) -> None:
-    with connect(db) as conn:
-        if what == "fhir":
-            data = fhir.bundle(conn, filters)
-            return emit(fhir.dumps(data), output, f"a FHIR Bundle of {len(data['entry'])} resources")
-        raw = bibliography.entries(conn, source_ids(conn, filters))
-    text = bibliography.to_bibtex(raw) if what == "bib" else bibliography.to_ris(raw)
-    emit(text, output, f"{len(raw)} references")
-
-
-def write_sof(db: Path, filters: dict, by: str, fmt: str, output: Optional[Path]) -> None:
-    if fmt not in sof.FORMATS:
-        raise click.BadParameter(f"'{fmt}'; Summary-of-Findings tables export as md or html", param_hint="--format")
-    with connect(db) as conn:
-        result = sof.tables(conn, filters, by)
-    emit(sof.render(result, fmt), output, f"{len(result)} Summary-of-Findings table(s)")
+    if isinstance(result.content, bytes):
+        atomic_write(output, lambda tmp: tmp.write_bytes(result.content))
+    else:
+        atomic_write(output, lambda tmp: tmp.write_text(result.content, encoding="utf-8"))
+    click.echo(f"Wrote {result.message()} to {output}", err=True)
 
 
 @cli.command(name="sof")
-@click.option("--format", "fmt", type=click.Choice(sof.FORMATS), default="md", show_default=True,
-              help="Markdown or HTML.")
+@click.option("--format", "fmt", type=click.Choice([f.name for f in exports.formats_of("sof")]), default="md",
+              show_default=True, help="Markdown or HTML.")
 @click.option("--by", type=click.Choice(["condition", "source"]), default="condition", show_default=True,
               help="One table per condition or per source.")
 @filter_options
@@ -309,7 +292,7 @@ def sof_command(fmt: str, by: str, output: Optional[Path], db: Path, **filters: 
 
     The same as `evidence export sof`.
     """
-    write_sof(db, collect(**filters), by, fmt, output)
+    write_export(db, "sof", "findings", fmt, collect(**filters), output, by=by)
 
 
 def main() -> None:

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from .export import connect, select
-from .queries import records, sql
+from .read import connect, records, select, sql
 
 TABLES = ("sources", "findings", "economic_evaluations")
 TITLES = {"sources": "Sources", "findings": "Findings", "economic_evaluations": "Economic evaluations"}

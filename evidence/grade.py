@@ -9,9 +9,11 @@ import re
 from typing import Mapping, Optional
 
 from .schema import GRADE_DOMAINS, GRADE_UPGRADES
+from .vocabulary import scales
 
-LEVELS = ("very_low", "low", "moderate", "high")
-SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯"}
+# The certainty scale, least certain first, and its symbols: both from evidence/scales.yaml.
+LEVELS = tuple(reversed(scales().ranked("certainty")))
+SYMBOLS = {level: scales().terms("certainty")[level]["symbol"] for level in LEVELS}
 
 VERY_UNCERTAIN = re.compile(r"\bthe evidence is very uncertain\b", re.I)
 PROBABLY = re.compile(r"\b(probably|likely)\b", re.I)
@@ -55,15 +57,16 @@ def direction_from_wording(statement: str, certainty: Optional[str]) -> Optional
     return None
 
 
-def computed_certainty(evidence_design: Optional[str], finding: Mapping) -> Optional[str]:
+def computed_certainty(start: Optional[str], finding: Mapping) -> Optional[str]:
     """Certainty from the starting level and the five domains, or None when any domain is unrecorded.
 
-    Randomised evidence starts high, other evidence low; each domain rates down 0, 1 or 2 levels and
-    large effect, dose-response and plausible confounding rate up; the result is bounded.
+    ``start`` is the certainty the body of evidence starts at (the ``grade_start`` of its design in
+    the vocabulary: randomised evidence high, other evidence low); each domain rates down 0, 1 or 2
+    levels and large effect, dose-response and plausible confounding rate up; the result is bounded.
     """
-    if evidence_design is None or any(finding.get(d) is None for d in GRADE_DOMAINS):
+    if start is None or any(finding.get(d) is None for d in GRADE_DOMAINS):
         return None
-    level = LEVELS.index("high" if evidence_design == "randomised" else "low")
+    level = LEVELS.index(start)
     level += sum(finding[d] for d in GRADE_DOMAINS)
     level += sum(finding.get(u) or 0 for u in GRADE_UPGRADES)
     return LEVELS[max(0, min(level, len(LEVELS) - 1))]

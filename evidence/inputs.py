@@ -21,6 +21,7 @@ import yaml
 from bibtexparser.model import DuplicateBlockKeyBlock
 
 from .problems import EvidenceError, Problem
+from .vocabulary import CURATED
 
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # its failures are reported as Problems
 
@@ -97,19 +98,46 @@ class Inputs:
     bibliography: Optional[Bibliography]
     problems: list[Problem]
     content_hash: str
+    vocabulary_files: list[YamlFile] = field(default_factory=list)  # data/vocabulary/<kind>.yaml
+    guideline_files: list[YamlFile] = field(default_factory=list)  # data/guideline.yaml
+
+
+VOCABULARY = "vocabulary"  # the folder of curated vocabularies inside the data folder
+GUIDELINE = "guideline.yaml"  # the guideline's questions, recommendations and considerations
+
+
+def folder(data: Path) -> Path:
+    """The data folder: ``data`` itself, or the folder of a single data file."""
+    return data if data.is_dir() else data.parent
 
 
 def yaml_paths(data: Path) -> list[Path]:
-    """The YAML files to load: the file itself, or every *.yaml below a directory, in a stable order."""
+    """The source files to load: the file itself, or every *.yaml below a folder, in a stable order
+    (the curated vocabularies and the guideline file are read as what they are, not as sources)."""
     if data.is_dir():
-        return sorted(p for p in data.rglob("*.yaml") if p.is_file())
+        return sorted(p for p in data.rglob("*.yaml") if p.is_file() and not _special(data, p))
     if data.is_file():
         return [data]
     raise EvidenceError(f"{display(data)}: no such file or directory")
 
 
+def _special(data: Path, path: Path) -> bool:
+    relative = path.relative_to(data)
+    return relative.parts[0] == VOCABULARY or relative.as_posix() == GUIDELINE
+
+
+def vocabulary_paths(data: Path) -> list[Path]:
+    """data/vocabulary/<kind>.yaml, one file per curated vocabulary."""
+    return sorted((folder(data) / VOCABULARY).glob("*.yaml"))
+
+
+def guideline_paths(data: Path) -> list[Path]:
+    path = folder(data) / GUIDELINE
+    return [path] if path.is_file() else []
+
+
 def default_bib(data: Path) -> Path:
-    return (data if data.is_dir() else data.parent) / "references.bib"
+    return folder(data) / "references.bib"
 
 
 def decode(raw: bytes, name: str) -> tuple[Optional[str], Optional[Problem]]:
@@ -143,7 +171,7 @@ def too_deep(text: str) -> Optional[int]:
     return None
 
 
-def parse_yaml(path: Path, text: str) -> tuple[YamlFile, Optional[Problem]]:
+def parse_yaml(path: Path, text: str, expected: str = "a list of sources") -> tuple[YamlFile, Optional[Problem]]:
     doc = YamlFile(path, text)
     deep = too_deep(text)
     if deep:
@@ -159,7 +187,7 @@ def parse_yaml(path: Path, text: str) -> tuple[YamlFile, Optional[Problem]]:
     except yaml.YAMLError as e:
         return doc, Problem(doc.name, f"invalid YAML: {e}", line=1)
     if doc.data is None:
-        return doc, Problem(doc.name, "the file is empty; expected a list of sources", line=1)
+        return doc, Problem(doc.name, f"the file is empty; expected {expected}", line=1)
     return doc, None
 
 
@@ -247,19 +275,29 @@ def read_inputs(data: Path, bib: Optional[Path] = None) -> Inputs:
     bib = bib or default_bib(data)
     digest = hashlib.sha256()
     problems: list[Problem] = []
-    files: list[YamlFile] = []
-    for path in yaml_paths(data):
-        raw = path.read_bytes()
-        name = path.relative_to(data) if data.is_dir() else Path(path.name)
-        digest.update(name.as_posix().encode() + b"\0" + raw + b"\0")
-        text, problem = decode(raw, display(path))
-        if problem:
-            problems.append(problem)
-            continue
-        doc, problem = parse_yaml(path, text)
-        files.append(doc)
-        if problem:
-            problems.append(problem)
+    root = folder(data)
+
+    def read(paths: list[Path], expected: str) -> list[YamlFile]:
+        docs = []
+        for path in paths:
+            raw = path.read_bytes()
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + raw + b"\0")
+            text, problem = decode(raw, display(path))
+            if problem:
+                problems.append(problem)
+                continue
+            doc, problem = parse_yaml(path, text, expected)
+            docs.append(doc)
+            if problem:
+                problems.append(problem)
+        return docs
+
+    vocabulary = read(vocabulary_paths(data), "a mapping of term ids to their names")
+    if not vocabulary:
+        problems.append(Problem(display(root / VOCABULARY), "no curated vocabularies found (data/vocabulary/<kind>.yaml "
+                                f"for {', '.join(CURATED)})", line=1))
+    files = read(yaml_paths(data), "a list of sources")
+    guideline = read(guideline_paths(data), "a list of guideline questions") if data.is_dir() else []
     bibliography = None
     if not bib.is_file():
         problems.append(Problem(display(bib), "bibliography not found (give --bib, or put references.bib beside the data)", line=1))
@@ -272,4 +310,4 @@ def read_inputs(data: Path, bib: Optional[Path] = None) -> Inputs:
         else:
             bibliography, bib_problems = parse_bib(bib, text)
             problems.extend(bib_problems)
-    return Inputs(files, bibliography, problems, digest.hexdigest())
+    return Inputs(files, bibliography, problems, digest.hexdigest(), vocabulary, guideline)

@@ -15,7 +15,7 @@ from typing import Iterable
 from jinja2 import Environment, PackageLoader
 
 from .build import check
-from .export import atomic_write
+from .files import atomic_write
 from .inputs import BibEntry, parse_bib, read_inputs
 from .problems import EvidenceError, Report, ValidationFailed
 from .validate import first_author

@@ -2,7 +2,8 @@
 
 SQLModel classes define the SQLite tables (``table=True``) and the YAML records curators write (the
 ``*In`` classes, validated by pydantic). Field descriptions become the column descriptions in
-``metadata.yml``; a field's vocabulary (``vocab(...)``) names the list in ``vocabulary.yaml`` that the
+``metadata.yml``; a field's vocabulary (``vocab(...)``) names the vocabulary (evidence/scales.yaml or
+data/vocabulary/) that the
 validator checks it against. Adding a field here adds it to the YAML, the table, the metadata and
 the exports.
 
@@ -150,6 +151,19 @@ class FindingBody(Strict):
     large_effect: Optional[int] = _upgrade("a large effect", 2, "LargeEffect")
     dose_response: Optional[int] = _upgrade("a dose-response gradient", 1, "DoseResponseGradient")
     plausible_confounding: Optional[int] = _upgrade("plausible confounding", 1, "PlausibleConfounding")
+    comparator_risk: Optional[float] = Field(
+        default=None, ge=0, le=1000,
+        description="Assumed risk with the comparator, per 1000 (as printed in a Summary-of-Findings table).",
+    )
+    comparator_risk_source_document: Optional[str] = vocab(
+        "document", "The document the comparator risk was read in.", required=False, foreign_key="documents.id"
+    )
+    comparator_risk_source_locator: Optional[str] = Field(default=None, description="Where in that document.")
+    comparator_risk_quote: Optional[str] = Field(default=None, description="Verbatim text the comparator risk was read from.")
+    same_result_as: Optional[str] = Field(
+        default=None,
+        description="Id of the finding that records the same result from another document; counted once, there.",
+    )
     grade_assessor: Optional[str] = Field(default=None, description="Who did the GRADE assessment, if named.")
     wording_justification: Optional[str] = Field(
         default=None,
@@ -196,6 +210,10 @@ class Finding(FindingFields, FindingKey, table=True):
     # the default sort (metadata.yml) is condition, then id for stable pages: one index serves both
     __table_args__ = (Index("ix_findings_condition_id", "condition", "id"), *_facet_indexes())
     source_design: str = vocab("design", "Design of the source (copied from sources for faceting).")
+    source_status: str = vocab("status", "Status of the source (copied from sources, so every list can mark it).")
+    intervention_family: str = Field(
+        index=True, description="Family of the intervention type (its topmost parent in the vocabulary), for facets."
+    )
 
 
 # --- economic evaluations ------------------------------------------------------------------------
@@ -203,6 +221,10 @@ class Finding(FindingFields, FindingKey, table=True):
 
 class EconomicBody(Strict):
     condition: str = vocab("condition", "Health condition of the population.", foreign_key="conditions.id")
+    intervention_type: Optional[str] = vocab(
+        "intervention_type", "Kind of intervention (controlled vocabulary).", required=False,
+        foreign_key="intervention_types.id",
+    )
     intervention: str = Field(description="The intervention evaluated.")
     comparator: Optional[str] = Field(default=None, description="What it was compared with.")
     perspective: Optional[str] = vocab(
@@ -290,24 +312,26 @@ class TermFields(SQLModel):
     name_nl: str = Field(description="Dutch name.")
     label: str = Field(description="English name with the Dutch one beside it, as shown in facets and links.")
     description: Optional[str] = Field(default=None, description="What the term covers.")
+    parent: Optional[str] = Field(default=None, description="The broader term it belongs to, if any.")
+    family: str = Field(description="Its topmost broader term (itself when it has none).")
 
 
 class Condition(TermFields, table=True):
-    """Health conditions, with English and Dutch names (from evidence/vocabulary.yaml)."""
+    """Health conditions, with English and Dutch names (from data/vocabulary/)."""
 
     __tablename__ = "conditions"
     __vocabulary__ = "condition"
 
 
 class InterventionType(TermFields, table=True):
-    """Kinds of intervention, with English and Dutch names (from evidence/vocabulary.yaml)."""
+    """Kinds of intervention, with English and Dutch names (from data/vocabulary/)."""
 
     __tablename__ = "intervention_types"
     __vocabulary__ = "intervention_type"
 
 
 class Outcome(TermFields, table=True):
-    """Work outcomes, with English and Dutch names (from evidence/vocabulary.yaml)."""
+    """Work outcomes, with English and Dutch names (from data/vocabulary/)."""
 
     __tablename__ = "outcomes"
     __vocabulary__ = "outcome"
@@ -324,14 +348,28 @@ TERM_TABLES: tuple[type[TermFields], ...] = (Condition, InterventionType, Outcom
 
 
 class Term(SQLModel, table=True):
-    """Every controlled vocabulary, with English and Dutch labels (from evidence/vocabulary.yaml)."""
+    """Every controlled vocabulary with its labels and attributes (evidence/scales.yaml, data/vocabulary/)."""
 
     __tablename__ = "vocabulary"
-    kind: str = Field(primary_key=True, description="Which vocabulary: outcome, intervention_type, …")
+    kind: str = Field(primary_key=True, description="Which vocabulary: certainty, outcome, intervention_type, …")
     id: str = Field(primary_key=True, description="The value stored in the data.")
     name: str = Field(description="English label.")
     name_nl: str = Field(description="Dutch label.")
+    label: str = Field(description="English name with the Dutch one beside it.")
     description: Optional[str] = Field(default=None, description="What the term means.")
+    parent: Optional[str] = Field(default=None, description="The broader term of the same kind, if any.")
+    rank: Optional[int] = Field(default=None, description="Order of the term on its scale: higher sorts first.")
+    symbol: Optional[str] = Field(default=None, description="Symbol shown for the term (GRADE ⊕).")
+    colour: Optional[str] = Field(default=None, description="Text colour for the term (CSS).")
+    background: Optional[str] = Field(default=None, description="Background colour for the term (CSS).")
+    fhir_code: Optional[str] = Field(default=None, description="HL7 FHIR code of the term.")
+    fhir_display: Optional[str] = Field(default=None, description="HL7 FHIR display text of the code.")
+    fhir_system: Optional[str] = Field(default=None, description="HL7 FHIR code system, where not the scale's own.")
+    grade_start: Optional[str] = Field(default=None, description="Certainty a body of evidence of this design starts at.")
+    pending: bool = Field(default=False, description="A status whose studies have no results yet.")
+    in_overviews: bool = Field(default=False, description="Findings of sources with this status count in overviews.")
+    scale: Optional[str] = Field(default=None, description="ratio or difference, for effect measures.")
+    footnote: Optional[str] = Field(default=None, description="How a Summary-of-Findings footnote words this rating.")
 
 
 class ChangeRecord(SQLModel, table=True):

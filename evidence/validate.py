@@ -20,18 +20,10 @@ from . import grade
 from .inputs import BibEntry, Inputs, YamlFile
 from .problems import Problem, Report
 from .schema import TERM_TABLES, EconomicIn, FindingIn, SourceIn, vocabulary_of
-from .vocabulary import suggestion, terms, vocabularies
+from .vocabulary import CURATED, ATTRIBUTES, Vocabulary, check_kind, label, scales
 
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 PMID = re.compile(r"^[1-9]\d{0,8}$")
-
-# GRADE's starting level when a finding does not state the design of its body of evidence.
-START_FROM_SOURCE_DESIGN = {
-    "rct": "randomised",
-    "cluster_rct": "randomised",
-    "stepped_wedge_trial": "randomised",
-    "cohort": "non_randomised",
-}
 
 NESTED: dict[str, type[SQLModel]] = {"findings": FindingIn, "economic_evaluations": EconomicIn}
 VOCAB_FIELDS = {
@@ -45,42 +37,78 @@ Rows = dict[str, list[dict]]
 def validate(inputs: Inputs) -> tuple[Rows, Report]:
     """Check every record and return the rows of each table with the problems found."""
     report = Report(list(inputs.problems))
+    vocab = scales().merged(curated_vocabulary(inputs.vocabulary_files, report))
     rows: Rows = defaultdict(list)
     bib = inputs.bibliography.entries if inputs.bibliography else {}
     seen: dict[str, tuple[YamlFile, tuple]] = {}
     cited: set[str] = set()
     for doc in inputs.yaml_files:
         if doc.data is not None:
-            FileChecker(doc, report, bib, seen, cited).check(rows)
+            FileChecker(doc, report, bib, seen, cited, vocab).check(rows)
             doc.data = None  # the rows hold what the build needs; the raw records would double the memory
     if inputs.bibliography:
         check_bibliography(inputs.bibliography.name, bib, cited, report)
-    for table in TERM_TABLES:
-        rows[table.__tablename__] = [
-            {"id": k, "label": _bilingual(v), **_labels(v)} for k, v in terms(table.__vocabulary__).items()
-        ]
-    rows["vocabulary"] = [
-        {"kind": kind, "id": k, **_labels(v)} for kind, values in vocabularies().items() for k, v in values.items()
-    ]
+    check_links(rows["findings"], seen, report)
+    rows.update(vocabulary_rows(vocab))
     add_labels(rows["sources"])
     resolve_lines(report, inputs.yaml_files)
     return rows, report
 
 
-def _labels(term: dict) -> dict:
-    return {"name": term["name"], "name_nl": term["name_nl"], "description": term.get("description")}
+def check_links(findings: list[dict], seen: dict, report: Report) -> None:
+    """same_result_as names another finding, which is not itself a repeat (one result, one row)."""
+    ids, repeats = {f["id"] for f in findings}, {f["id"] for f in findings if f["same_result_as"]}
+    for f in findings:
+        target = f["same_result_as"]
+        if target is None:
+            continue
+        doc, path = seen[f["id"]]
+        where = dict(field=f"{f['id']}.same_result_as", path=(*path, "same_result_as"))
+        if target == f["id"] or target not in ids:
+            report.add(Problem(doc.name, f"'{target}' is not another finding", **where))
+        elif target in repeats:
+            report.add(Problem(doc.name, f"'{target}' itself repeats another finding; link to the one it repeats", **where))
 
 
-def _bilingual(term: dict) -> str:
-    same = term["name"].lower() == term["name_nl"].lower()
-    return term["name"] if same else f"{term['name']} ({term['name_nl']})"
+def curated_vocabulary(docs: list[YamlFile], report: Report) -> Vocabulary:
+    """data/vocabulary/<kind>.yaml: one curated vocabulary per file, validated like the data."""
+    kinds: dict[str, dict[str, dict]] = {}
+    for doc in docs:
+        kind = doc.path.stem
+        if kind not in CURATED:
+            report.add(Problem(doc.name, f"'{kind}' is not a curated vocabulary; files: "
+                               f"{', '.join(k + '.yaml' for k in CURATED)}", line=1))
+        elif doc.data is not None:
+            kinds[kind], problems = check_kind(kind, doc.data, doc.name, doc.line_of)
+            report.add(*problems)
+    missing = [k for k in CURATED if k not in kinds]
+    if docs and missing:
+        folder = docs[0].path.parent
+        report.add(*(Problem(str(folder / f"{k}.yaml"), f"the curated vocabulary '{k}' is missing", line=1) for k in missing))
+    return Vocabulary(kinds)
+
+
+def vocabulary_rows(vocab: Vocabulary) -> Rows:
+    """The term tables (conditions, outcomes, …) and the vocabulary table, with every attribute."""
+    rows: Rows = {}
+    for table in TERM_TABLES:
+        rows[table.__tablename__] = [
+            {"id": k, "label": label(v), "name": v["name"], "name_nl": v["name_nl"], "description": v["description"],
+             "parent": v["parent"], "family": vocab.family(table.__vocabulary__, k)}
+            for k, v in vocab.terms(table.__vocabulary__).items()
+        ]
+    rows["vocabulary"] = [{"kind": kind, "id": k, "label": label(v), **{a: v[a] for a in ATTRIBUTES}}
+                          for kind, values in vocab.kinds.items() for k, v in values.items()]
+    return rows
 
 
 class FileChecker:
     """Validates the records of one YAML file."""
 
-    def __init__(self, doc: YamlFile, report: Report, bib: dict[str, BibEntry], seen: dict, cited: set):
+    def __init__(self, doc: YamlFile, report: Report, bib: dict[str, BibEntry], seen: dict, cited: set,
+                 vocab: Vocabulary):
         self.doc, self.report, self.bib, self.seen, self.cited = doc, report, bib, seen, cited
+        self.vocab = vocab
 
     def problem(self, path: Sequence, field_name: str, message: str, **kw: Any) -> None:
         self.report.add(Problem(self.doc.name, message, field=field_name, path=tuple(path), **kw))
@@ -133,8 +161,8 @@ class FileChecker:
     def vocabulary(self, path: Sequence, record: str, model: type[SQLModel], values: dict) -> None:
         for name, kind in VOCAB_FIELDS[model]:
             value = values.get(name)
-            if isinstance(value, str) and value not in terms(kind):
-                message = f"'{value}' is not a known {kind}{suggestion(kind, value)}"
+            if isinstance(value, str) and value not in self.vocab.terms(kind):
+                message = f"'{value}' is not a known {kind}{self.vocab.suggestion(kind, value)}"
                 self.problem((*path, name), f"{record}.{name}", message)
 
     def vocabularies(self, i: int, raw: dict) -> None:
@@ -144,8 +172,8 @@ class FileChecker:
         for listed, kind in (("conditions", "condition"), ("intervention_types", "intervention_type")):
             values = raw.get(listed)
             for j, value in enumerate(values if isinstance(values, list) else []):
-                if isinstance(value, str) and value not in terms(kind):
-                    message = f"'{value}' is not a known {kind}{suggestion(kind, value)}"
+                if isinstance(value, str) and value not in self.vocab.terms(kind):
+                    message = f"'{value}' is not a known {kind}{self.vocab.suggestion(kind, value)}"
                     self.problem((i, listed, j), f"{source_id}.{listed}", message)
         for nested, model in NESTED.items():
             items = raw.get(nested)
@@ -191,7 +219,8 @@ class FileChecker:
         self.unique(path, record)
         self.check_numbers(path, record, finding)
         self.check_grade(path, record, source, finding)
-        return {**finding.model_dump(), "id": record, "source_id": source.id, "source_design": source.design}
+        return {**finding.model_dump(), "id": record, "source_id": source.id, "source_design": source.design,
+                "source_status": source.status, "intervention_family": self.vocab.family("intervention_type", finding.intervention_type)}
 
     def check_numbers(self, path: tuple, record: str, f: FindingIn) -> None:
         lo, hi = f.follow_up_months_min, f.follow_up_months_max
@@ -200,6 +229,9 @@ class FileChecker:
         numbers = (f.effect, f.ci_lower, f.ci_upper, f.studies_n, f.participants_n)
         if any(n is not None for n in numbers) and not (f.effect_quote and f.effect_source_document):
             self.problem((*path, "effect_quote"), f"{record}.effect_quote", "effect estimates need their provenance: effect_source_document and effect_quote")
+        if f.comparator_risk is not None and not (f.comparator_risk_quote and f.comparator_risk_source_document):
+            self.problem((*path, "comparator_risk"), f"{record}.comparator_risk",
+                         "a comparator risk needs its provenance: comparator_risk_source_document and comparator_risk_quote")
         bounds = (f.ci_lower, f.ci_upper)
         if (f.effect is not None or any(b is not None for b in bounds)) and f.effect_measure is None:
             self.problem((*path, "effect"), f"{record}.effect_measure", "an effect needs its effect_measure (RR, OR, HR, SMD, MD)")
@@ -211,7 +243,7 @@ class FileChecker:
             self.problem((*path, "effect"), f"{record}.effect", f"ci_lower <= effect <= ci_upper does not hold ({bounds[0]} <= {f.effect} <= {bounds[1]})")
 
     def check_grade(self, path: tuple, record: str, source: SourceIn, f: FindingIn) -> None:
-        if f.certainty is None or f.certainty not in grade.LEVELS:
+        if f.certainty is None or f.certainty not in self.vocab.terms("certainty"):
             return
         if not grade.wording_fits(f.statement, f.certainty):
             message = f"the wording does not fit certainty '{f.certainty}': GRADE expects {grade.EXPECTED[f.certainty]}"
@@ -220,11 +252,17 @@ class FileChecker:
         expected = grade.direction_from_wording(f.statement, f.certainty)
         if expected and f.direction != expected:
             self.problem((*path, "direction"), f"{record}.direction", f"'{f.direction}' does not match the statement, which reads as '{expected}'")
-        start = f.evidence_design or START_FROM_SOURCE_DESIGN.get(source.design)
+        start = self.grade_start(f.evidence_design, source.design)
         computed = grade.computed_certainty(start, f.model_dump())
         if computed and computed != f.certainty:
             message = f"recorded certainty '{f.certainty}' differs from '{computed}' computed from the five domains (start: {start})"
             self.problem((*path, "certainty"), f"{record}.certainty", message, warning=True, justified=f.certainty_justification)
+
+
+    def grade_start(self, evidence_design: Optional[str], design: str) -> Optional[str]:
+        """GRADE's starting certainty: from the finding's body of evidence, else from its source's design."""
+        term = self.vocab.term("evidence_design", evidence_design) or self.vocab.term("design", design) or {}
+        return term.get("grade_start")
 
 
 def _record_of(raw: dict, loc: tuple) -> tuple[str, type[SQLModel], str]:

@@ -1,27 +1,186 @@
-"""The controlled vocabularies in vocabulary.yaml: values, English and Dutch labels, suggestions."""
+"""Controlled vocabularies: each term with its labels and what it means to the code.
+
+The fixed scales (GRADE certainty, domain ratings, designs, statuses, effect measures, …) live in
+``evidence/scales.yaml``; the vocabularies curators extend (conditions, documents, intervention types,
+outcomes) in ``data/vocabulary/<kind>.yaml``. Both are validated like the data: a missing label or
+an unknown attribute is a ``FILE:LINE`` problem. Every term is written into the database's
+``vocabulary`` table with its attributes, so SQL orders by rank through a join.
+"""
 
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, Optional
 
-import yaml
+from pydantic import ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel
+from typing_extensions import Annotated
 
-PATH = Path(__file__).with_name("vocabulary.yaml")
+from .problems import EvidenceError, Problem
+
+SCALES = Path(__file__).with_name("scales.yaml")
+CURATED = ("condition", "document", "intervention_type", "outcome")  # in data/vocabulary/<kind>.yaml
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class TermIn(BaseModel):
+    """A term as written in a vocabulary file; unknown attributes are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: Text
+    name_nl: Text
+    description: Optional[Text] = None
+    parent: Optional[str] = None
+    rank: Optional[int] = None
+    symbol: Optional[Text] = None
+    colour: Optional[Colour] = None
+    background: Optional[Colour] = None
+    fhir_code: Optional[Text] = None
+    fhir_display: Optional[Text] = None
+    fhir_system: Optional[Text] = None
+    grade_start: Optional[str] = None
+    pending: bool = False
+    in_overviews: bool = False
+    scale: Optional[Literal["ratio", "difference"]] = None
+    footnote: Optional[Text] = None
+
+
+ATTRIBUTES = tuple(TermIn.model_fields)
+
+
+@dataclass
+class Vocabulary:
+    """Every vocabulary: {kind: {term id: attributes}} in file order."""
+
+    kinds: dict[str, dict[str, dict]] = field(default_factory=dict)
+
+    def terms(self, kind: str) -> dict[str, dict]:
+        return self.kinds.get(kind, {})
+
+    def term(self, kind: str, value: object) -> Optional[dict]:
+        return self.terms(kind).get(str(value)) if value is not None else None
+
+    def name(self, kind: str, value: object) -> str:
+        term = self.term(kind, value)
+        return term["name"] if term else str(value)
+
+    def ranked(self, kind: str) -> list[str]:
+        """Term ids, highest rank first (most certain first for certainty)."""
+        terms = self.terms(kind)
+        return sorted(terms, key=lambda t: -(terms[t]["rank"] or 0))
+
+    def where(self, kind: str, attribute: str) -> list[str]:
+        """The ids of the terms whose ``attribute`` is set (true or non-empty)."""
+        return [t for t, a in self.terms(kind).items() if a.get(attribute)]
+
+    def suggestion(self, kind: str, value: object) -> str:
+        """' (did you mean 'x'?)' for the closest term, or '' when nothing is close."""
+        options = list(self.terms(kind))
+        close = difflib.get_close_matches(str(value).lower().replace(" ", "_"), options, n=1, cutoff=0.6)
+        return f" (did you mean '{close[0]}'?)" if close else ""
+
+    def family(self, kind: str, value: str) -> str:
+        """The topmost ancestor of a term (itself when it has no parent)."""
+        seen = {value}
+        while (parent := (self.term(kind, value) or {}).get("parent")) and parent not in seen:
+            seen.add(parent)
+            value = parent
+        return value
+
+    def merged(self, other: "Vocabulary") -> "Vocabulary":
+        return Vocabulary({**self.kinds, **other.kinds})
+
+
+def label(term: dict) -> str:
+    """The English name with the Dutch one beside it, once when they are the same."""
+    same = term["name"].lower() == term["name_nl"].lower()
+    return term["name"] if same else f"{term['name']} ({term['name_nl']})"
+
+
+def check_kind(kind: str, data: object, file: str, line_of) -> tuple[dict[str, dict], list[Problem]]:
+    """Validate one vocabulary (a mapping of term ids to attributes); problems name FILE:LINE."""
+    if not isinstance(data, dict):
+        return {}, [Problem(file, f"vocabulary '{kind}' must be a mapping of term ids to their names", line=line_of(()))]
+    terms, problems = {}, []
+    for term_id, attributes in data.items():
+        where = (term_id,)
+        if not isinstance(term_id, str) or not term_id:
+            problems.append(Problem(file, f"term ids must be text, not {term_id!r}", field=kind, line=line_of(where)))
+            continue
+        try:
+            terms[term_id] = TermIn.model_validate(attributes).model_dump()
+        except ValidationError as e:
+            for err in e.errors():
+                loc = err["loc"]
+                name = ".".join(map(str, loc)) or "term"
+                if err["type"] == "extra_forbidden":
+                    close = difflib.get_close_matches(str(loc[-1]), ATTRIBUTES, n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else f"; attributes: {', '.join(ATTRIBUTES)}"
+                    message = f"unknown attribute{hint}"
+                elif err["type"] == "missing":
+                    message = "required attribute is missing"
+                elif err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+                    message = "must be a mapping of attributes (name, name_nl, …)"
+                else:
+                    message = f"{err['msg']} (got {err['input']!r})"
+                problems.append(Problem(file, message, field=f"{kind}.{term_id}.{name}" if loc else f"{kind}.{term_id}",
+                                        line=line_of((*where, *loc))))
+    for term_id, attributes in terms.items():
+        parent = attributes["parent"]
+        if parent is not None and parent not in terms:
+            problems.append(Problem(file, f"parent '{parent}' is not a {kind}", field=f"{kind}.{term_id}.parent",
+                                    line=line_of((term_id, "parent"))))
+    problems += _cycles(kind, terms, file, line_of)
+    return terms, problems
+
+
+def _cycles(kind: str, terms: dict[str, dict], file: str, line_of) -> list[Problem]:
+    problems = []
+    for start in terms:
+        seen, value = [start], terms[start]["parent"]
+        while value in terms and value not in seen:
+            seen.append(value)
+            value = terms[value]["parent"]
+        if value == start:
+            problems.append(Problem(file, f"parents form a cycle: {' → '.join([*seen, start])}",
+                                    field=f"{kind}.{start}.parent", line=line_of((start, "parent"))))
+    return problems
 
 
 @lru_cache(maxsize=1)
-def vocabularies() -> dict[str, dict[str, dict]]:
-    with PATH.open(encoding="utf-8") as f:
-        return yaml.load(f, Loader=yaml.CSafeLoader)
+def scales() -> Vocabulary:
+    """The fixed scales of the package, validated (a broken scales.yaml is a clear error)."""
+    from .inputs import parse_yaml  # inputs imports this module's problems only
+
+    doc, problem = parse_yaml(SCALES, SCALES.read_text(encoding="utf-8"), "a mapping of scales")
+    problems = [problem] if problem else []
+    kinds = {}
+    if not problems:
+        for kind, data in doc.data.items():
+            kinds[kind], found = check_kind(kind, data, doc.name, lambda path, k=kind: doc.line_of((k, *path)))
+            problems += found
+    cross = _check_references(Vocabulary(kinds), doc.name, lambda path: doc.line_of(path))
+    if problems or cross:
+        raise EvidenceError("\n".join(str(p) for p in [*problems, *cross]))
+    return Vocabulary(kinds)
+
+
+def _check_references(vocab: Vocabulary, file: str, line_of) -> list[Problem]:
+    """Attributes that name terms of another scale: grade_start names a certainty."""
+    problems = []
+    for kind, terms in vocab.kinds.items():
+        for term_id, attributes in terms.items():
+            start = attributes.get("grade_start")
+            if start is not None and start not in vocab.terms("certainty"):
+                problems.append(Problem(file, f"grade_start '{start}' is not a certainty",
+                                        field=f"{kind}.{term_id}.grade_start", line=line_of((kind, term_id, "grade_start"))))
+    return problems
 
 
 def terms(kind: str) -> dict[str, dict]:
-    return vocabularies()[kind]
-
-
-def suggestion(kind: str, value: object) -> str:
-    """' (did you mean 'x'?)' for the closest term, or '' when nothing is close."""
-    close = difflib.get_close_matches(str(value).lower().replace(" ", "_"), list(terms(kind)), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    """The terms of a fixed scale (the curated vocabularies come with the data: see inputs)."""
+    return scales().terms(kind)

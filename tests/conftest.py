@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class Project:
         self.root = root
         self.data = root / "data"
         self.data.mkdir()
+        shutil.copytree(ROOT / "data" / "vocabulary", self.data / "vocabulary")
         self.write("studies.yaml", VALID)
         self.write("references.bib", BIB)
 

@@ -39,7 +39,8 @@ def test_foreign_keys_are_declared(db):
     targets = {(row[2], row[3]) for row in query(db, "pragma foreign_key_list(findings)")}
     assert targets == {("sources", "source_id"), ("conditions", "condition"),
                        ("intervention_types", "intervention_type"), ("outcomes", "outcome"),
-                       ("documents", "source_document"), ("documents", "effect_source_document")}
+                       ("documents", "source_document"), ("documents", "effect_source_document"),
+                       ("documents", "comparator_risk_source_document")}
     assert query(db, "pragma foreign_key_check") == []
 
 

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 import evidence
 from evidence.cli import cli
-from evidence.export import TABLE_FORMATS, select
+from evidence import exports
+from evidence.read import select
 from evidence.problems import EvidenceError
 from evidence.serve import app
 from tests.conftest import ROOT, query
@@ -35,7 +36,7 @@ def test_load_keeps_integers_integers(real_db):
     assert str(df["studies_n"].dtype) == "Int64" and df["studies_n"].isna().any()
 
 
-@pytest.mark.parametrize("fmt", TABLE_FORMATS)
+@pytest.mark.parametrize("fmt", [f.name for f in exports.formats_of("table")])
 def test_every_table_format_opens_in_its_tool_with_the_rows(real_db, tmp_path, fmt):
     out = tmp_path / f"cancer.{fmt}"
     result = export("findings", "--db", str(real_db), "--condition", "cancer", "--format", fmt, "-o", str(out))
@@ -55,7 +56,7 @@ def test_every_table_format_opens_in_its_tool_with_the_rows(real_db, tmp_path, f
     assert ids == expected
 
 
-@pytest.mark.parametrize("fmt", TABLE_FORMATS)
+@pytest.mark.parametrize("fmt", [f.name for f in exports.formats_of("table")])
 def test_exports_are_reproducible(real_db, tmp_path, fmt):
     first, second = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
     for out in (first, second):
@@ -110,16 +111,17 @@ def test_missing_database_is_a_clear_error(tmp_path):
 
 
 def test_failed_export_leaves_no_partial_file(real_db, tmp_path, monkeypatch):
-    from evidence import export as module
+    import dataclasses
 
     out = tmp_path / "out.parquet"
     out.write_bytes(b"previous")
+    parquet = exports.find("table", "parquet")
 
-    def broken(df, path, sheet):
-        path.write_bytes(b"half")
+    def broken(conn, table, filters, options):
         raise RuntimeError("disk full")
 
-    monkeypatch.setitem(module.BINARY_WRITERS, "parquet", broken)
-    with pytest.raises(RuntimeError):
-        module.export_table(real_db, "findings", {}, out, "parquet")
+    monkeypatch.setattr(exports, "FORMATS", [dataclasses.replace(f, write=broken) if f == parquet else f
+                                             for f in exports.formats()])
+    result = export("findings", "--db", str(real_db), "--format", "parquet", "-o", str(out))
+    assert result.exit_code != 0
     assert out.read_bytes() == b"previous" and [p.name for p in tmp_path.iterdir()] == ["out.parquet"]

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from fhir.resources.bundle import Bundle
 
 from evidence.cli import cli
-from evidence.fhir import bundle, domain_fields
-from evidence.export import connect
+from evidence.exports.fhir import bundle, domain_fields
+from evidence.read import connect
 from tests.conftest import query
 
 

@@ -43,18 +43,28 @@ def domains(**values):
 
 
 def test_computed_certainty_rates_down_from_the_start():
-    assert computed_certainty("randomised", domains()) == "high"
-    assert computed_certainty("randomised", domains(risk_of_bias=-1)) == "moderate"
-    assert computed_certainty("randomised", domains(risk_of_bias=-1, imprecision=-2)) == "very_low"
-    assert computed_certainty("non_randomised", domains()) == "low"
+    assert computed_certainty("high", domains()) == "high"
+    assert computed_certainty("high", domains(risk_of_bias=-1)) == "moderate"
+    assert computed_certainty("high", domains(risk_of_bias=-1, imprecision=-2)) == "very_low"
+    assert computed_certainty("low", domains()) == "low"
 
 
 def test_computed_certainty_is_bounded_and_rates_up():
-    assert computed_certainty("randomised", domains(risk_of_bias=-2, imprecision=-2, inconsistency=-2)) == "very_low"
-    assert computed_certainty("non_randomised", domains(large_effect=2)) == "high"
-    assert computed_certainty("randomised", domains(large_effect=2)) == "high"
+    assert computed_certainty("high", domains(risk_of_bias=-2, imprecision=-2, inconsistency=-2)) == "very_low"
+    assert computed_certainty("low", domains(large_effect=2)) == "high"
+    assert computed_certainty("high", domains(large_effect=2)) == "high"
 
 
 def test_no_computed_certainty_without_all_domains_or_a_start():
-    assert computed_certainty("randomised", domains(publication_bias=None)) is None
+    assert computed_certainty("high", domains(publication_bias=None)) is None
     assert computed_certainty(None, domains()) is None
+
+
+def test_every_randomised_design_starts_high_and_cohorts_low():
+    # GRADE (../shared/grade-rules.md): randomised trials start at high, observational studies at low.
+    from evidence.vocabulary import scales
+
+    starts = {d: a["grade_start"] for d, a in scales().terms("design").items() if a["grade_start"]}
+    assert starts == {"rct": "high", "cluster_rct": "high", "stepped_wedge_trial": "high", "cohort": "low"}
+    assert {d: a["grade_start"] for d, a in scales().terms("evidence_design").items()} == {
+        "randomised": "high", "non_randomised": "low"}

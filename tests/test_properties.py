@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from evidence.build import check
 from evidence.problems import EvidenceError
-from tests.conftest import BIB, VALID
+from tests.conftest import BIB, ROOT, VALID
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -30,6 +31,7 @@ def project(studies: bytes, bib: bytes = BIB.encode()):
     with tempfile.TemporaryDirectory() as root:
         data = Path(root) / "data"
         data.mkdir()
+        shutil.copytree(ROOT / "data" / "vocabulary", data / "vocabulary")
         (data / "studies.yaml").write_bytes(studies)
         (data / "references.bib").write_bytes(bib)
         cwd = os.getcwd()

@@ -12,7 +12,8 @@ import pytest
 from evidence import build as builder
 from evidence.metadata import read
 from evidence.serve import app
-from evidence.site.certainty_symbols import SYMBOLS, certainty_html
+from evidence.grade import SYMBOLS
+from evidence.site.certainty_symbols import certainty_html
 from evidence.site.identifier_links import identifier_link
 from tests.conftest import ROOT, query
 
@@ -101,13 +102,17 @@ def test_dutch_names_beside_english_in_facets(get):
 def test_row_page_is_a_summary_of_findings_entry(get):
     page = get("/evidence/findings/kumar-2017-f3").text
     for part in ("adults with traumatic brain injury", "hospital-based cognitive rehabilitation", "home programme",
-                 "return to work (terugkeer naar werk)", "long term (2 years)", "RR 0.95 (0.85 to 1.05)",
-                 "1 / 120", "⊕⊕⊕◯</span> moderate", "Risk of bias", "Publication bias", "not reported",
-                 "What the source says", "Onderbouwing &gt; Conclusies &gt; Traumatic brain injury",
+                 "return to work (terugkeer naar werk)", "long term (2 years)",
+                 # the presenter's cells, not the verbatim quote (which also prints the estimate)
+                 '<td class="effect">RR 0.95 (0.85 to 1.05)</td>', '<td class="studies">1 (120)</td>',
+                 "⊕⊕⊕◯</span> moderate", "What the source says",
+                 # the seeds report no GRADE domains: said once, not as five "not reported" rows
+                 '<td class="domains-note">The source does not report the reasons', "Onderbouwing &gt; Conclusies &gt; Traumatic brain injury",
                  "Hospital-based cognitive rehabilitation likely results in little to no difference",
                  "Other findings from this source", 'href="/evidence/findings/kumar-2017-f1"'):
         assert part in page, part
     assert 'href="/evidence/findings/kumar-2017-f3"' not in page  # not listed among its own siblings
+    assert "Risk of bias" not in page and "not reported" not in page
 
 
 def test_row_page_shows_domain_judgements_and_footnotes(project):

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from evidence import build as builder
 from evidence.cli import cli
-from evidence.export import connect
-from evidence.sof import render, tables
+from evidence.read import connect
+from evidence.exports.sof import render, tables
 from tests.conftest import query
 
 
@@ -64,7 +64,7 @@ def test_html_escapes_data(project):
 
 
 def test_markdown_escapes_pipes():
-    from evidence.sof import Row, Table
+    from evidence.exports.sof import Row, Table
 
     row = Row("a", "out|come", "", "x", "y", "z", None, "not GRADE-rated", "a | b", "S")
     assert "out\\|come" in render([Table("T", [row])], "md") and "a \\| b" in render([Table("T", [row])], "md")

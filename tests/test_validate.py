@@ -144,7 +144,7 @@ def test_certainty_computed_from_domains_is_a_warning_naming_both(project):
     _, report, _ = check(Path("data"))
     assert [str(p) for p in report.problems] == [
         f"data/studies.yaml:{line_of(text, 'certainty:')}: smith-2020-f1.certainty: warning: recorded certainty "
-        "'low' differs from 'very_low' computed from the five domains (start: randomised)"
+        "'low' differs from 'very_low' computed from the five domains (start: high)"
     ]
     assert not report.fails() and report.fails(strict=True)
 

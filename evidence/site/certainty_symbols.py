@@ -1,25 +1,51 @@
-"""Show GRADE certainty as symbols with a colour and the word: ⊕⊕⊕◯ moderate."""
+"""Show GRADE certainty as symbols with a colour and the word: ⊕⊕⊕◯ moderate. Symbols, words and
+colours come from the certainty scale in the vocabulary (also served as CSS at /-/terms.css)."""
 
 from __future__ import annotations
 
 from datasette import hookimpl
+from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from ..grade import SYMBOLS
-from ..vocabulary import terms
+from ..presenter import NOT_RATED
+from ..vocabulary import scales
 from . import DATABASE
 
 
 def certainty_html(value: object) -> Markup:
     if value is None:
-        return Markup('<span class="certainty certainty-none">not GRADE-rated</span>')
-    if value not in SYMBOLS:
+        return Markup(f'<span class="certainty certainty-none">{NOT_RATED}</span>')
+    term = scales().term("certainty", value)
+    if term is None:
         return Markup(escape(value))
-    word = terms("certainty")[value]["name"]
+    word = term["name"]
     return Markup(
         f'<span class="certainty certainty-{value}" title="GRADE certainty: {word}">'
-        f'<span class="symbols" aria-hidden="true">{SYMBOLS[value]}</span> {word}</span>'
+        f'<span class="symbols" aria-hidden="true">{term["symbol"]}</span> {word}</span>'
     )
+
+
+def terms_css() -> str:
+    """Certainty colours as CSS: text colours, and backgrounds for gap-map cells and legends."""
+    lines = []
+    for level, term in scales().terms("certainty").items():
+        lines.append(f".certainty-{level} {{ color: {term['colour']}; }}")
+        lines.append(f".best-{level} {{ background: {term['background']}; }}")
+    return "\n".join(lines) + "\n"
+
+
+async def css(request):
+    return Response(terms_css(), content_type="text/css; charset=utf-8")
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/terms\.css$", css)]
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    return [datasette.urls.path("/-/terms.css")]
 
 
 @hookimpl

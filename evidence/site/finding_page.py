@@ -1,29 +1,12 @@
-"""Data for a finding's row page, laid out as a Summary-of-Findings entry."""
+"""Data for a finding's row page, laid out as a Summary-of-Findings entry by the one presenter."""
 
 from __future__ import annotations
 
 from datasette import hookimpl
 
-from ..queries import sql
-from ..schema import GRADE_DOMAINS, GRADE_UPGRADES
+from ..presenter import present
+from ..read import sql
 from . import DATABASE
-
-JUDGEMENTS = {0: "no serious concern", -1: "serious (−1)", -2: "very serious (−2)"}
-UPGRADES = {0: "none", 1: "rated up (+1)", 2: "rated up (+2)"}
-
-
-def domains(row) -> list[dict]:
-    """Each GRADE domain with its judgement in words and its footnote (row: a mapping or sqlite3.Row)."""
-    finding, rows = dict(row), []
-    for name in GRADE_DOMAINS:
-        value = finding.get(name)
-        rows.append({"domain": name.replace("_", " "), "judgement": JUDGEMENTS.get(value, "not reported"),
-                     "value": value, "note": finding.get(f"{name}_note")})
-    for name in GRADE_UPGRADES:
-        if finding.get(name) is not None:
-            rows.append({"domain": name.replace("_", " "), "judgement": UPGRADES[finding[name]],
-                         "value": finding[name], "note": None})
-    return rows
 
 
 @hookimpl
@@ -37,4 +20,7 @@ def extra_template_vars(view_name, table, database, datasette):
         siblings = (await db.execute(sql("finding_siblings"), {"id": finding_id})).rows
         return {"source": dict(source) if source else {}, "siblings": [dict(r) for r in siblings]}
 
-    return {"finding_context": finding_context, "grade_domains": domains}
+    def view(row):
+        return present(dict(row))
+
+    return {"finding_context": finding_context, "finding_view": view}

@@ -7,7 +7,7 @@ import json
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from ..queries import sql
+from ..read import sql
 from . import DATABASE
 
 

@@ -8,9 +8,12 @@ from urllib.parse import urlencode
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from ..grade import LEVELS
-from ..queries import sql
+from ..read import sql
+from ..vocabulary import scales
 from . import DATABASE
+
+
+BY_RANK = {term["rank"]: level for level, term in scales().terms("certainty").items()}
 
 
 async def gap_map_data(datasette) -> dict:
@@ -28,7 +31,8 @@ async def gap_map_data(datasette) -> dict:
                        pending.get((condition["id"], t["id"]), []), datasette)
                  for t in terms["intervention_type"]]
         rows.append({"condition": condition, "cells": cells})
-    return {"intervention_types": terms["intervention_type"], "rows": rows}
+    certainty = [{"id": level, "name": scales().name("certainty", level)} for level in scales().ranked("certainty")]
+    return {"intervention_types": terms["intervention_type"], "rows": rows, "certainty": certainty}
 
 
 def _cell(condition: str, intervention_type: str, found, pending: list, datasette) -> dict:
@@ -38,7 +42,7 @@ def _cell(condition: str, intervention_type: str, found, pending: list, datasett
         "condition": condition,
         "intervention_type": intervention_type,
         "findings": found["findings"] if found else 0,
-        "best_certainty": LEVELS[best - 1] if best else None,
+        "best_certainty": BY_RANK.get(best),
         "pending": [{"id": p["id"], "label": p["label"], "status": p["status"]} for p in pending],
         "href": datasette.urls.table(DATABASE, "findings") + "?" + query,
     }

@@ -1,9 +1,12 @@
--- Findings per condition × intervention type, with the highest GRADE certainty among them.
+-- Findings per condition × intervention type (a result read in two documents counted once), with the
+-- highest certainty rank among the findings that count in overviews (their source's status says so).
 select
-    condition,
-    intervention_type,
+    f.condition,
+    f.intervention_type,
     count(*) as findings,
-    max(case certainty when 'high' then 4 when 'moderate' then 3 when 'low' then 2 when 'very_low' then 1 else 0 end)
-        as best_rank
-from findings
-group by condition, intervention_type
+    max(case when status.in_overviews then certainty.rank end) as best_rank
+from findings f
+join vocabulary status on status.kind = 'status' and status.id = f.source_status
+left join vocabulary certainty on certainty.kind = 'certainty' and certainty.id = f.certainty
+where f.same_result_as is null
+group by f.condition, f.intervention_type

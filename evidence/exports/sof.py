@@ -14,15 +14,13 @@ from typing import Optional
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .export import Filters, select
-from .grade import SYMBOLS
-from .queries import records, sql
-from .schema import GRADE_DOMAINS, GRADE_UPGRADES
-from .vocabulary import terms
+from ..presenter import certainty_text, effect_text, footnotes, studies_text
+from ..read import Filters, records, select, sql
+from ..vocabulary import scales
+from . import Format, Output, register
 
 GROUPINGS = {"condition": ("condition", "condition_label"), "source": ("source_id", "source_label")}
 FORMATS = ("md", "html")
-LEVELS_DOWN = {-1: "one level (serious concern)", -2: "two levels (very serious concern)"}
 
 
 @dataclass
@@ -47,39 +45,6 @@ class Table:
     footnotes: list[str] = field(default_factory=list)
 
 
-def certainty_text(value: Optional[str]) -> str:
-    return f"{SYMBOLS[value]} {terms('certainty')[value]['name']}" if value in SYMBOLS else "not GRADE-rated"
-
-
-def effect_text(f: dict) -> str:
-    if f["effect"] is None:
-        return "not reported"
-    ci = f" ({f['ci_lower']:g} to {f['ci_upper']:g})" if f["ci_lower"] is not None else ""
-    return f"{f['effect_measure']} {f['effect']:g}{ci}"
-
-
-def studies_text(f: dict) -> str:
-    studies, people = f["studies_n"], f["participants_n"]
-    if studies is None and people is None:
-        return "not reported"
-    return f"{studies if studies is not None else '?'} ({people if people is not None else '?'})"
-
-
-def footnotes_for(f: dict) -> list[str]:
-    """Why the certainty was rated down (or up), and where the effect estimate was read."""
-    notes = []
-    for domain in GRADE_DOMAINS:
-        if f[domain] is not None and f[domain] < 0:
-            text = f"{domain.replace('_', ' ').capitalize()}: rated down {LEVELS_DOWN[f[domain]]}"
-            notes.append(f"{text}. {f[domain + '_note']}" if f[domain + "_note"] else f"{text}.")
-    for upgrade in GRADE_UPGRADES:
-        if f[upgrade]:
-            notes.append(f"{upgrade.replace('_', ' ').capitalize()}: rated up {f[upgrade]} level(s).")
-    if f["effect_quote"]:
-        notes.append(f"Effect estimate read in {f['effect_source_locator'] or f['effect_source_document']}.")
-    return notes
-
-
 def tables(conn: sqlite3.Connection, filters: Filters, by: str = "condition") -> list[Table]:
     """The SoF tables for the findings that match ``filters``, one per condition or per source."""
     ids = [row[0] for row in conn.execute(*select("findings", filters, "id"))]
@@ -92,7 +57,7 @@ def tables(conn: sqlite3.Connection, filters: Filters, by: str = "condition") ->
         for f in group:
             row = Row(f["id"], f["outcome_label"], f["timepoint"] or "", _comparison(f), effect_text(f),
                       studies_text(f), f["certainty"], certainty_text(f["certainty"]), f["statement"], f["source_label"])
-            for note in footnotes_for(f):
+            for note in footnotes(f):
                 table.footnotes.append(note)
                 row.notes.append(len(table.footnotes))
             table.rows.append(row)
@@ -104,6 +69,11 @@ def _comparison(f: dict) -> str:
     return f"{f['intervention']} vs {f['comparator']}" if f["comparator"] else f["intervention"]
 
 
+def legend() -> str:
+    """The GRADE certainty legend, most certain first: "⊕⊕⊕⊕ high, ⊕⊕⊕◯ moderate, …"."""
+    return ", ".join(certainty_text(level) for level in scales().ranked("certainty"))
+
+
 ENV = Environment(loader=PackageLoader("evidence", "templates"), autoescape=select_autoescape(["html"]),
                   keep_trailing_newline=True,
                   trim_blocks=True, lstrip_blocks=True)
@@ -113,4 +83,17 @@ ENV.filters["md_cell"] = lambda text: str(text).replace("|", "\\|").replace("\n"
 def render(result: list[Table], fmt: str, title: str = "Summary of findings") -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown SoF format {fmt}")
-    return ENV.get_template(f"sof.{fmt}").render(tables=result, title=title)
+    return ENV.get_template(f"sof.{fmt}").render(tables=result, title=title, legend=legend(),
+                                                 certainty=scales().terms("certainty"))
+
+
+def _writer(fmt: str):
+    def write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict) -> Output:
+        result = tables(conn, filters, options.get("by") or "condition")
+        return Output(render(result, fmt), len(result), "Summary-of-Findings table(s)")
+    return write
+
+
+register(Format("sof", "md", "text/markdown; charset=utf-8", "md", _writer("md"), default=True))
+register(Format("sof", "html", "text/html; charset=utf-8", "html", _writer("html"), site_tables=("findings",),
+                extension="sof"))

@@ -11,10 +11,10 @@ import sqlite3
 import uuid
 from typing import Optional
 
-from .export import Filters, select, source_ids
-from .queries import records, sql
-from .schema import FindingBody
-from .vocabulary import terms
+from ..read import Filters, records, select, source_ids, sql
+from ..schema import FindingBody
+from ..vocabulary import scales, terms
+from . import Format, Output, register
 
 CODE_SYSTEMS = {
     "certainty-type": "http://terminology.hl7.org/CodeSystem/certainty-type",
@@ -23,7 +23,6 @@ CODE_SYSTEMS = {
     "attribute-estimate-type": "http://terminology.hl7.org/CodeSystem/attribute-estimate-type",
     "variable-role": "http://terminology.hl7.org/CodeSystem/variable-role",
 }
-DOMAIN_RATINGS = {0: "no-concern", -1: "serious-concern", -2: "very-serious-concern"}
 UPGRADE_CODES = {"LargeEffect", "DoseResponseGradient", "PlausibleConfounding"}  # rated present/absent
 NAMESPACE = uuid.UUID("6f1d4c1e-5d2b-4d55-9a64-7b0c1f0e2a10")  # fixed, so bundles are reproducible
 
@@ -52,7 +51,7 @@ def domain_fields() -> list[tuple[str, str]]:
 def certainty(f: dict) -> list[dict]:
     overall = {"type": concept("certainty-type", "Overall")}
     if f["certainty"]:
-        overall["rating"] = concept("certainty-rating", f["certainty"].replace("_", "-"))
+        overall["rating"] = concept("certainty-rating", scales().term("certainty", f["certainty"])["fhir_code"])
         if f["grade_assessor"]:
             overall["rater"] = f["grade_assessor"]
     else:
@@ -67,10 +66,9 @@ def _subcomponent(f: dict, column: str, code: str) -> dict:
     value = f[column]
     if value is None:
         part["note"] = [{"text": "Not reported."}]
-    elif code in UPGRADE_CODES:
-        part["rating"] = concept("certainty-rating", "present" if value > 0 else "absent")
     else:
-        part["rating"] = concept("certainty-rating", DOMAIN_RATINGS[value])
+        scale = "upgrade_rating" if code in UPGRADE_CODES else "domain_rating"
+        part["rating"] = concept("certainty-rating", scales().term(scale, value)["fhir_code"])
     if f.get(f"{column}_note"):
         part.setdefault("note", []).append({"text": f[f"{column}_note"]})
     return part
@@ -160,7 +158,8 @@ def bundle(conn: sqlite3.Connection, filters: Filters) -> dict:
     ids = [row[0] for row in conn.execute(*select("findings", filters, "id"))]
     findings = records(conn, sql("sof_findings"), {"ids": json.dumps(ids)})
     cited = source_ids(conn, filters)
-    sources = records(conn, *select("sources", {"id": cited} if cited is not None else {}))
+    # no matching finding cites no source (an empty list of ids is no filter at all)
+    sources = records(conn, *select("sources", {"id": cited} if cited is not None else {})) if cited != [] else []
     entries = [{"fullUrl": full_url("Citation", s["id"]), "resource": citation(s)} for s in sources]
     entries += [{"fullUrl": full_url("Evidence", f["id"]), "resource": evidence(f)} for f in findings]
     return {"resourceType": "Bundle", "id": "evidence-export", "type": "collection", "entry": entries}
@@ -168,3 +167,11 @@ def bundle(conn: sqlite3.Connection, filters: Filters) -> dict:
 
 def dumps(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict) -> Output:
+    data = bundle(conn, filters)
+    return Output(dumps(data), len(data["entry"]), "FHIR resources in a Bundle")
+
+
+register(Format("fhir", "json", "application/fhir+json", "json", _write, default=True))

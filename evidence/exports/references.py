@@ -16,8 +16,8 @@ from bibtexparser import middlewares as mw
 from bibtexparser.middlewares.names import parse_single_name_into_parts
 from pylatexenc.latex2text import LatexNodes2Text
 
-from .export import select
-from .queries import sql
+from ..read import Filters, select, source_ids, sql
+from . import Format, Output, register
 
 LATEX = LatexNodes2Text()
 RIS_TYPES = {"article": "JOUR", "techreport": "RPRT", "unpublished": "UNPB", "book": "BOOK",
@@ -26,13 +26,14 @@ RIS_TYPES = {"article": "JOUR", "techreport": "RPRT", "unpublished": "UNPB", "bo
 RIS_FIELDS = {"title": "title", "journal": "secondary_title", "year": "year", "volume": "volume",
               "number": "number", "doi": "doi", "note": "notes", "publisher": "publisher",
               "institution": "publisher", "pmid": "accession_number"}
+CITING_TABLES = ("findings", "sources", "economic_evaluations")
 
 
-def entries(conn: sqlite3.Connection, source_ids: Optional[Iterable[str]]) -> list[str]:
+def entries(conn: sqlite3.Connection, ids: Optional[Iterable[str]]) -> list[str]:
     """The BibTeX entries of the given sources (all sources when None), ordered by key."""
-    if source_ids is None:
-        source_ids = [row[0] for row in conn.execute(*select("sources", {}, "id"))]
-    rows = conn.execute(sql("source_entries"), {"ids": json.dumps(list(source_ids))}).fetchall()
+    if ids is None:
+        ids = [row[0] for row in conn.execute(*select("sources", {}, "id"))]
+    rows = conn.execute(sql("source_entries"), {"ids": json.dumps(list(ids))}).fetchall()
     return [row[3] for row in rows if row[3]]
 
 
@@ -62,22 +63,35 @@ def ris_record(entry) -> dict:
         record["authors"] = authors
     for name, value in fields.items():
         if name in RIS_FIELDS and value:
-            record[RIS_FIELDS[name]] = _plain(value)
+            record[RIS_FIELDS[name]] = plain(value)
     if "pages" in fields:
-        first, _, last = _plain(fields["pages"]).replace("--", "-").partition("-")
+        first, _, last = plain(fields["pages"]).replace("--", "-").partition("-")
         record["start_page"], record["end_page"] = first, last or first
     if "doi" in fields:
-        record["urls"] = [f"https://doi.org/{_plain(fields['doi'])}"]
+        record["urls"] = [f"https://doi.org/{plain(fields['doi'])}"]
     return record
 
 
 def _ris_name(name: str) -> str:
     parts = parse_single_name_into_parts(name)
-    last = _plain(" ".join(parts.von + parts.last))
-    first = _plain(" ".join(parts.first + parts.jr))
+    last = plain(" ".join(parts.von + parts.last))
+    first = plain(" ".join(parts.first + parts.jr))
     return f"{last}, {first}" if first else last
 
 
-def _plain(value: str) -> str:
+def plain(value: str) -> str:
     """LaTeX to plain text: braces dropped, accents decoded (von B{\\"u}low -> von Bülow)."""
     return " ".join(LATEX.latex_to_text(str(value)).split())
+
+
+def _writer(render):
+    def write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict) -> Output:
+        raw = entries(conn, source_ids(conn, filters))
+        return Output(render(raw), len(raw), "references")
+    return write
+
+
+register(Format("bib", "bib", "application/x-bibtex; charset=utf-8", "bib", _writer(to_bibtex), default=True,
+                site_tables=CITING_TABLES))
+register(Format("ris", "ris", "application/x-research-info-systems; charset=utf-8", "ris", _writer(to_ris),
+                default=True, site_tables=CITING_TABLES))

@@ -1,0 +1,127 @@
+"""One presenter for a finding: how its effect, confidence interval, studies and participants,
+certainty and GRADE domain judgements read, wherever a finding is shown (the finding page,
+Summary-of-Findings tables, the FHIR narrative). Words and symbols come from the vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+from .schema import GRADE_DOMAINS, GRADE_UPGRADES, FindingFields
+from .vocabulary import Vocabulary, scales
+
+NOT_RATED = "not GRADE-rated"
+NOT_REPORTED = "not reported"
+DOMAINS_NOT_REPORTED = "The source does not report the reasons for its certainty rating (GRADE domains)."
+
+
+def number(value: Optional[float]) -> str:
+    """A number as it reads in a table: 0.95, 1.8, 1652 (no trailing zeros, no exponent for counts)."""
+    return "" if value is None else f"{value:g}"
+
+
+def effect_text(f: Mapping) -> str:
+    """"RR 0.95 (0.85 to 1.05)", or "not reported"."""
+    if f["effect"] is None:
+        return NOT_REPORTED
+    return f"{f['effect_measure']} {number(f['effect'])}{ci_text(f)}"
+
+
+def ci_text(f: Mapping) -> str:
+    return f" ({number(f['ci_lower'])} to {number(f['ci_upper'])})" if f["ci_lower"] is not None else ""
+
+
+def studies_text(f: Mapping) -> str:
+    """Studies with participants in brackets, as GRADEpro prints them: "4 (434)"."""
+    studies, people = f["studies_n"], f["participants_n"]
+    if studies is None and people is None:
+        return NOT_REPORTED
+    return f"{studies if studies is not None else '?'} ({people if people is not None else '?'})"
+
+
+def certainty_text(value: Optional[str], vocab: Vocabulary | None = None) -> str:
+    """"⊕⊕⊕◯ moderate", or "not GRADE-rated"."""
+    term = (vocab or scales()).term("certainty", value)
+    return f"{term['symbol']} {term['name']}" if term else NOT_RATED
+
+
+def domains_reported(f: Mapping) -> bool:
+    return any(f.get(d) is not None for d in (*GRADE_DOMAINS, *GRADE_UPGRADES))
+
+
+def domain_rows(f: Mapping, vocab: Vocabulary | None = None) -> list[dict]:
+    """Each GRADE domain with its judgement in words and its footnote; none when no domain is reported
+    (the page then says once that the source does not report them)."""
+    vocab = vocab or scales()
+    if not domains_reported(f):
+        return []
+    rows = []
+    for name in GRADE_DOMAINS:
+        value = f.get(name)
+        rows.append({"domain": name.replace("_", " "), "value": value, "note": f.get(f"{name}_note"),
+                     "judgement": vocab.name("domain_rating", value) if value is not None else NOT_REPORTED})
+    for name in GRADE_UPGRADES:
+        if f.get(name) is not None:
+            rows.append({"domain": name.replace("_", " "), "value": f[name], "note": None,
+                         "judgement": vocab.name("upgrade_rating", f[name])})
+    return rows
+
+
+def footnotes(f: Mapping, vocab: Vocabulary | None = None) -> list[str]:
+    """Why the certainty was rated down (or up), and where the effect estimate was read."""
+    vocab = vocab or scales()
+    notes = []
+    for domain in GRADE_DOMAINS:
+        if f[domain] is not None and f[domain] < 0:
+            text = f"{domain.replace('_', ' ').capitalize()}: rated down {vocab.term('domain_rating', f[domain])['footnote']}"
+            notes.append(f"{text}. {f[domain + '_note']}" if f[domain + "_note"] else f"{text}.")
+    for upgrade in GRADE_UPGRADES:
+        if f[upgrade]:
+            notes.append(f"{upgrade.replace('_', ' ').capitalize()}: rated up {f[upgrade]} level(s).")
+    if f["effect_quote"]:
+        notes.append(f"Effect estimate read in {f['effect_source_locator'] or f['effect_source_document']}.")
+    return notes
+
+
+# Fields the finding page lays out in its own sections; every other schema field with a value is
+# listed under "More about this finding", so a new field shows without editing the template.
+LAID_OUT = frozenset({
+    "condition", "population", "intervention_type", "intervention", "comparator", "outcome", "timepoint",
+    "certainty", "direction", "statement", "statement_translated", "effect_measure", "effect", "ci_lower",
+    "ci_upper", "studies_n", "participants_n", "effect_source_document", "effect_source_locator", "effect_quote",
+    "grade_assessor", "wording_justification", "certainty_justification", "source_document", "source_locator",
+    "quote", "quote_language", "note", *GRADE_DOMAINS, *(f"{d}_note" for d in GRADE_DOMAINS), *GRADE_UPGRADES,
+})
+
+
+@dataclass
+class FindingView:
+    effect: str
+    studies: str
+    certainty: str
+    domains: list[dict]
+    domains_note: Optional[str]
+    footnotes: list[str]
+    details: list[tuple[str, str, Any]] = field(default_factory=list)  # (field, description, value)
+
+
+def details(f: Mapping, model: type = FindingFields) -> list[tuple[str, str, Any]]:
+    """Schema fields the page does not lay out itself that have a value, with their descriptions."""
+    return [(name, info.description or name, f[name]) for name, info in model.model_fields.items()
+            if name not in LAID_OUT and f.get(name) not in (None, "", False)]
+
+
+def present(f: Mapping, model: type = FindingFields, vocab: Vocabulary | None = None) -> FindingView:
+    """Everything a page or table shows of a finding, formatted once."""
+    vocab = vocab or scales()
+    graded = f.get("certainty") is not None
+    return FindingView(
+        effect=effect_text(f),
+        studies=studies_text(f),
+        certainty=certainty_text(f.get("certainty"), vocab),
+        domains=domain_rows(f, vocab),
+        domains_note=DOMAINS_NOT_REPORTED if graded and not domains_reported(f) else None,
+        footnotes=footnotes(f, vocab),
+        details=details(f, model),
+    )

@@ -1,0 +1,216 @@
+"""Curation of the guideline's questions, recommendations and considerations (data/guideline.yaml).
+
+The seed text of the guideline (../shared/seeds/002_9160572386489848.txt) is parsed here directly,
+independently of the YAML: its six *Uitgangsvraag* sections, the paragraphs and bullets under each
+*Aanbeveling* heading, and the *Laatst beoordeeld*/*Laatst geautoriseerd* dates per module. The checks:
+
+- every question of the seed is in guideline.yaml (by quote, whitespace collapsed), in seed order;
+- every recommendation paragraph/bullet of the seed is contained in a recommendation quote of the same
+  question;
+- every quote (and every verbatim Dutch field) in guideline.yaml occurs verbatim in the seed;
+- dates, vocabularies, identifiers and linked findings are consistent.
+
+Without ../shared/seeds the module is skipped with a reason; with CI set it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEED_NAME = "002_9160572386489848.txt"
+SEED = SEEDS / SEED_NAME
+GUIDELINE = ROOT / "data" / "guideline.yaml"
+STUDIES = ROOT / "data" / "studies.yaml"
+
+if not SEED.is_file():
+    reason = f"{SEED} not found: the guideline curation checks need the seed text beside the repository"
+    if os.environ.get("CI"):
+        pytest.fail(reason + " (CI is set, so this is an error, not a skip)", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+AUDIENCES = {"all", "medical_specialist", "treatment_team", "institution", "professional_association",
+             "patient_organisation"}
+KINDS = {"recommendation", "policy_recommendation", "good_practice_statement"}
+CRITERIA = {"certainty_of_evidence", "benefits_and_harms", "patient_values", "professional_perspective",
+            "resources", "acceptability", "feasibility", "equity", "organisation", "rationale"}
+
+# Audience sub-headings inside the last module's Aanbeveling section (headings, not recommendations).
+AUDIENCE_HEADING = re.compile(r"^(Aanbeveling(en)? voor |Beleidsaanbeveling voor )")
+# Superscript letters ("2e/3e") that the PDF text extraction dropped on a line of their own.
+STRAY_SUPERSCRIPTS = re.compile(r"^(e\s*)+$")
+# Cross-references printed under Aanbeveling that point to other text and recommend nothing themselves.
+POINTERS = ("Extra informatie en praktische handvatten bij deze aanbevelingen",)
+
+
+def collapse(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+SEED_LINES = SEED.read_text(encoding="utf-8").split("\n")
+SEED_TEXT = collapse("\n".join(SEED_LINES))
+
+with GUIDELINE.open(encoding="utf-8") as f:
+    QUESTIONS = yaml.load(f, Loader=yaml.CSafeLoader)
+
+
+def heading_index(lines: list[str], heading: str, start: int, stop: int) -> int:
+    for i in range(start, stop):
+        if lines[i].strip() == heading:
+            return i
+    raise AssertionError(f"heading {heading!r} not found in lines {start}-{stop}")
+
+
+def parse_seed_modules() -> list[dict]:
+    """Per module (in seed order): title, question, recommendation units and dates, from the seed text."""
+    starts = [i for i, line in enumerate(SEED_LINES) if line.strip() == "Uitgangsvraag"]
+    titles = []
+    for i in starts:
+        j = i - 1
+        while not SEED_LINES[j].strip():
+            j -= 1
+        titles.append(j)
+    modules = []
+    for k, (title, u) in enumerate(zip(titles, starts)):
+        end = titles[k + 1] if k + 1 < len(titles) else len(SEED_LINES)
+        a = heading_index(SEED_LINES, "Aanbeveling", u + 1, end)
+        o = heading_index(SEED_LINES, "Overwegingen", a + 1, end)
+        span = "\n".join(SEED_LINES[title:end])
+        assessed = re.findall(r"Laatst beoordeeld\s*:\s*(\d\d)-(\d\d)-(\d{4})", span)
+        authorised = re.findall(r"Laatst geautoriseerd\s*:\s*(\d\d)-(\d\d)-(\d{4})", span)
+        modules.append({
+            "title": SEED_LINES[title].strip(),
+            "question": collapse("\n".join(SEED_LINES[u + 1:a])),
+            "units": recommendation_units(SEED_LINES[a + 1:o]),
+            "last_assessed": [f"{y}-{m}-{d}" for d, m, y in assessed],
+            "last_authorised": [f"{y}-{m}-{d}" for d, m, y in authorised],
+            "has_conclusions": any(line.strip() == "Conclusies" for line in SEED_LINES[title:end]),
+        })
+    return modules
+
+
+def recommendation_units(lines: list[str]) -> list[str]:
+    """Paragraphs (blank-line separated) of an Aanbeveling section, split further at bullet marks."""
+    units, block = [], []
+    for line in lines + [""]:
+        text = line.strip()
+        if text and not STRAY_SUPERSCRIPTS.match(text):
+            if not block and AUDIENCE_HEADING.match(text):
+                continue
+            block.append(text)
+        elif not text and block:
+            paragraph = collapse(" ".join(block))
+            units += [collapse(part) for part in paragraph.split("•") if collapse(part)]
+            block = []
+    return [u for u in units if not u.startswith(POINTERS)]
+
+
+SEED_MODULES = parse_seed_modules()
+
+
+def all_quotes():
+    """(where, field, value) for every verbatim Dutch field in guideline.yaml."""
+    for q in QUESTIONS:
+        for field in ("quote", "question"):
+            yield q["id"], field, q[field]
+        for r in q["recommendations"]:
+            for field in ("quote", "text", "evidence_basis_quote"):
+                if field in r:
+                    yield f"{q['id']}-{r['id']}", field, r[field]
+        for c in q["considerations"]:
+            yield f"{q['id']}-{c['id']}", "quote", c["quote"]
+
+
+def test_the_seed_has_six_modules_with_a_question_and_recommendations():
+    assert len(SEED_MODULES) == 6
+    for module in SEED_MODULES:
+        assert module["question"].endswith("?") or "Deze vraag omvat:" in module["question"], module["title"]
+        assert module["units"], module["title"]
+
+
+def test_one_question_per_seed_module_in_seed_order():
+    assert [q["id"] for q in QUESTIONS] == [f"q{i}" for i in range(1, len(SEED_MODULES) + 1)]
+    for q, module in zip(QUESTIONS, SEED_MODULES):
+        assert q["module"] == module["title"]
+        assert collapse(q["quote"]) == module["question"], q["id"]
+        assert collapse(q["question"]) == module["question"], q["id"]
+        assert q["source_document"] == SEED_NAME
+
+
+def test_every_seed_question_is_curated_by_quote():
+    curated = {collapse(q["quote"]) for q in QUESTIONS}
+    assert [m["title"] for m in SEED_MODULES if m["question"] not in curated] == []
+
+
+def test_every_recommendation_paragraph_and_bullet_is_in_a_recommendation_of_its_question():
+    missing = []
+    for q, module in zip(QUESTIONS, SEED_MODULES):
+        quotes = [collapse(r["quote"]) for r in q["recommendations"]]
+        missing += [f"{q['id']}: {unit[:70]!r}" for unit in module["units"] if not any(unit in x for x in quotes)]
+    assert missing == []
+
+
+def test_every_quote_is_verbatim_in_the_seed():
+    missing = [f"{where}.{field}: {value[:70]!r}" for where, field, value in all_quotes()
+               if collapse(value) not in SEED_TEXT]
+    assert missing == []
+
+
+def test_recommendation_text_equals_its_quote():
+    for q in QUESTIONS:
+        for r in q["recommendations"]:
+            assert collapse(r["text"]) == collapse(r["quote"]), f"{q['id']}-{r['id']}"
+
+
+def test_dates_are_those_printed_in_each_module():
+    for q, module in zip(QUESTIONS, SEED_MODULES):
+        for field in ("last_assessed", "last_authorised"):
+            printed = sorted(set(module[field]))
+            assert len(printed) <= 1, f"{q['id']}: several {field} dates in the module"
+            curated = [str(q[field])] if field in q else []
+            assert curated == printed, f"{q['id']} {field}: curated {curated}, seed {printed}"
+
+
+def test_vocabularies_and_unique_ids():
+    for q in QUESTIONS:
+        recs, cons = q["recommendations"], q["considerations"]
+        assert recs, q["id"]
+        assert len({r["id"] for r in recs}) == len(recs), q["id"]
+        assert len({c["id"] for c in cons}) == len(cons), q["id"]
+        for r in recs:
+            assert r["audience"] in AUDIENCES and r["kind"] in KINDS, f"{q['id']}-{r['id']}"
+            assert r["text_en"].strip() and r["source_locator"].startswith(q["module"] + " > Aanbeveling")
+            assert ("evidence_basis" in r) == ("evidence_basis_quote" in r), f"{q['id']}-{r['id']}"
+            assert r.get("evidence_basis", "expert_opinion") == "expert_opinion"
+        for c in cons:
+            assert c["criterion"] in CRITERIA, f"{q['id']}-{c['id']}"
+            assert c["summary_en"].strip() and c["source_locator"].startswith(q["module"] + " > ")
+
+
+def test_strength_and_direction_only_where_the_seed_states_a_strength():
+    stated = re.search(r"\b(sterke|zwakke|conditionele) aanbeveling", SEED_TEXT, re.IGNORECASE)
+    labelled = [f"{q['id']}-{r['id']}" for q in QUESTIONS for r in q["recommendations"]
+                if "strength" in r or "direction" in r]
+    assert stated or labelled == []
+
+
+def test_linked_findings_exist_and_come_from_this_guideline_where_it_has_conclusions():
+    with STUDIES.open(encoding="utf-8") as f:
+        studies = yaml.load(f, Loader=yaml.CSafeLoader)
+    findings = {f"{s['id']}-{x['id']}": x for s in studies for x in s.get("findings") or []}
+    for q in QUESTIONS:
+        assert [i for i in q["findings"] if i not in findings] == [], q["id"]
+        assert len(set(q["findings"])) == len(q["findings"]), q["id"]
+    conclusions = {i for i, x in findings.items()
+                   if x.get("source_document") == SEED_NAME and "Conclusies" in x.get("source_locator", "")}
+    assert conclusions, "no curated conclusions of the guideline in studies.yaml"
+    for q, module in zip(QUESTIONS, SEED_MODULES):
+        if module["has_conclusions"]:
+            # the module's evidence rests on the English Conclusies section: link every curated conclusion
+            assert sorted(conclusions - set(q["findings"])) == [], q["id"]
