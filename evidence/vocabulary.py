@@ -114,6 +114,7 @@ def check_kind(kind: str, data: object, file: str, line_of) -> tuple[dict[str, d
         try:
             terms[term_id] = TermIn.model_validate(attributes).model_dump()
         except ValidationError as e:
+            terms[term_id] = _placeholder(term_id)  # known, so records using it are not reported again
             for err in e.errors():
                 loc = err["loc"]
                 name = ".".join(map(str, loc)) or "term"
@@ -136,6 +137,10 @@ def check_kind(kind: str, data: object, file: str, line_of) -> tuple[dict[str, d
                                     line=line_of((term_id, "parent"))))
     problems += _cycles(kind, terms, file, line_of)
     return terms, problems
+
+
+def _placeholder(term_id: str) -> dict:
+    return {**{name: info.default for name, info in TermIn.model_fields.items()}, "name": term_id, "name_nl": term_id}
 
 
 def _cycles(kind: str, terms: dict[str, dict], file: str, line_of) -> list[Problem]:

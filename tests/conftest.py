@@ -97,6 +97,26 @@ def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+def client_for(db: Path):
+    """GET through Datasette's own test client, configured as `evidence serve` runs it."""
+    import asyncio
+
+    from evidence.serve import app
+
+    datasette = app(db, ROOT / "metadata.yml")
+
+    def get(path: str):
+        return asyncio.run(datasette.client.get(path))
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def site(real_db):
+    """The real data's site: ``site("/evidence/findings")`` returns the response."""
+    return client_for(real_db)
+
+
 def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
     with sqlite3.connect(db) as conn:
         return conn.execute(sql, params).fetchall()

@@ -126,3 +126,19 @@ def test_a_first_build_records_every_record_as_added(project):
     result = builder.build(Path("data"), db)
     assert {(c.table, c.record_id, c.change) for c in result.changes} == {
         ("sources", "smith-2020", "added"), ("findings", "smith-2020-f1", "added")}
+
+
+def test_the_code_fingerprint_covers_sql_scales_and_subpackages(tmp_path, monkeypatch):
+    import shutil
+
+    package = tmp_path / "evidence"
+    shutil.copytree(ROOT / "evidence", package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(builder, "PACKAGE", package)
+    before = builder.code_fingerprint()
+    for changed in ("sql/views.sql", "scales.yaml", "exports/sof.py", "site/gap_map.py"):
+        path = package / changed
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n-- changed\n")
+        assert builder.code_fingerprint() != before, changed
+        path.write_bytes(original)
+    assert builder.code_fingerprint() == before

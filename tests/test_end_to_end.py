@@ -3,14 +3,12 @@ database, the gap map and the changelog; then a broken file stops the rebuild an
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 
 from click.testing import CliRunner
 
 from evidence.cli import cli
-from evidence.serve import app
-from tests.conftest import ROOT, query
+from tests.conftest import ROOT, client_for, query
 
 NEW_REVIEW_BIB = """@article{newman2025,
   author  = {Newman, A. and Jansen, B.},
@@ -66,8 +64,8 @@ def test_add_a_review_rebuild_and_survive_a_broken_file(tmp_path, monkeypatch):
     assert built.exit_code == 0, built.output
     assert query(db, "select label from sources where id = 'newman-2025'") == [("Newman 2025",)]
     assert query(db, "select certainty from findings where id = 'newman-2025-f1'") == [("low",)]
-    datasette = app(db, ROOT / "metadata.yml")
-    gap = asyncio.run(datasette.client.get("/gap-map.json")).json()
+    get = client_for(db)
+    gap = get("/gap-map.json").json()
     cell = next(c for row in gap["rows"] for c in row["cells"]
                 if (c["condition"], c["intervention_type"]) == ("traumatic_brain_injury", "vocational"))
     assert cell["findings"] == gap_before + 1 and cell["best_certainty"] == "low"
@@ -75,7 +73,7 @@ def test_add_a_review_rebuild_and_survive_a_broken_file(tmp_path, monkeypatch):
     assert "added: `newman-2025`" in changelog and "added: `newman-2025-f1`" in changelog
     assert query(db, "select table_name, change from changes order by id") == [
         ("sources", "added"), ("findings", "added")]
-    front = asyncio.run(datasette.client.get("/evidence")).text
+    front = get("/evidence").text
     assert "1 findings added" in front and "1 sources added" in front
 
     # 3. a broken file: FILE:LINE errors, the database byte-identical and still serving
@@ -87,5 +85,5 @@ def test_add_a_review_rebuild_and_survive_a_broken_file(tmp_path, monkeypatch):
     assert "data/broken.yaml:3: broken-2025.design: 'rtc' is not a known design (did you mean 'rct'?)" in broken.output
     assert "nothing was written" in broken.output and "Traceback" not in broken.output
     assert db.read_bytes() == before
-    served = asyncio.run(app(db, ROOT / "metadata.yml").client.get("/evidence/findings/newman-2025-f1.json"))
+    served = client_for(db)("/evidence/findings/newman-2025-f1.json")
     assert served.status_code == 200

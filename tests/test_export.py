@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pandas as pd
@@ -16,7 +15,6 @@ from evidence.cli import cli
 from evidence import exports
 from evidence.read import select
 from evidence.problems import EvidenceError
-from evidence.serve import app
 from tests.conftest import ROOT, query
 
 
@@ -70,13 +68,11 @@ def test_utf8_text_survives(real_db, tmp_path):
     assert "geïntegreerd" in out.read_text(encoding="utf-8")
 
 
-def test_filtered_export_count_equals_datasette_json(real_db, tmp_path):
+def test_filtered_export_count_equals_datasette_json(real_db, site, tmp_path):
     out = tmp_path / "f.json"
     export("findings", "--db", str(real_db), "--condition", "coronary_heart_disease", "--certainty", "low",
            "--format", "json", "-o", str(out))
-    datasette = app(real_db, ROOT / "metadata.yml")
-    response = asyncio.run(datasette.client.get(
-        "/evidence/findings.json?condition=coronary_heart_disease&certainty=low&_size=max&_shape=objects"))
+    response = site("/evidence/findings.json?condition=coronary_heart_disease&certainty=low&_size=max&_shape=objects")
     served = response.json()
     assert len(json.loads(out.read_text())) == served["filtered_table_rows_count"] == len(served["rows"]) > 0
 

@@ -15,13 +15,8 @@ METADATA = ROOT / "metadata.yml"
 
 
 @pytest.fixture(scope="module")
-def get(real_db):
-    datasette = app(real_db, METADATA)
-
-    def fetch(path: str):
-        return asyncio.run(datasette.client.get(path))
-
-    return fetch
+def get(site):
+    return site
 
 
 def test_condition_facet_counts_equal_sql_counts(real_db, get):

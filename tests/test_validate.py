@@ -226,3 +226,25 @@ def test_vocabulary_is_checked_even_when_the_record_has_other_errors(project):
         "data/studies.yaml:1: smith-2020.status: required field is missing",
         f"data/studies.yaml:{line_of(text, 'rtc')}: smith-2020.design: 'rtc' is not a known design (did you mean 'rct'?)",
     ]
+
+
+def test_sources_sharing_author_and_year_get_letters():
+    from evidence.validate import add_labels
+
+    rows = [{"id": "lambeek-2010b", "label": "Lambeek 2010"}, {"id": "lambeek-2010a", "label": "Lambeek 2010"},
+            {"id": "kumar-2017", "label": "Kumar 2017"}, {"id": "fms-2024", "label": "FMS"}, {"id": "fms-x", "label": "FMS"}]
+    add_labels(rows)
+    assert [r["label"] for r in rows] == ["Lambeek 2010b", "Lambeek 2010a", "Kumar 2017", "FMS", "FMS"]
+
+
+def test_real_sources_sharing_a_label_are_told_apart(real_db):
+    from tests.conftest import query
+
+    labels = dict(query(real_db, "select id, label from sources where id glob 'lambeek-2010*' or id glob 'bouwsma-2018*'"))
+    assert labels == {"lambeek-2010a": "Lambeek 2010a", "lambeek-2010b": "Lambeek 2010b",
+                      "bouwsma-2018a": "Bouwsma 2018a", "bouwsma-2018b": "Bouwsma 2018b"}
+
+
+def test_a_year_that_is_not_a_year_is_an_error(project):
+    text = project.edit("  year = {2020},", "  year = {20x0},", "references.bib")
+    assert messages() == [f"data/references.bib:{line_of(text, '@article')}: smith2020: year '20x0' is not a year (four digits)"]

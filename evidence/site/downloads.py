@@ -22,7 +22,10 @@ def _filters(table: str, rows) -> dict:
 
 
 def renderer(fmt: exports.Format) -> dict:
-    async def render(datasette, table, rows):
+    async def render(datasette, database, table, rows):
+        # Datasette asks can_render only to show the link: any page may still ask for the extension
+        if not can_render(database, table) or any("id" not in row.keys() for row in rows):
+            return Response.text(f".{fmt.site_extension} is not available for this page", status=404)
         filters = _filters(table, rows)
         result = await datasette.get_database(DATABASE).execute_fn(lambda conn: fmt.write(conn, table, filters, {}))
         if fmt.media_type.startswith("text/html"):

@@ -1,0 +1,128 @@
+"""Reading a study CSV for ``evidence pool`` / ``evidence forest-csv``.
+
+Two shapes, told apart by the header (line 1):
+
+* binary:     ``study,events_int,n_int,events_ctl,n_ctl`` (n = arm total, not non-events)
+* continuous: ``study,mean_int,sd_int,n_int,mean_ctl,sd_ctl,n_ctl``
+
+Convention: :func:`read_studies` collects *every* problem, each as ``FILE:LINE: message`` (LINE is the
+line in the file; the header is line 1), and raises one :class:`evidence.problems.EvidenceError` with
+them joined by newlines — never a traceback. Problems found: an empty file, missing or unknown columns,
+no study rows, an empty study label, non-numeric or non-finite values, counts that are not whole numbers,
+negative counts, arm totals below 1, events above the arm total, SD ≤ 0.
+On success it returns ``(kind, studies)`` with kind "binary" or "continuous" and study dicts keyed as
+the YAML is (``label`` plus the data columns), ready for :func:`evidence.synthesis.pool_studies`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any
+
+from ..problems import EvidenceError
+
+COLUMNS = {
+    "binary": ("study", "events_int", "n_int", "events_ctl", "n_ctl"),
+    "continuous": ("study", "mean_int", "sd_int", "n_int", "mean_ctl", "sd_ctl", "n_ctl"),
+}
+COUNTS = ("events_int", "n_int", "events_ctl", "n_ctl")
+
+
+def _kind(header: list[str]) -> str:
+    if "events_int" in header or "events_ctl" in header:
+        return "binary"
+    if any(c.startswith(("mean_", "sd_")) for c in header):
+        return "continuous"
+    return ""
+
+
+def _header_problems(header: list[str], kind: str) -> list[str]:
+    if not kind:
+        return ["cannot tell binary from continuous data: expected the columns "
+                + " or ".join(",".join(cols) for cols in COLUMNS.values())]
+    expected = COLUMNS[kind]
+    problems = []
+    missing = [c for c in expected if c not in header]
+    unknown = [c for c in header if c not in expected]
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    if missing:
+        problems.append(f"missing column(s) for {kind} data: {', '.join(missing)} (expected {','.join(expected)})")
+    if unknown:
+        problems.append(f"unknown column(s): {', '.join(repr(c) for c in unknown)} (expected {','.join(expected)})")
+    if duplicated:
+        problems.append(f"duplicated column(s): {', '.join(duplicated)}")
+    return problems
+
+
+def _row_problems(row: dict[str, str], kind: str, values: dict[str, float]) -> list[str]:
+    problems = []
+    if not (row.get("study") or "").strip():
+        problems.append("study: empty study label")
+    for column in COLUMNS[kind][1:]:
+        text = (row.get(column) or "").strip()
+        try:
+            value = float(text)
+        except ValueError:
+            problems.append(f"{column}: {text!r} is not a number" if text else f"{column}: missing value")
+            continue
+        if not math.isfinite(value):
+            problems.append(f"{column}: {text!r} is not a finite number")
+            continue
+        if column in COUNTS or column.startswith("n_"):
+            if value < 0:
+                problems.append(f"{column}: negative count {text}")
+                continue
+            if value != int(value):
+                problems.append(f"{column}: {text} is not a whole number")
+                continue
+            if column.startswith("n_") and value < 1:
+                problems.append(f"{column}: an arm needs at least 1 participant")
+                continue
+        if column.startswith("sd_") and value <= 0:
+            problems.append(f"{column}: SD must be greater than 0, not {text}")
+            continue
+        values[column] = int(value) if column in COUNTS or column.startswith("n_") else value
+    for arm in ("int", "ctl"):
+        events, total = values.get(f"events_{arm}"), values.get(f"n_{arm}")
+        if events is not None and total is not None and events > total:
+            problems.append(f"events_{arm}: {events} events exceed the arm total n_{arm} = {total}")
+    return problems
+
+
+def read_studies(path: str | Path) -> tuple[str, list[dict[str, Any]]]:
+    """(kind, studies) from a CSV file; raises EvidenceError listing every ``FILE:LINE: message``."""
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise EvidenceError(f"{name}:1: not a UTF-8 text file") from None
+    if not text.strip():
+        raise EvidenceError(f"{name}:1: the file is empty (expected a header and at least 1 study)")
+    reader = csv.reader(text.splitlines(keepends=True))
+    header = [h.strip() for h in next(reader)]
+    kind = _kind(header)
+    problems = [f"{name}:1: {p}" for p in _header_problems(header, kind)]
+    if problems:
+        raise EvidenceError("\n".join(problems))
+    studies: list[dict[str, Any]] = []
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue  # blank line
+        if len(cells) != len(header):
+            problems.append(f"{name}:{line}: expected {len(header)} values, found {len(cells)}")
+            continue
+        row = dict(zip(header, cells))
+        values: dict[str, Any] = {}
+        found = _row_problems(row, kind, values)
+        problems.extend(f"{name}:{line}: {p}" for p in found)
+        if not found:
+            studies.append({"label": row["study"].strip(), **values})
+    if not problems and not studies:
+        problems.append(f"{name}:1: no studies: the file has a header but no rows (need at least 1 study)")
+    if problems:
+        raise EvidenceError("\n".join(problems))
+    return kind, studies

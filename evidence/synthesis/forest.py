@@ -1,0 +1,219 @@
+"""RevMan-style forest plot of a :class:`PoolResult` as SVG text (matplotlib, Agg canvas, no pyplot).
+
+Left to right: study label; per-arm data (events and total for binary data; mean, SD and total for
+continuous data; log estimate and SE for generic input); weight (%); the effect with its 95% CI as text;
+the plot panel. In the panel: per study a square whose *area* is proportional to its weight and a line for
+its CI; the pooled diamond (width = 95% CI); the prediction interval as a bar below it (random effects,
+where defined); the line of no effect (1 on a log axis for ratios, 0 for differences); "Favours …" labels
+under the axis. Below the studies: totals, the heterogeneity line (Tau², Chi² = Q, df, P, I²) and the
+test for the overall effect (Z, or t under Hartung–Knapp, and P).
+
+The output is deterministic: Matplotlib's default style inside an rc context, ``svg.hashsalt`` fixed,
+text kept as text (``svg.fonttype='none'``), no date in the metadata — the same result gives the same
+bytes. Each study's square is an SVG group with id ``study-square-N`` (N from 1), the diamond
+``pooled-diamond`` and the prediction interval ``prediction-interval``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Mapping, Optional
+
+import matplotlib
+import matplotlib.style
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon
+
+from .pooling import PoolResult
+from .report import fixed, fmt_p, method_label, method_note
+
+MEASURE_NAMES = {"RR": "Risk Ratio", "OR": "Odds Ratio", "HR": "Hazard Ratio", "RD": "Risk Difference",
+                 "MD": "Mean Difference", "SMD": "Std. Mean Difference"}
+DEFAULT_LABELS = {"intervention": "Intervention", "control": "Control", "study": "Study or Subgroup",
+                  "favours_left": "Favours intervention", "favours_right": "Favours control", "title": ""}
+RC = {"svg.hashsalt": "evidence-forest", "svg.fonttype": "none", "font.size": 8, "font.family": "DejaVu Sans"}
+ROW = 0.22  # inches per row
+WIDTH = 11.0  # inches
+PANEL = (0.74, 0.98)  # plot panel, figure fraction
+RATIO_SCALES = {2: (0.5, 0.7, 1, 1.5, 2), 5: (0.2, 0.5, 1, 2, 5), 10: (0.1, 0.2, 0.5, 1, 2, 5, 10),
+                20: (0.05, 0.2, 1, 5, 20), 50: (0.02, 0.1, 1, 10, 50), 100: (0.01, 0.1, 1, 10, 100),
+                1000: (0.001, 0.1, 1, 10, 1000)}
+
+
+def _effect_text(est: float, lo: float, hi: float) -> str:
+    return f"{fixed(est)} [{fixed(lo)}, {fixed(hi)}]"
+
+
+def _axis(result: PoolResult) -> tuple[tuple[float, float], tuple[float, ...]]:
+    bounds = [b for s in result.studies for b in (s.ci_lower, s.ci_upper)]
+    bounds += [result.ci_lower, result.ci_upper]
+    bounds += [b for b in (result.pi_lower, result.pi_upper) if b is not None]
+    bounds = [b for b in bounds if b is not None and math.isfinite(b) and (b > 0 or not result.ratio)]
+    if result.ratio:
+        reach = max([abs(math.log(b)) for b in bounds] + [math.log(1.5)])
+        scale = next((s for s in sorted(RATIO_SCALES) if math.log(s) >= reach), 1000)
+        ticks = RATIO_SCALES[scale]
+        return (1 / scale, scale), ticks
+    reach = max([abs(b) for b in bounds] + [1e-12])
+    magnitude = 10 ** math.floor(math.log10(reach))
+    scale = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= reach)
+    return (-scale, scale), (-scale, -scale / 2, 0, scale / 2, scale)
+
+
+def _columns(result: PoolResult) -> tuple[list[tuple[str, str, float]], str]:
+    """[(arm, key-or-header, x)] for the data columns and the study kind shown."""
+    kinds = {s.kind for s in result.studies}
+    kind = kinds.pop() if len(kinds) == 1 else "generic"
+    if kind == "binary":
+        return [("int", "Events", 0.28), ("int", "Total", 0.33), ("ctl", "Events", 0.39), ("ctl", "Total", 0.44)], kind
+    if kind == "continuous":
+        return [("int", "Mean", 0.245), ("int", "SD", 0.285), ("int", "Total", 0.325),
+                ("ctl", "Mean", 0.38), ("ctl", "SD", 0.42), ("ctl", "Total", 0.46)], kind
+    return [("", "log[Estimate]" if result.ratio else "Estimate", 0.33), ("", "SE", 0.42)], kind
+
+
+def _cell(study, kind: str, arm: str, header: str, ratio: bool) -> str:
+    d = study.data
+    if kind == "binary":
+        return f"{d[('events_' if header == 'Events' else 'n_') + arm]:g}"
+    if kind == "continuous":
+        key = {"Mean": "mean_", "SD": "sd_", "Total": "n_"}[header] + arm
+        return f"{d[key]:g}"
+    return f"{study.yi:.4f}" if header != "SE" else f"{math.sqrt(study.vi):.4f}"
+
+
+def forest_svg(result: PoolResult, labels: Optional[Mapping[str, str]] = None) -> str:
+    """The forest plot as SVG text.
+
+    ``labels`` overrides display texts: ``intervention``, ``control`` (arm headers), ``study`` (first
+    column header), ``favours_left``, ``favours_right`` (under the axis; defaults "Favours intervention"
+    left, "Favours control" right, RevMan's default for an undesirable outcome — swap them for a
+    desirable one such as return to work), ``title``.
+    """
+    text = {**DEFAULT_LABELS, **(labels or {})}
+    with matplotlib.rc_context():
+        matplotlib.style.use("default")
+        matplotlib.rcParams.update(RC)
+        out = io.StringIO()
+        _figure(result, text).savefig(out, format="svg", metadata={"Date": None})
+        return out.getvalue()
+
+
+def _figure(result: PoolResult, text: Mapping[str, str]) -> Figure:
+    columns, kind = _columns(result)
+    k = len(result.studies)
+    binary = kind == "binary"
+    pi = result.pi_lower is not None
+    # rows, top (0) downwards
+    y_studies = [-(i + 2) for i in range(k)]
+    y_total = -(k + 2.4)
+    y_events = y_total - 1 if binary else y_total
+    y_pi = y_events - 1 if pi else y_events
+    y_het, y_overall = y_pi - 1.2, y_pi - 2.2
+    y_axis = y_pi - 0.8
+    y_favours = y_axis - 2.2
+    n_notes = bool(method_note(result)) + bool(result.excluded)
+    top, bottom = 1.2 if text["title"] else 0.8, min(y_overall - n_notes, y_favours) - 0.8
+    fig = Figure(figsize=(WIDTH, (top - bottom) * ROW))
+    FigureCanvasAgg(fig)
+    frame = fig.add_axes((0, 0, 1, 1))
+    frame.set_xlim(0, 1)
+    frame.set_ylim(bottom, top)
+    frame.axis("off")
+
+    def put(x: float, y: float, s: str, ha: str = "center", bold: bool = False) -> None:
+        frame.text(x, y, s, ha=ha, va="center", fontweight="bold" if bold else "normal")
+
+    if text["title"]:
+        put(0.01, 0.6, text["title"], ha="left", bold=True)
+    # headers
+    put(0.01, -1, text["study"], ha="left", bold=True)
+    for arm, name in (("int", text["intervention"]), ("ctl", text["control"])):
+        xs = [x for a, _, x in columns if a == arm]
+        if xs:
+            put(sum(xs) / len(xs), 0, name, bold=True)
+    for _, header, x in columns:
+        put(x, -1, header, bold=True)
+    x_weight, x_effect = 0.515, 0.625
+    put(x_weight, -1, "Weight", bold=True)
+    measure = MEASURE_NAMES.get(result.measure, result.measure)
+    put(x_effect, 0, measure, bold=True)
+    put(x_effect, -1, f"{method_label(result)}, 95% CI", bold=True)
+    put(sum(PANEL) / 2, 0, measure, bold=True)
+    put(sum(PANEL) / 2, -1, f"{method_label(result)}, 95% CI", bold=True)
+    # study rows
+    for y, s in zip(y_studies, result.studies):
+        put(0.01, y, s.label, ha="left")
+        for arm, header, x in columns:
+            put(x, y, _cell(s, kind, arm, header, result.ratio))
+        put(x_weight, y, f"{s.weight:.1f}%")
+        put(x_effect, y, _effect_text(s.estimate, s.ci_lower, s.ci_upper))
+    # totals
+    put(0.01, y_total, "Total (95% CI)", ha="left", bold=True)
+    if kind in ("binary", "continuous"):
+        for arm, header, x in columns:
+            if header == "Total":
+                put(x, y_total, f"{sum(s.data['n_' + arm] for s in result.studies):g}", bold=True)
+    if binary:
+        put(0.01, y_events, "Total events", ha="left")
+        for arm, header, x in columns:
+            if header == "Events":
+                put(x, y_events, f"{sum(s.data['events_' + arm] for s in result.studies):g}")
+    put(x_weight, y_total, "100.0%", bold=True)
+    put(x_effect, y_total, _effect_text(result.estimate, result.ci_lower, result.ci_upper), bold=True)
+    if pi:
+        put(0.01, y_pi, "Prediction interval", ha="left")
+        put(x_effect, y_pi, f"[{fixed(result.pi_lower)}, {fixed(result.pi_upper)}]")
+    # heterogeneity and overall effect
+    parts = [f"Tau² = {result.tau2:.2f}"] if result.tau2 is not None else []
+    if result.q is not None:
+        parts.append(f"Chi² = {result.q:.2f}, df = {result.q_df} ({fmt_p(result.q_p)})")
+    if result.i2 is not None:
+        parts.append(f"I² = {result.i2:.0f}%")
+    put(0.01, y_het, "Heterogeneity: " + ("; ".join(parts) if parts else "not applicable"), ha="left")
+    stat = f"t = {abs(result.z):.2f}, df = {result.q_df}" if result.hartung_knapp else f"Z = {abs(result.z):.2f}"
+    put(0.01, y_overall, f"Test for overall effect: {stat} ({fmt_p(result.p)})", ha="left")
+    notes = [n for n in (method_note(result),) if n]
+    if result.excluded:
+        notes.append("Not estimable (left out): " + "; ".join(label for label, _ in result.excluded))
+    for i, note in enumerate(notes, 1):
+        put(0.01, y_overall - i, note, ha="left")
+    # plot panel, sharing the row coordinates of the frame
+    def frac(y: float) -> float:
+        return (y - bottom) / (top - bottom)
+
+    panel_top = -1.5
+    panel = fig.add_axes((PANEL[0], frac(y_axis), PANEL[1] - PANEL[0], frac(panel_top) - frac(y_axis)))
+    panel.set_ylim(y_axis, panel_top)
+    (xmin, xmax), ticks = _axis(result)
+    if result.ratio:
+        panel.set_xscale("log")
+    panel.set_xlim(xmin, xmax)
+    panel.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    panel.minorticks_off()
+    panel.set_yticks([])
+    for side in ("top", "right", "left"):
+        panel.spines[side].set_visible(False)
+    null = 1 if result.ratio else 0
+    panel.axvline(null, color="black", linewidth=0.8, zorder=1)
+    largest = max((s.weight for s in result.studies), default=1) or 1
+    for i, (y, s) in enumerate(zip(y_studies, result.studies), 1):
+        panel.plot([s.ci_lower, s.ci_upper], [y, y], color="black", linewidth=0.8, zorder=2, clip_on=True)
+        size = max(2.0, 9.0 * math.sqrt(s.weight / largest))
+        square, = panel.plot([s.estimate], [y], marker="s", markersize=size, color="#1f4e9c", linestyle="none", zorder=3)
+        square.set_gid(f"study-square-{i}")
+    h = 0.35
+    diamond = Polygon([(result.ci_lower, y_total), (result.estimate, y_total + h), (result.ci_upper, y_total),
+                       (result.estimate, y_total - h)], closed=True, facecolor="black", edgecolor="black", zorder=3)
+    diamond.set_gid("pooled-diamond")
+    panel.add_patch(diamond)
+    if pi:
+        bar, = panel.plot([result.pi_lower, result.pi_upper], [y_pi, y_pi], color="#b22222", linewidth=2.5,
+                          solid_capstyle="butt", zorder=3)
+        bar.set_gid("prediction-interval")
+    x_mid = sum(PANEL) / 2
+    put((PANEL[0] + x_mid) / 2, y_favours, text["favours_left"])
+    put((x_mid + PANEL[1]) / 2, y_favours, text["favours_right"])
+    return fig

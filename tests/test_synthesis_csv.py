@@ -1,0 +1,84 @@
+"""Study CSVs (evidence.synthesis.csvinput): every problem as FILE:LINE: message, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidence.problems import EvidenceError
+from evidence.synthesis.csvinput import read_studies
+
+DATA = Path(__file__).parent / "data"
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "studies.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(EvidenceError) as e:
+        read_studies(path)
+    return str(e.value).replace(str(path), "FILE").splitlines()
+
+
+def test_reads_both_shapes():
+    kind, rows = read_studies(DATA / "dat_bcg.csv")
+    assert kind == "binary" and len(rows) == 13
+    assert rows[0] == {"label": "Aronson 1948", "events_int": 4, "n_int": 123, "events_ctl": 11, "n_ctl": 139}
+    kind, rows = read_studies(DATA / "dat_normand1999.csv")
+    assert kind == "continuous" and len(rows) == 9 and rows[0]["sd_ctl"] == 64.0
+
+
+def test_empty_file(tmp_path):
+    assert problems(tmp_path, "") == ["FILE:1: the file is empty (expected a header and at least 1 study)"]
+
+
+def test_header_only_has_no_studies(tmp_path):
+    assert problems(tmp_path, "study,events_int,n_int,events_ctl,n_ctl\n") == [
+        "FILE:1: no studies: the file has a header but no rows (need at least 1 study)"]
+
+
+def test_missing_and_unknown_columns(tmp_path):
+    found = problems(tmp_path, "study,events_int,n_int,events_ctl,total_ctl\nA,1,10,2,10\n")
+    assert found[0].startswith("FILE:1: missing column(s) for binary data: n_ctl")
+    assert found[1].startswith("FILE:1: unknown column(s): 'total_ctl'")
+    assert problems(tmp_path, "name,value\nA,1\n")[0].startswith("FILE:1: cannot tell binary from continuous data")
+
+
+def test_all_row_problems_with_their_lines(tmp_path):
+    text = ("study,events_int,n_int,events_ctl,n_ctl\n"
+            "A,1,10,2,10\n"
+            "B,x,10,2,10\n"
+            "C,12,10,2,10\n"
+            "D,-1,10,2,10\n"
+            "E,1,10,inf,10\n"
+            "F,1.5,10,2,10\n"
+            ",1,10,2,10\n"
+            "G,1,10\n")
+    assert problems(tmp_path, text) == [
+        "FILE:3: events_int: 'x' is not a number",
+        "FILE:4: events_int: 12 events exceed the arm total n_int = 10",
+        "FILE:5: events_int: negative count -1",
+        "FILE:6: events_ctl: 'inf' is not a finite number",
+        "FILE:7: events_int: 1.5 is not a whole number",
+        "FILE:8: study: empty study label",
+        "FILE:9: expected 5 values, found 3",
+    ]
+
+
+def test_continuous_sd_must_be_positive(tmp_path):
+    text = ("study,mean_int,sd_int,n_int,mean_ctl,sd_ctl,n_ctl\n"
+            "A,1,0,10,2,1,10\n"
+            "B,1,1,10,2,-3,10\n"
+            "C,nan,1,10,2,1,0\n")
+    assert problems(tmp_path, text) == [
+        "FILE:2: sd_int: SD must be greater than 0, not 0",
+        "FILE:3: sd_ctl: SD must be greater than 0, not -3",
+        "FILE:4: mean_int: 'nan' is not a finite number",
+        "FILE:4: n_ctl: an arm needs at least 1 participant",
+    ]
+
+
+def test_blank_lines_are_skipped_and_bom_is_fine(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("\ufeffstudy,events_int,n_int,events_ctl,n_ctl\n\nA,1,10,2,10\n", encoding="utf-8")
+    assert read_studies(path) == ("binary", [{"label": "A", "events_int": 1, "n_int": 10, "events_ctl": 2, "n_ctl": 10}])

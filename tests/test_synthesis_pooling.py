@@ -1,0 +1,272 @@
+"""Pooling (evidence.synthesis.pooling) against metafor's published results, to 4 decimals unless a
+source prints fewer digits (then to the digits printed, as said at the value).
+
+Sources, all read in the stored snapshot of wviechtb/metafor (commit 71ae8f5, 2026-07-01):
+  [UNI]   tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r   (rma() EE/DL vs Stata metan, dat.bcg)
+  [MH]    tests/testthat/test_misc_metan_vs_rma.mh_with_dat.bcg.r    (rma.mh() vs Stata metan, dat.bcg)
+  [RMA]   docs/reference/rma.uni.html                                (example output: REML on dat.bcg)
+  [PRED]  docs/reference/predict.rma.html                            (predict(res) for REML on dat.bcg, 2 decimals)
+  [KNHA]  README.md                                                  (REML + test="knha" on dat.bcg)
+  [INFL]  tests/testthat/test_misc_influence.r                       (tau2, QE of REML on dat.bcg, full precision)
+  [CUMUL] tests/testthat/test_misc_cumul.r                           (cumulative REML estimates, dat.bcg by year)
+  [DK]    tests/testthat/test_analysis_example_dersimonian2007.r     (CLASP; DerSimonian & Kacker 2007 Tables 3-4)
+  [RB]    tests/testthat/test_analysis_example_raudenbush2009.r      (dat.raudenbush1985; Raudenbush 2009 Table 16.3)
+  [NORM]  tests/testthat/test_analysis_example_normand1999.r         (Normand 1999 Tables VII and IX)
+  [RMAU]  tests/testthat/test_misc_rma_uni.r                         (SMD, dat.normand1999[1:4], REML tau2)
+Data under tests/data/ copied from wviechtb/metadat data-raw/*.txt (commit 0cb96ce); the CLASP counts
+are written out in [DK].
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pytest
+from scipy.stats import t as student_t
+
+from evidence.synthesis import pool_studies
+from evidence.synthesis.csvinput import read_studies
+
+DATA = Path(__file__).parent / "data"
+TOL4 = 0.5e-4 + 1e-12
+TOL2 = 0.5e-2 + 1e-12
+
+
+def studies(name: str) -> list[dict]:
+    return read_studies(DATA / name)[1]
+
+
+def check(result, tol=TOL4, **expected):
+    for key, value in expected.items():
+        actual = getattr(result, key)
+        assert actual is not None and abs(actual - value) <= tol, f"{key}: {actual} != {value}"
+
+
+def log(x):
+    return math.log(x)
+
+
+BCG = studies("dat_bcg.csv")
+
+
+# ---- dat.bcg, log risk ratio -------------------------------------------------------------------
+
+def test_bcg_rr_fixed_effect():
+    r = pool_studies(BCG, "RR", "FE")
+    # [UNI] "results match (EE model, measure='RR')"
+    check(r, log_estimate=-0.4303, z=-10.6247, q=152.2330)
+    check(r, estimate=0.6503, ci_lower=0.6007, ci_upper=0.7040)  # predict(res, transf=exp)
+    assert abs(log(r.ci_lower) - -0.5097) <= TOL4 and abs(log(r.ci_upper) - -0.3509) <= TOL4  # [UNI] ci.lb, ci.ub
+    assert r.tau2 is None and r.pi_lower is None and r.pi_upper is None and r.k == 13
+
+
+def test_bcg_rr_dersimonian_laird():
+    r = pool_studies(BCG, "RR", "DL")
+    # [UNI] "results match (RE model w/ DL estimator, measure='RR')"
+    check(r, log_estimate=-0.7141, z=-3.9952, tau2=0.3088, i2=92.1173)
+    check(r, estimate=0.4896, ci_lower=0.3449, ci_upper=0.6950)
+    assert abs(log(r.ci_lower) - -1.0644) <= TOL4 and abs(log(r.ci_upper) - -0.3638) <= TOL4
+
+
+def test_bcg_rr_reml():
+    r = pool_studies(BCG, "RR", "REML")
+    # [RMA] rma(yi, vi, data=dat, method="REML"): tau^2 0.3132, Q(df = 12) = 152.2330,
+    # estimate -0.7145, se 0.1798, zval -3.9744, ci.lb -1.0669, ci.ub -0.3622
+    check(r, tau2=0.3132, q=152.2330, log_estimate=-0.7145, se=0.1798, z=-3.9744)
+    assert abs(log(r.ci_lower) - -1.0669) <= TOL4 and abs(log(r.ci_upper) - -0.3622) <= TOL4
+    assert r.q_df == 12 and r.q_p < 0.0001
+    check(r, tol=0.5e-2, i2=92.22)  # [RMA] "I^2 ...: 92.22%" (printed to 2 decimals)
+    # [INFL] tau2 = 0.313243325980895, QE = 152.233008082373 (full precision)
+    assert abs(r.tau2 - 0.313243325980895) < 1e-9 and abs(r.q - 152.233008082373) < 1e-9
+
+
+def test_bcg_rr_reml_prediction_interval_metafor_default():
+    r = pool_studies(BCG, "RR", "REML")  # prediction="z" is the default
+    assert r.prediction == "z"
+    # [PRED] predict(res, digits=2): pi.lb -1.87, pi.ub 0.44; predict(res, transf=exp, digits=2): 0.15, 1.55 (2 decimals)
+    assert abs(log(r.pi_lower) - -1.87) <= TOL2 and abs(log(r.pi_upper) - 0.44) <= TOL2
+    check(r, tol=TOL2, pi_lower=0.15, pi_upper=1.55, estimate=0.49, ci_lower=0.34, ci_upper=0.70)
+
+
+def test_bcg_rr_reml_hartung_knapp():
+    r = pool_studies(BCG, "RR", "REML", hartung_knapp=True)
+    # [KNHA] rma(yi, vi, data=dat, test="knha"): estimate -0.7145, se 0.1808, tval -3.9522, df 12, pval 0.0019,
+    # ci.lb -1.1084, ci.ub -0.3206
+    check(r, log_estimate=-0.7145, se=0.1808, z=-3.9522, p=0.0019, tau2=0.3132)
+    assert abs(log(r.ci_lower) - -1.1084) <= TOL4 and abs(log(r.ci_upper) - -0.3206) <= TOL4
+    # [KNHA] predict(res, transf=exp, digits=2): 0.49 0.33 0.73 0.14 1.76 (2 decimals)
+    check(r, tol=TOL2, estimate=0.49, ci_lower=0.33, ci_upper=0.73, pi_lower=0.14, pi_upper=1.76)
+
+
+def test_bcg_cumulative_reml_small_k():
+    # [CUMUL] cumul(rma(yi, vi, data=dat), order=year)$estimate, 6 decimals; years from the study labels
+    # (metadat data-raw/dat.bcg.txt), ties kept in data order as R's order() does.
+    expected = [-0.889311, -1.325003, -0.97208, -1.001094, -1.101424, -0.973464, -0.901251, -0.788566,
+                -0.865607, -0.785211, -0.708206, -0.794768, -0.714532]
+    order = sorted(range(len(BCG)), key=lambda i: (int(BCG[i]["label"].rsplit(" ", 1)[1]), i))
+    for j, value in enumerate(expected, 1):
+        r = pool_studies([BCG[i] for i in order[:j]], "RR", "REML")
+        assert abs(r.log_estimate - value) <= TOL4, (j, r.log_estimate, value)
+
+
+def test_bcg_rr_mantel_haenszel():
+    r = pool_studies(BCG, "RR", "MH")
+    # [MH] "results match (EE model, measure='RR')"
+    check(r, log_estimate=-0.4537, z=-11.5338, q=152.5676, estimate=0.6353, ci_lower=0.5881, ci_upper=0.6862)
+    assert abs(log(r.ci_lower) - -0.5308) <= TOL4 and abs(log(r.ci_upper) - -0.3766) <= TOL4
+    assert r.tau2 is None and r.pi_lower is None
+
+
+def test_bcg_or_mantel_haenszel_greenland_robins_variance():
+    r = pool_studies(BCG, "OR", "MH")
+    # [MH] "results match (EE model, measure='OR')"
+    check(r, log_estimate=-0.4734, z=-11.5444, q=163.9426, estimate=0.6229, ci_lower=0.5748, ci_upper=0.6750)
+    assert abs(log(r.ci_lower) - -0.5538) <= TOL4 and abs(log(r.ci_upper) - -0.3930) <= TOL4
+
+
+def test_bcg_rd_mantel_haenszel():
+    r = pool_studies(BCG, "RD", "MH")
+    # [MH] "results match (EE model, measure='RD')": beta -0.0033, ci -0.0039 to -0.0027, zval -11.4708, QE 386.7759
+    check(r, log_estimate=-0.0033, ci_lower=-0.0039, ci_upper=-0.0027, z=-11.4708, q=386.7759)
+
+
+def test_bcg_or_fixed_and_dl():
+    fe = pool_studies(BCG, "OR", "FE")
+    # [UNI] "results match (EE model, measure='OR')"
+    check(fe, log_estimate=-0.4361, z=-10.3190, q=163.1649, estimate=0.6465, ci_lower=0.5951, ci_upper=0.7024)
+    assert abs(log(fe.ci_lower) - -0.5190) <= TOL4 and abs(log(fe.ci_upper) - -0.3533) <= TOL4
+    dl = pool_studies(BCG, "OR", "DL")
+    # [UNI] "results match (RE model w/ DL estimator, measure='OR')"
+    check(dl, log_estimate=-0.7474, z=-3.8873, tau2=0.3663, i2=92.6455, estimate=0.4736, ci_lower=0.3249, ci_upper=0.6903)
+    assert abs(log(dl.ci_lower) - -1.1242) <= TOL4 and abs(log(dl.ci_upper) - -0.3706) <= TOL4
+
+
+def test_bcg_rd_fixed_and_dl():
+    fe = pool_studies(BCG, "RD", "FE")
+    # [UNI] "results match (EE model, measure='RD')"
+    check(fe, log_estimate=-0.0009, ci_lower=-0.0014, ci_upper=-0.0005, z=-4.0448, q=276.4737)
+    dl = pool_studies(BCG, "RD", "DL")
+    # [UNI] "results match (RE model w/ DL estimator, measure='RD')"
+    check(dl, log_estimate=-0.0071, ci_lower=-0.0101, ci_upper=-0.0040, z=-4.5128, tau2=0.0000, i2=95.6596)
+
+
+# ---- other reference sets -----------------------------------------------------------------------
+
+def test_clasp_pm_dl_reml_dersimonian_kacker_2007():
+    rows = studies("clasp_dersimonian2007.csv")
+    # [DK] "compare with results on page 111-112 (Tables 3 and 4)": tau, mu, se of log OR
+    for method, (tau, mu, se) in {"PM": (0.3681, -0.3811, 0.2060), "DL": (0.2323, -0.3240, 0.1540),
+                                  "REML": (0.1843, -0.2980, 0.1343)}.items():
+        r = pool_studies(rows, "OR", method)
+        assert abs(math.sqrt(r.tau2) - tau) <= TOL4, (method, r.tau2)
+        check(r, log_estimate=mu, se=se)
+
+
+def raudenbush() -> list[dict]:
+    with open(DATA / "dat_raudenbush1985.csv", encoding="utf-8") as f:
+        return [{"label": row["study"], "estimate": float(row["estimate"]), "se": math.sqrt(float(row["vi"]))}
+                for row in csv.DictReader(f)]
+
+
+# [RB] "compare with results on page 309 (Table 16.3)": tau2, mu, se, z, ci.lb, ci.ub
+RB_STANDARD = {"FE": (0.0, 0.0604, 0.0365, 1.6553, -0.0111, 0.1318),
+               "REML": (0.0188, 0.0837, 0.0516, 1.6208, -0.0175, 0.1849),
+               "DL": (0.0259, 0.0893, 0.0558, 1.6009, -0.0200, 0.1987)}
+RB_KNHA = {"REML": (0.0188, 0.0837, 0.0616, 1.3593, -0.0457, 0.2131),
+           "DL": (0.0259, 0.0893, 0.0636, 1.4050, -0.0442, 0.2229)}
+
+
+@pytest.mark.parametrize("method", RB_STANDARD)
+def test_generic_input_raudenbush_2009(method):
+    tau2, mu, se, z, lo, hi = RB_STANDARD[method]
+    r = pool_studies(raudenbush(), "SMD", method)
+    check(r, log_estimate=mu, se=se, z=z, ci_lower=lo, ci_upper=hi)
+    assert (r.tau2 or 0.0) == pytest.approx(tau2, abs=TOL4)
+    if method == "FE":
+        check(r, q=35.8295)  # [RB] res.EE$QE
+
+
+@pytest.mark.parametrize("method", RB_KNHA)
+def test_hartung_knapp_raudenbush_2009(method):
+    tau2, mu, se, z, lo, hi = RB_KNHA[method]
+    r = pool_studies(raudenbush(), "SMD", method, hartung_knapp=True)
+    check(r, tau2=tau2, log_estimate=mu, se=se, z=z, ci_lower=lo, ci_upper=hi)
+
+
+def test_prediction_interval_raudenbush_2009():
+    r = pool_studies(raudenbush(), "SMD", "REML")
+    # [RB] predict(res.RE): pi.lb -0.2036, pi.ub 0.3711
+    check(r, pi_lower=-0.2036, pi_upper=0.3711)
+
+
+def test_riley_prediction_interval_definition():
+    # No published value was found for the Riley (t, k-2 df) interval, so this checks the definition only:
+    # mu ± t_{0.975, k-2} · sqrt(se² + tau²), from the result's own numbers.
+    rows = raudenbush()
+    r = pool_studies(rows, "SMD", "REML", prediction="t")
+    half = student_t.ppf(0.975, r.k - 2) * math.sqrt(r.se**2 + r.tau2)
+    assert r.pi_lower == pytest.approx(r.log_estimate - half) and r.pi_upper == pytest.approx(r.log_estimate + half)
+    assert pool_studies(rows[:2], "SMD", "REML", prediction="t").pi_lower is None  # k < 3: undefined
+    assert pool_studies(rows[:2], "SMD", "REML").pi_lower is not None  # the z one needs only k >= 2
+
+
+def test_md_normand_1999_table_ix():
+    rows = []
+    for s in studies("dat_normand1999.csv"):
+        sdp = math.sqrt(((s["n_int"] - 1) * s["sd_int"] ** 2 + (s["n_ctl"] - 1) * s["sd_ctl"] ** 2) / (s["n_int"] + s["n_ctl"] - 2))
+        rows.append({**s, "sd_int": sdp, "sd_ctl": sdp})
+    # [NORM] "compare with results on page 352 (Table IX)"
+    check(pool_studies(rows, "MD", "FE"), estimate=-3.4939, ci_lower=-5.0265, ci_upper=-1.9613)
+    check(pool_studies(rows, "MD", "DL"), estimate=-14.0972, ci_lower=-24.4454, ci_upper=-3.7490, tau2=218.7216)
+    check(pool_studies(rows, "MD", "REML"), estimate=-15.1217, ci_lower=-32.6716, ci_upper=2.4282, tau2=685.1965)
+
+
+def test_rd_normand_1999_table_vii():
+    rows = studies("dat_hine1989.csv")
+    # [NORM] "compare with results on page 349 (Table VII)", percentage points: 2.9444 (0.3831, 5.5058), tau2 0
+    for method in ("FE", "DL", "REML"):
+        r = pool_studies(rows, "RD", method)
+        assert abs(100 * r.estimate - 2.9444) <= TOL4
+        assert abs(100 * r.ci_lower - 0.3831) <= TOL4 and abs(100 * r.ci_upper - 5.5058) <= TOL4
+        assert (r.tau2 or 0.0) == 0.0
+    # per-study CIs [NORM] (Table III)
+    r = pool_studies(rows, "RD", "FE")
+    lower = [-5.4566, -12.0128, -3.6182, -4.6747, -2.0141, -0.4503]
+    upper = [11.0618, 12.0128, 7.5604, 8.2669, 9.0810, 9.2566]
+    for s, lo, hi in zip(r.studies, lower, upper):
+        assert abs(100 * s.ci_lower - lo) <= TOL4 and abs(100 * s.ci_upper - hi) <= TOL4
+
+
+def test_smd_reml_tau2_normand_subset():
+    # [RMAU] "rma() works directly with input for measure='SMD'": tau2 1.0090 (dat.normand1999, subset 1:4)
+    check(pool_studies(studies("dat_normand1999.csv")[:4], "SMD", "REML"), tau2=1.0090)
+
+
+# ---- conventions ---------------------------------------------------------------------------------
+
+def test_weights_are_percentages_of_the_methods_weights():
+    r = pool_studies(BCG, "RR", "DL")
+    assert sum(s.weight for s in r.studies) == pytest.approx(100)
+    w = [1 / (s.vi + r.tau2) for s in r.studies]  # as [weights.rma.uni]: 1/(vi + tau2), scaled to %
+    assert [s.weight for s in r.studies] == pytest.approx([100 * x / sum(w) for x in w])
+
+
+def test_single_study_and_bad_arguments():
+    r = pool_studies(BCG[:1], "RR", "REML")
+    assert r.k == 1 and r.tau2 == 0 and r.q is None and r.i2 is None and r.pi_lower is None
+    assert r.log_estimate == pytest.approx(r.studies[0].yi)
+    with pytest.raises(ValueError, match="random-effects"):
+        pool_studies(BCG, "RR", "FE", hartung_knapp=True)
+    with pytest.raises(ValueError, match="Mantel"):
+        pool_studies(raudenbush(), "SMD", "MH")
+    with pytest.raises(ValueError):
+        pool_studies(BCG, "RR", "ML")
+
+
+def test_json_dict_has_exactly_the_agreed_keys():
+    keys = {"k", "measure", "method", "estimate", "ci_lower", "ci_upper", "log_estimate", "se", "tau2", "i2",
+            "q", "pi_lower", "pi_upper"}
+    assert set(pool_studies(BCG, "RR", "FE").to_dict()) == keys
+    assert set(pool_studies(BCG, "RR", "FE").to_dict(studies=True)) == keys | {"studies"}
