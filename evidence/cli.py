@@ -295,6 +295,12 @@ def sof_command(fmt: str, by: str, output: Optional[Path], db: Path, **filters: 
     write_export(db, "sof", "findings", fmt, collect(**filters), output, by=by)
 
 
+from .synthesis.cli import forest, forest_csv, pool  # noqa: E402  (numpy and scipy load when a command runs)
+
+for command in (pool, forest_csv, forest):
+    cli.add_command(command)
+
+
 def main() -> None:
     cli(prog_name="evidence")
 

@@ -4,6 +4,14 @@ The fast path parses with libyaml (``yaml.CSafeLoader``) straight to Python obje
 are worked out only when there is a problem to report, by composing the file's node tree once
 (``YamlFile.line_of``). The safe loader never constructs Python objects from tags such as
 ``!!python/object``; anchors and aliases are refused so that an alias bomb cannot expand.
+
+What YAML and BibTeX would silently accept is refused with its line: a mapping key given twice (YAML
+keeps the last value), ``!!binary`` values, control and bidirectional-override characters in text,
+and in the bibliography stray text between entries, a value followed by more text (a missing comma),
+undefined ``@string`` macros, entries without a key or a year, keys that differ only in case, two
+entries with one DOI, and braces nested deeper than ``MAX_BRACE_DEPTH``. Files below the data folder
+that would not be read (``*.yml``, dangling symlinks, symlink loops, symlinks out of the folder,
+folders that cannot be listed) are problems too, found before any file is opened.
 """
 
 from __future__ import annotations
@@ -12,13 +20,15 @@ import hashlib
 import logging
 import os
 import re
+import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
 import bibtexparser
 import yaml
-from bibtexparser.model import DuplicateBlockKeyBlock
+from bibtexparser.model import DuplicateBlockKeyBlock, ImplicitComment
 
 from .problems import EvidenceError, Problem
 from .vocabulary import CURATED
@@ -45,6 +55,23 @@ class YamlFile:
     @property
     def name(self) -> str:
         return display(self.path)
+
+    def node_of(self, keypath: Sequence) -> Any:
+        """The node at ``keypath`` (the deepest that exists), composed only when asked for."""
+        if self._root is None:
+            self._root = yaml.compose(self.text, Loader=yaml.CSafeLoader)
+        node = self._root
+        for key in keypath:
+            if isinstance(node, yaml.MappingNode):
+                match = next((v for k, v in node.value if k.value == str(key)), None)
+                if match is None:
+                    return node
+                node = match
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+            else:
+                return node
+        return node
 
     def line_of(self, keypath: Sequence) -> int:
         """1-based line of the deepest node of ``keypath`` that exists (the key's line for mappings)."""
@@ -111,29 +138,118 @@ def folder(data: Path) -> Path:
     return data if data.is_dir() else data.parent
 
 
+@dataclass
+class Found:
+    """The input files below the data folder, and the files that would silently not be read."""
+
+    sources: list[Path] = field(default_factory=list)
+    vocabulary: list[Path] = field(default_factory=list)
+    guideline: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+YAML_SUFFIXES = (".yaml", ".yml")  # compared case-insensitively; only .yaml is read
+
+
+def find_inputs(data: Path) -> Found:
+    """Walk the data folder (or take the one data file) without opening any file: every *.yaml in a
+    stable order, sorted into sources, curated vocabularies (vocabulary/<kind>.yaml) and the guideline
+    file. Anything that would be skipped silently is a problem instead: *.yml and *.YAML files (only
+    .yaml is read: rename them), dangling symlinks, symlink loops, symlinks that lead out of the data
+    folder (refused before the file they point to is read), symlinked folders (not followed, so a
+    loop cannot recurse) and folders that cannot be listed."""
+    found = Found()
+    if data.is_dir():
+        root = data
+        candidates = _walk(root, root, found.problems)
+    elif data.is_file():
+        root = data.parent
+        candidates = [data]
+        if (root / VOCABULARY).is_dir() and not (root / VOCABULARY).is_symlink():
+            candidates += _walk(root / VOCABULARY, root, found.problems)
+    else:
+        raise EvidenceError(f"{display(data)}: no such file or directory")
+    for path in sorted(set(candidates)):
+        relative = path.relative_to(root)
+        if relative.parts[0] == VOCABULARY and (data.is_dir() or path != data):
+            if len(relative.parts) == 2:
+                found.vocabulary.append(path)
+            else:
+                found.problems.append(Problem(display(path), "not read: curated vocabularies are "
+                                              f"{VOCABULARY}/<kind>.yaml, directly in the {VOCABULARY} folder", line=1))
+        elif relative.as_posix() == GUIDELINE and data.is_dir():
+            found.guideline.append(path)
+        else:
+            found.sources.append(path)
+    return found
+
+
+def _walk(top: Path, root: Path, problems: list[Problem]) -> list[Path]:
+    """The *.yaml files below ``top`` that are safe to read; problems for the ones that are not."""
+    paths = []
+
+    def unlisted(error: OSError) -> None:
+        problems.append(Problem(display(Path(error.filename or top)), f"cannot list this folder ({error.strerror or error}): "
+                                "the files in it were not read", line=1))
+
+    inside = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(top, onerror=unlisted):
+        here = Path(dirpath)
+        for name in sorted(dirnames):
+            if (here / name).is_symlink():
+                problems.append(Problem(display(here / name), "a symlink to a folder: not followed; move the folder "
+                                        "into the data folder instead", line=1))
+        for name in sorted(filenames):
+            path = here / name
+            if not name.lower().endswith(YAML_SUFFIXES) or name.startswith(".#"):  # .#x.yaml: an editor's lock
+                continue
+            problem = _unreadable(path, inside)
+            if problem:
+                problems.append(problem)
+            elif not name.endswith(".yaml"):
+                stem = name[: -len(Path(name).suffix)]
+                problems.append(Problem(display(path), f"not read: data files end in .yaml; rename it to {stem}.yaml",
+                                        line=1))
+            else:
+                paths.append(path)
+    return paths
+
+
+def _unreadable(path: Path, inside: Path) -> Optional[Problem]:
+    """Why ``path`` must not be read (a symlink out of the data folder, dangling or in a loop; not a
+    regular file), or None. Looks at the link and the target's metadata only, never its content."""
+    if path.is_symlink():
+        target = os.readlink(path)
+        try:
+            resolved = path.resolve(strict=True)
+        except FileNotFoundError:
+            return Problem(display(path), f"a dangling symlink (to {target}): the file it names does not exist", line=1)
+        except (RuntimeError, OSError):
+            return Problem(display(path), f"a symlink loop (to {target}): it never reaches a file", line=1)
+        if not resolved.is_relative_to(inside):
+            return Problem(display(path), f"a symlink to {resolved}, outside the data folder: not read", line=1)
+    try:
+        mode = path.stat().st_mode
+    except OSError as e:
+        return Problem(display(path), f"cannot read ({e.strerror or e})", line=1)
+    if not stat.S_ISREG(mode):
+        return Problem(display(path), "not a regular file: not read", line=1)
+    return None
+
+
 def yaml_paths(data: Path) -> list[Path]:
     """The source files to load: the file itself, or every *.yaml below a folder, in a stable order
     (the curated vocabularies and the guideline file are read as what they are, not as sources)."""
-    if data.is_dir():
-        return sorted(p for p in data.rglob("*.yaml") if p.is_file() and not _special(data, p))
-    if data.is_file():
-        return [data]
-    raise EvidenceError(f"{display(data)}: no such file or directory")
-
-
-def _special(data: Path, path: Path) -> bool:
-    relative = path.relative_to(data)
-    return relative.parts[0] == VOCABULARY or relative.as_posix() == GUIDELINE
+    return find_inputs(data).sources
 
 
 def vocabulary_paths(data: Path) -> list[Path]:
     """data/vocabulary/<kind>.yaml, one file per curated vocabulary."""
-    return sorted((folder(data) / VOCABULARY).glob("*.yaml"))
+    return find_inputs(data).vocabulary
 
 
 def guideline_paths(data: Path) -> list[Path]:
-    path = folder(data) / GUIDELINE
-    return [path] if path.is_file() else []
+    return find_inputs(folder(data)).guideline
 
 
 def default_bib(data: Path) -> Path:
@@ -171,6 +287,58 @@ def too_deep(text: str) -> Optional[int]:
     return None
 
 
+class DuplicateKey(yaml.constructor.ConstructorError):
+    """A mapping names the same key twice; YAML would keep the last value and drop the others."""
+
+    def __init__(self, key: Any, first: yaml.Mark, again: yaml.Mark):
+        super().__init__("while constructing a mapping", first, f"found duplicate key {key!r}", again)
+        self.key = key
+
+
+class Loader(yaml.CSafeLoader):
+    """libyaml's safe loader that refuses duplicate keys and ``!!binary``.
+
+    The duplicate check costs one length comparison per mapping: a dict built from a mapping node
+    with n pairs has fewer than n keys only when a key repeats. Only then are the keys looked at
+    again, to name the key and both lines.
+    """
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict:
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) != len(node.value):
+            first: dict = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)  # already built: comes from the cache
+                if key in first:
+                    raise DuplicateKey(key, first[key], key_node.start_mark)
+                first[key] = key_node.start_mark
+        return mapping
+
+    def construct_binary(self, node: yaml.Node) -> Any:
+        raise yaml.constructor.ConstructorError(
+            None, None, "binary data (!!binary) is not allowed in curated data; write the text out", node.start_mark)
+
+
+Loader.add_constructor("tag:yaml.org,2002:binary", Loader.construct_binary)
+
+# Characters that can hide or disguise text: C0 and C1 controls (but tab, line feed and the carriage
+# return of CRLF files), DEL, and the bidirectional marks, embeddings, overrides and isolates.
+HOSTILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+HOSTILE_VALUE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+ESCAPE = re.compile(r"\\[0abefvrNLPxuU_]")  # YAML escapes that can write such a character in a quoted scalar
+CONTROL_NAMES = {0: "NUL", 0x1B: "ESCAPE", 0x7F: "DELETE", 0x0D: "CARRIAGE RETURN"}
+
+
+def char_name(char: str) -> str:
+    """U+202E (RIGHT-TO-LEFT OVERRIDE), U+0000 (NUL): how a problem names a refused character."""
+    code = ord(char)
+    return f"U+{code:04X} ({CONTROL_NAMES.get(code) or unicodedata.name(char, 'a control character')})"
+
+
+def hostile_message(char: str) -> str:
+    return f"contains {char_name(char)}, a control character that can hide or disguise text; remove it"
+
+
 def parse_yaml(path: Path, text: str, expected: str = "a list of sources") -> tuple[YamlFile, Optional[Problem]]:
     doc = YamlFile(path, text)
     deep = too_deep(text)
@@ -182,13 +350,52 @@ def parse_yaml(path: Path, text: str, expected: str = "a list of sources") -> tu
             return doc, problem
     try:
         doc.data = load_items(text)
+    except DuplicateKey as e:
+        line = e.problem_mark.line + 1
+        return doc, Problem(doc.name, f"duplicate key (also at line {e.context_mark.line + 1}): YAML would keep only "
+                            "the last value; remove or rename one", field=str(e.key), line=line)
     except yaml.MarkedYAMLError as e:
         return doc, Problem(doc.name, f"invalid YAML: {_yaml_message(e)}", line=_yaml_line(e))
     except yaml.YAMLError as e:
         return doc, Problem(doc.name, f"invalid YAML: {e}", line=1)
     if doc.data is None:
         return doc, Problem(doc.name, f"the file is empty; expected {expected}", line=1)
+    if HOSTILE.search(text) or ESCAPE.search(text):  # cheap scans: values are walked only when one matches
+        problem = _hostile_text(doc)
+        if problem:
+            doc.data = None
+            return doc, problem
     return doc, None
+
+
+def _hostile_text(doc: YamlFile) -> Optional[Problem]:
+    """The first key or text value, in file order, with a character HOSTILE_VALUE refuses."""
+    stack: list[tuple[tuple, Any]] = [((), doc.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key in value:
+                if isinstance(key, str) and (match := HOSTILE_VALUE.search(key)):
+                    return _hostile(doc, path, match.group(), key=True)
+            stack.extend(((*path, key), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), item) for i, item in reversed(list(enumerate(value))))
+        elif isinstance(value, str) and (match := HOSTILE_VALUE.search(value)):
+            return _hostile(doc, path, match.group())
+    return None
+
+
+def _hostile(doc: YamlFile, path: tuple, char: str, key: bool = False) -> Problem:
+    """The problem at the value's line, or at the line of the character where it is written raw."""
+    node = doc.node_of(path)
+    line = node.start_mark.line + 1 if node is not None else 1
+    if node is not None and not key:
+        raw = HOSTILE.search(doc.text, node.start_mark.index, node.end_mark.index)
+        if raw:
+            line = doc.text.count("\n", 0, raw.start()) + 1
+    names = [str(k) for k in path if isinstance(k, str)]
+    message = hostile_message(char)
+    return Problem(doc.name, f"a field name {message}" if key else message, field=names[-1] if names else "", line=line)
 
 
 ITEM = re.compile(r"^-(?=[ \t\r\n]|$)", re.M)  # a top-level sequence item starts at column 0
@@ -212,13 +419,13 @@ def load_items(text: str) -> Any:
             raise _WholeDocument
         items = []
         for start, end in zip(starts, [*starts[1:], len(text)]):
-            part = yaml.load(text[start:end], Loader=yaml.CSafeLoader)
+            part = yaml.load(text[start:end], Loader=Loader)
             if not isinstance(part, list) or len(part) != 1:
                 raise _WholeDocument
             items.append(part[0])
         return items
     except (_WholeDocument, yaml.YAMLError):
-        return yaml.load(text, Loader=yaml.CSafeLoader)
+        return yaml.load(text, Loader=Loader)
 
 
 def _has_content(head: str) -> bool:
@@ -254,33 +461,163 @@ def _refuse_anchors(doc: YamlFile) -> Optional[Problem]:
     return None
 
 
+MAX_BRACE_DEPTH = 16  # real entries nest 4 or 5 deep (an accent in a field); the RIS export recursed out near 300
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")  # BibTeX's own macros
+MACRO = re.compile(r"[A-Za-z_][\w\-:.+/']*")
+
+
+class _Malformed(ValueError):
+    pass
+
+
+def _parts(raw: str) -> list[str]:
+    """Split a BibTeX value at its top-level ``#`` (concatenation), braces and quotes respected."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, char in enumerate(raw):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(raw[start:i])
+            start = i + 1
+    return [*parts, raw[start:]]
+
+
+def _enclosed(part: str, open_: str, close: str) -> bool:
+    """``{…}`` or ``"…"`` around the whole part: the first opening is closed by the last character."""
+    if len(part) < 2 or part[0] != open_ or part[-1] != close:
+        return False
+    depth = 0
+    for i, char in enumerate(part[1:-1], 1):
+        depth += char == "{"
+        depth -= char == "}"
+        if depth < 0 or (open_ == '"' and char == '"' and depth == 0):
+            return False
+    return depth == 0
+
+
+def bib_value(raw: str, strings: dict[str, str]) -> str:
+    """The value of a field as BibTeX reads it: enclosing braces or quotes removed, ``@string``
+    macros and concatenations resolved. Raises _Malformed for what BibTeX would misread."""
+    value = []
+    for part in (p.strip() for p in _parts(raw.strip())):
+        if _enclosed(part, "{", "}") or _enclosed(part, '"', '"'):
+            value.append(part[1:-1])
+        elif part.isdigit():
+            value.append(part)
+        elif MACRO.fullmatch(part) and part.lower() in strings:
+            value.append(strings[part.lower()])
+        elif MACRO.fullmatch(part) and part.lower() in MONTHS:
+            value.append(part)  # jan … dec: predefined by BibTeX, kept as written
+        elif MACRO.fullmatch(part):
+            raise _Malformed(f"'{part}' is an undefined @string macro (put the value in braces, or define it)")
+        else:
+            raise _Malformed("more text after the value (a missing comma before the next field?)")
+    return "".join(value)
+
+
+def _too_deep_braces(text: str) -> Optional[int]:
+    depth = 0
+    for match in re.finditer(r"[{}]", text):
+        depth = depth + 1 if match.group() == "{" else max(0, depth - 1)
+        if depth > MAX_BRACE_DEPTH:
+            return text.count("\n", 0, match.start()) + 1
+    return None
+
+
 def parse_bib(path: Path, text: str) -> tuple[Bibliography, list[Problem]]:
     bib = Bibliography(path)
-    library = bibtexparser.parse_string(text)
     problems = []
+    lines = sorted({text.count("\n", 0, m.start()) + 1: m.group() for m in HOSTILE.finditer(text)}.items())
+    problems += [Problem(bib.name, hostile_message(char), line=line) for line, char in lines[:20]]
+    deep = _too_deep_braces(text)
+    if deep:
+        problems.append(Problem(bib.name, f"braces nest more than {MAX_BRACE_DEPTH} levels deep", line=deep))
+    library = bibtexparser.parse_string(text, parse_stack=[])  # raw values: resolved and checked below
     for block in library.failed_blocks:
         line = block.start_line + 1
         if isinstance(block, DuplicateBlockKeyBlock):
             problems.append(Problem(bib.name, f"duplicate BibTeX key '{block.key}'", line=line))
         else:
             problems.append(Problem(bib.name, "malformed BibTeX entry (check braces, quotes and commas)", line=line))
+    for block in library.blocks:
+        stray = _stray(block.comment) if isinstance(block, ImplicitComment) else None
+        if stray is not None:
+            problems.append(Problem(bib.name, "text outside any entry: did an extra '}' end the entry above early?",
+                                    line=block.start_line + 1 + stray))
+    strings: dict[str, str] = {}
+    for string in library.strings:
+        try:
+            strings[string.key.lower()] = bib_value(str(string.value), strings)
+        except _Malformed as e:
+            problems.append(Problem(bib.name, str(e), field=f"@string {string.key}", line=string.start_line + 1))
+    by_key: dict[str, BibEntry] = {}
+    by_doi: dict[str, BibEntry] = {}
     for entry in library.entries:
-        fields = {f.key.lower(): str(f.value) for f in entry.fields}
-        bib.entries[entry.key] = BibEntry(entry.key, entry.start_line + 1, entry.entry_type, fields, entry.raw)
+        line = entry.start_line + 1
+        if not entry.key.strip():
+            problems.append(Problem(bib.name, "the entry has no key (write @type{key, …})", line=line))
+            continue
+        fields = {}
+        for f in entry.fields:
+            try:
+                fields[f.key.lower()] = bib_value(str(f.value), strings)
+            except _Malformed as e:
+                problems.append(Problem(bib.name, str(e), field=f"{entry.key}.{f.key.lower()}",
+                                        line=line + _line_in(entry.raw, f.key)))
+        item = BibEntry(entry.key, line, entry.entry_type, fields, entry.raw)
+        same = by_key.get(entry.key.lower())
+        if same is not None and same.key != entry.key:
+            problems.append(Problem(bib.name, f"duplicate BibTeX key: BibTeX reads it as '{same.key}' (line {same.line}); "
+                                    "keys that differ only in case are the same key", field=entry.key, line=line))
+        by_key.setdefault(entry.key.lower(), item)
+        if not item.text("year"):  # some sources print no date: listed without a year, but never silently
+            problems.append(Problem(bib.name, "the entry has no year; it is listed without one", field=entry.key,
+                                    line=line, warning=True, justified=item.text("note") or "no date known"))
+        doi = (item.text("doi") or "").lower()
+        if doi and doi in by_doi:
+            first = by_doi[doi]
+            problems.append(Problem(bib.name, f"DOI {item.text('doi')} is also the DOI of '{first.key}' (line {first.line}): "
+                                    "one publication, one entry", field=entry.key, line=line))
+        by_doi.setdefault(doi, item)
+        bib.entries[entry.key] = item
     return bib, problems
+
+
+def _stray(comment: str) -> Optional[int]:
+    """The line (from the comment's start) of text between entries that looks like fields or braces,
+    not a comment: the sign of an entry closed early. ``%`` lines are BibTeX comments."""
+    for number, line in enumerate(comment.split("\n")):
+        if not line.lstrip().startswith("%") and re.search(r"[={}]", line):
+            return number
+    return None
+
+
+def _line_in(raw: str, key: str) -> int:
+    """Lines from the start of an entry to its field ``key`` (0 when not found)."""
+    match = re.search(rf"(?im)^\s*{re.escape(key)}\s*=", raw)
+    return raw.count("\n", 0, match.start()) if match else 0
 
 
 def read_inputs(data: Path, bib: Optional[Path] = None) -> Inputs:
     """Read and parse every input, collecting problems instead of stopping at the first one."""
     bib = bib or default_bib(data)
     digest = hashlib.sha256()
-    problems: list[Problem] = []
     root = folder(data)
+    found = find_inputs(data)  # before any file is opened: nothing outside the data folder is read
+    problems: list[Problem] = list(found.problems)
 
     def read(paths: list[Path], expected: str) -> list[YamlFile]:
         docs = []
         for path in paths:
-            raw = path.read_bytes()
+            try:
+                raw = path.read_bytes()
+            except OSError as e:
+                problems.append(Problem(display(path), f"cannot read ({e.strerror or e})", line=1))
+                continue
             digest.update(path.relative_to(root).as_posix().encode() + b"\0" + raw + b"\0")
             text, problem = decode(raw, display(path))
             if problem:
@@ -292,17 +629,25 @@ def read_inputs(data: Path, bib: Optional[Path] = None) -> Inputs:
                 problems.append(problem)
         return docs
 
-    vocabulary = read(vocabulary_paths(data), "a mapping of term ids to their names")
+    vocabulary = read(found.vocabulary, "a mapping of term ids to their names")
     if not vocabulary:
         problems.append(Problem(display(root / VOCABULARY), "no curated vocabularies found (data/vocabulary/<kind>.yaml "
                                 f"for {', '.join(CURATED)})", line=1))
-    files = read(yaml_paths(data), "a list of sources")
-    guideline = read(guideline_paths(data), "a list of guideline questions") if data.is_dir() else []
+    files = read(found.sources, "a list of sources")
+    guideline = read(found.guideline, "a list of guideline questions")
     bibliography = None
-    if not bib.is_file():
+    raw = None
+    if bib.is_symlink() and not bib.exists():
+        problems.append(Problem(display(bib), f"a dangling symlink or a symlink loop (to {os.readlink(bib)}): "
+                                "the bibliography cannot be read", line=1))
+    elif not bib.is_file():
         problems.append(Problem(display(bib), "bibliography not found (give --bib, or put references.bib beside the data)", line=1))
     else:
-        raw = bib.read_bytes()
+        try:
+            raw = bib.read_bytes()
+        except OSError as e:
+            problems.append(Problem(display(bib), f"cannot read ({e.strerror or e})", line=1))
+    if raw is not None:
         digest.update(raw)
         text, problem = decode(raw, display(bib))
         if problem:

@@ -91,8 +91,37 @@ LAID_OUT = frozenset({
     "certainty", "direction", "statement", "statement_translated", "effect_measure", "effect", "ci_lower",
     "ci_upper", "studies_n", "participants_n", "effect_source_document", "effect_source_locator", "effect_quote",
     "grade_assessor", "wording_justification", "certainty_justification", "source_document", "source_locator",
-    "quote", "quote_language", "note", *GRADE_DOMAINS, *(f"{d}_note" for d in GRADE_DOMAINS), *GRADE_UPGRADES,
+    "quote", "quote_language", "note", "comparator_risk", "comparator_risk_source_document",
+    "comparator_risk_source_locator", "comparator_risk_quote", "pooling_method", *GRADE_DOMAINS, *(f"{d}_note" for d in GRADE_DOMAINS), *GRADE_UPGRADES,
 })
+
+
+def absolute_effects(f: Mapping) -> Optional[dict]:
+    """GRADE's anticipated absolute effects per 1000, as the SoF columns read them; None without them."""
+    if f.get("intervention_risk") is None:
+        return None
+    from .synthesis.absolute import more_fewer, per_1000
+
+    return {
+        "comparator": f"{per_1000(f['comparator_risk'])} per 1000",
+        "intervention": f"{per_1000(f['intervention_risk'])} per 1000 ({per_1000(f['intervention_risk_ci_lower'])} to "
+                        f"{per_1000(f['intervention_risk_ci_upper'])})",
+        "difference": f"{more_fewer(f['risk_difference'])} per 1000 (from {more_fewer(f['risk_difference_ci_lower'])} "
+                      f"to {more_fewer(f['risk_difference_ci_upper'])})",
+    }
+
+
+def pooled_text(f: Mapping) -> Optional[str]:
+    """"RR 0.49 (0.34 to 0.70); 13 studies; I² 92%; prediction interval 0.15 to 1.55"."""
+    if f.get("pooled_k") is None:
+        return None
+    text = f"{f['effect_measure']} {f['pooled_effect']:.2f} ({f['pooled_ci_lower']:.2f} to {f['pooled_ci_upper']:.2f}); "
+    text += f"{f['pooled_k']} stud{'y' if f['pooled_k'] == 1 else 'ies'}"
+    if f.get("pooled_i2") is not None:
+        text += f"; I² {f['pooled_i2']:.0f}%"
+    if f.get("pooled_pi_lower") is not None:
+        text += f"; prediction interval {f['pooled_pi_lower']:.2f} to {f['pooled_pi_upper']:.2f}"
+    return text
 
 
 @dataclass
@@ -104,6 +133,8 @@ class FindingView:
     domains_note: Optional[str]
     footnotes: list[str]
     details: list[tuple[str, str, Any]] = field(default_factory=list)  # (field, description, value)
+    absolute: Optional[dict] = None
+    pooled: Optional[str] = None
 
 
 def details(f: Mapping, model: type = FindingFields) -> list[tuple[str, str, Any]]:
@@ -124,4 +155,6 @@ def present(f: Mapping, model: type = FindingFields, vocab: Vocabulary | None = 
         domains_note=DOMAINS_NOT_REPORTED if graded and not domains_reported(f) else None,
         footnotes=footnotes(f, vocab),
         details=details(f, model),
+        absolute=absolute_effects(f),
+        pooled=pooled_text(f),
     )

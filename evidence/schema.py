@@ -160,6 +160,9 @@ class FindingBody(Strict):
     )
     comparator_risk_source_locator: Optional[str] = Field(default=None, description="Where in that document.")
     comparator_risk_quote: Optional[str] = Field(default=None, description="Verbatim text the comparator risk was read from.")
+    pooling_method: Optional[str] = vocab(
+        "pooling_method", "How the build pools the study-level results (default REML).", required=False
+    )
     same_result_as: Optional[str] = Field(
         default=None,
         description="Id of the finding that records the same result from another document; counted once, there.",
@@ -183,8 +186,28 @@ GRADE_DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision",
 GRADE_UPGRADES = ("large_effect", "dose_response", "plausible_confounding")
 
 
+class StudyIn(Strict):
+    """One study's result behind a finding: binary counts, continuous arms, or an estimate with its CI or SE."""
+
+    label: str = Field(description="How the study is cited, e.g. Smith 2020.")
+    source_id: Optional[str] = Field(default=None, description="The study's source id, where it is curated.")
+    events_int: Optional[int] = Field(default=None, ge=0, description="Events in the intervention arm.")
+    n_int: Optional[int] = Field(default=None, ge=1, description="Participants in the intervention arm.")
+    events_ctl: Optional[int] = Field(default=None, ge=0, description="Events in the control arm.")
+    n_ctl: Optional[int] = Field(default=None, ge=1, description="Participants in the control arm.")
+    mean_int: Optional[float] = Field(default=None, description="Mean in the intervention arm.")
+    sd_int: Optional[float] = Field(default=None, gt=0, description="Standard deviation in the intervention arm.")
+    mean_ctl: Optional[float] = Field(default=None, description="Mean in the control arm.")
+    sd_ctl: Optional[float] = Field(default=None, gt=0, description="Standard deviation in the control arm.")
+    estimate: Optional[float] = Field(default=None, description="The study's estimate on the measure's scale.")
+    ci_lower: Optional[float] = Field(default=None, description="Lower bound of its 95% CI.")
+    ci_upper: Optional[float] = Field(default=None, description="Upper bound of its 95% CI.")
+    se: Optional[float] = Field(default=None, gt=0, description="Its standard error (log scale for ratios).")
+
+
 class FindingIn(FindingFields):
     id: LocalId = Field(description="Finding id, unique within its source (e.g. f1).")
+    studies: list[StudyIn] = Field(default_factory=list, description="Study-level results, pooled at build.")
 
 
 class FindingKey(SQLModel):
@@ -214,6 +237,47 @@ class Finding(FindingFields, FindingKey, table=True):
     intervention_family: str = Field(
         index=True, description="Family of the intervention type (its topmost parent in the vocabulary), for facets."
     )
+    pooled_k: Optional[int] = Field(default=None, description="Studies pooled at build (from the study-level results).")
+    pooled_effect: Optional[float] = Field(default=None, description="Pooled estimate computed at build.")
+    pooled_ci_lower: Optional[float] = Field(default=None, description="Lower bound of its 95% CI.")
+    pooled_ci_upper: Optional[float] = Field(default=None, description="Upper bound of its 95% CI.")
+    pooled_i2: Optional[float] = Field(default=None, description="I² of the pooled studies (percent).")
+    pooled_tau2: Optional[float] = Field(default=None, description="τ² of the pooled studies.")
+    pooled_pi_lower: Optional[float] = Field(default=None, description="Lower bound of the 95% prediction interval.")
+    pooled_pi_upper: Optional[float] = Field(default=None, description="Upper bound of the 95% prediction interval.")
+    grade_suggestions: Optional[str] = Field(
+        default=None, description="Possible reasons to rate down, from the pooled studies (suggestions, not judgements)."
+    )
+    intervention_risk: Optional[float] = Field(
+        default=None, description="Anticipated risk with the intervention per 1000 (from comparator risk and effect).")
+    intervention_risk_ci_lower: Optional[float] = Field(default=None, description="Lower bound, per 1000.")
+    intervention_risk_ci_upper: Optional[float] = Field(default=None, description="Upper bound, per 1000.")
+    risk_difference: Optional[float] = Field(default=None, description="Risk difference per 1000 (intervention − comparator).")
+    risk_difference_ci_lower: Optional[float] = Field(default=None, description="Lower bound, per 1000.")
+    risk_difference_ci_upper: Optional[float] = Field(default=None, description="Upper bound, per 1000.")
+
+
+class StudyResult(SQLModel, table=True):
+    """Each study behind a pooled finding: its data, effect with 95% CI and weight, computed at build."""
+
+    __tablename__ = "study_results"
+    finding_id: str = Field(primary_key=True, foreign_key="findings.id", description="The finding it belongs to.")
+    position: int = Field(primary_key=True, description="Order of the study as curated.")
+    label: str = Field(description="How the study is cited.")
+    source_id: Optional[str] = Field(default=None, foreign_key="sources.id", description="Its source, where curated.")
+    events_int: Optional[int] = Field(default=None, description="Events in the intervention arm.")
+    n_int: Optional[int] = Field(default=None, description="Participants in the intervention arm.")
+    events_ctl: Optional[int] = Field(default=None, description="Events in the control arm.")
+    n_ctl: Optional[int] = Field(default=None, description="Participants in the control arm.")
+    mean_int: Optional[float] = Field(default=None, description="Mean in the intervention arm.")
+    sd_int: Optional[float] = Field(default=None, description="SD in the intervention arm.")
+    mean_ctl: Optional[float] = Field(default=None, description="Mean in the control arm.")
+    sd_ctl: Optional[float] = Field(default=None, description="SD in the control arm.")
+    effect: Optional[float] = Field(default=None, description="The study's effect (exponentiated for ratios).")
+    ci_lower: Optional[float] = Field(default=None, description="Lower bound of its 95% CI.")
+    ci_upper: Optional[float] = Field(default=None, description="Upper bound of its 95% CI.")
+    weight: Optional[float] = Field(default=None, description="Weight in the pooled estimate (percent); empty when left out.")
+    note: Optional[str] = Field(default=None, description="Why it was left out of the pooling, where it was.")
 
 
 # --- economic evaluations ------------------------------------------------------------------------
@@ -299,6 +363,107 @@ class Source(SourceFields, SourceKey, table=True):
     conditions: str = Field(description="JSON list of the condition ids this source covers.")
     intervention_types: str = Field(description="JSON list of the intervention types this source studies.")
     bibtex: Optional[str] = Field(default=None, description="The source's entry as written in references.bib.")
+
+
+# --- the guideline: questions, recommendations, considerations ------------------------------------
+
+
+class GuidelineProvenance(Strict):
+    source_document: Optional[str] = vocab(
+        "document", "The document the quote was read in (the question's document when not given).", required=False,
+        foreign_key="documents.id",
+    )
+    source_locator: str = Field(description="Where in that document: module, section and sub-heading.")
+    quote: str = Field(description="Verbatim quote from the source document.")
+    note: Optional[str] = Field(default=None, description="Curator's note.")
+
+
+class RecommendationFields(GuidelineProvenance):
+    audience: str = vocab("audience", "Whom the recommendation addresses.")
+    kind: str = vocab("recommendation_kind", "Recommendation, policy recommendation or good-practice statement.")
+    text: str = Field(description="The recommendation as printed (Dutch, verbatim).")
+    text_en: Optional[str] = Field(default=None, description="English translation by the curators (not in the source).")
+    strength: Optional[str] = vocab(
+        "recommendation_strength", "GRADE strength, only where the source states it.", required=False
+    )
+    direction: Optional[str] = vocab(
+        "recommendation_direction", "For or against, only where the source states it.", required=False
+    )
+    evidence_basis: Optional[str] = vocab(
+        "evidence_basis", "What the recommendation rests on when not on evidence, where the source says so.",
+        required=False,
+    )
+    evidence_basis_quote: Optional[str] = Field(default=None, description="Verbatim text that says so.")
+
+
+class RecommendationIn(RecommendationFields):
+    id: LocalId = Field(description="Recommendation id, unique within its question (e.g. r1).")
+
+
+class ConsiderationFields(GuidelineProvenance):
+    criterion: str = vocab("criterion", "Evidence-to-Decision criterion the consideration addresses.")
+    summary_en: Optional[str] = Field(default=None, description="English summary by the curators (not in the source).")
+
+
+class ConsiderationIn(ConsiderationFields):
+    id: LocalId = Field(description="Consideration id, unique within its question (e.g. c1).")
+
+
+class QuestionFields(Strict):
+    module: str = Field(description="Title of the guideline module (Dutch, as printed).")
+    module_en: Optional[str] = Field(default=None, description="English translation of the module title (curators').")
+    question: str = Field(description="The clinical question (Uitgangsvraag), Dutch, verbatim.")
+    question_en: Optional[str] = Field(default=None, description="English translation of the question (curators').")
+    last_assessed: Optional[str] = Field(default=None, description="Date the module was last assessed (ISO 8601).")
+    last_authorised: Optional[str] = Field(default=None, description="Date the module was last authorised (ISO 8601).")
+    source_document: str = vocab("document", "The document the question was read in.", foreign_key="documents.id")
+    source_locator: str = Field(description="Where in that document.")
+    quote: str = Field(description="The question as printed, verbatim.")
+    note: Optional[str] = Field(default=None, description="Curator's note.")
+
+
+class QuestionIn(QuestionFields):
+    id: LocalId = Field(description="Question id (q1 … q6, in module order).")
+    findings: list[str] = Field(default_factory=list, description="Ids of the findings the question's evidence rests on.")
+    recommendations: list[RecommendationIn] = Field(default_factory=list)
+    considerations: list[ConsiderationIn] = Field(default_factory=list)
+
+
+class Question(QuestionFields, table=True):
+    """The guideline's clinical questions (Uitgangsvragen), one per module, in module order."""
+
+    __tablename__ = "questions"
+    id: str = Field(primary_key=True, description="Question id (q1 … q6, in module order).")
+    position: int = Field(description="Order of the module in the guideline.")
+
+
+class Recommendation(RecommendationFields, table=True):
+    """The guideline's recommendations, each with its audience and verbatim text."""
+
+    __tablename__ = "recommendations"
+    id: str = Field(primary_key=True, description="Question id and local id, e.g. q2-r1.")
+    question_id: str = Field(foreign_key="questions.id", index=True, description="The question it answers.")
+    position: int = Field(description="Order within its question, as printed.")
+
+
+class Consideration(ConsiderationFields, table=True):
+    """The considerations (Overwegingen) behind each question's recommendations, by EtD criterion."""
+
+    __tablename__ = "considerations"
+    id: str = Field(primary_key=True, description="Question id and local id, e.g. q2-c1.")
+    question_id: str = Field(foreign_key="questions.id", index=True, description="The question it belongs to.")
+    position: int = Field(description="Order within its question, as printed.")
+
+
+class QuestionFinding(SQLModel, table=True):
+    """The findings each question's recommendations rest on."""
+
+    __tablename__ = "question_findings"
+    question_id: str = Field(primary_key=True, foreign_key="questions.id", description="The question.")
+    finding_id: str = Field(primary_key=True, foreign_key="findings.id", index=True, description="A finding it rests on.")
+
+
+GUIDELINE_TABLES: tuple[type[SQLModel], ...] = (Question, Recommendation, Consideration, QuestionFinding)
 
 
 # --- reference tables ----------------------------------------------------------------------------
@@ -397,5 +562,5 @@ class BuildInfo(SQLModel, table=True):
 
 
 TABLES: tuple[type[SQLModel], ...] = (
-    *TERM_TABLES, Term, Source, Finding, EconomicEvaluation, ChangeRecord, BuildInfo
+    *TERM_TABLES, Term, Source, Finding, StudyResult, EconomicEvaluation, *GUIDELINE_TABLES, ChangeRecord, BuildInfo
 )

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from . import grade
+from .guideline import check_guideline
 from .inputs import BibEntry, Inputs, YamlFile
 from .problems import Problem, Report
 from .schema import TERM_TABLES, EconomicIn, FindingIn, SourceIn, vocabulary_of
@@ -49,9 +50,10 @@ def validate(inputs: Inputs) -> tuple[Rows, Report]:
     if inputs.bibliography:
         check_bibliography(inputs.bibliography.name, bib, cited, report)
     check_links(rows["findings"], seen, report)
+    rows.update(check_guideline(inputs.guideline_files, {f["id"] for f in rows["findings"]}, vocab, report))
     rows.update(vocabulary_rows(vocab))
     add_labels(rows["sources"])
-    resolve_lines(report, inputs.yaml_files)
+    resolve_lines(report, [*inputs.yaml_files, *inputs.guideline_files, *inputs.vocabulary_files])
     return rows, report
 
 
@@ -199,7 +201,7 @@ class FileChecker:
         self.cited.add(source.citation_key)
         conditions, types = set(source.conditions), set(source.intervention_types)
         for j, finding in enumerate(source.findings):
-            row = self.check_finding((i, "findings", j), source, finding)
+            row = self.check_finding((i, "findings", j), source, finding, rows)
             conditions.add(finding.condition)
             types.add(finding.intervention_type)
             rows["findings"].append(row)
@@ -214,13 +216,35 @@ class FileChecker:
             self.problem((i, "conditions"), f"{source.id}.conditions", "no condition: list the conditions covered or add findings")
         rows["sources"].append(source_row(source, entry, sorted(conditions), sorted(types)))
 
-    def check_finding(self, path: tuple, source: SourceIn, finding: FindingIn) -> dict:
+    def check_finding(self, path: tuple, source: SourceIn, finding: FindingIn, rows: Rows) -> dict:
         record = f"{source.id}-{finding.id}"
         self.unique(path, record)
         self.check_numbers(path, record, finding)
         self.check_grade(path, record, source, finding)
-        return {**finding.model_dump(), "id": record, "source_id": source.id, "source_design": source.design,
-                "source_status": source.status, "intervention_family": self.vocab.family("intervention_type", finding.intervention_type)}
+        row = {**finding.model_dump(exclude={"studies"}), "id": record, "source_id": source.id,
+               "source_design": source.design, "source_status": source.status,
+               "intervention_family": self.vocab.family("intervention_type", finding.intervention_type)}
+        self.synthesise(path, record, row, [s.model_dump() for s in finding.studies], rows)
+        return row
+
+    def synthesise(self, path: tuple, record: str, row: dict, studies: list[dict], rows: Rows) -> None:
+        """Pool the finding's studies (if any) and compute its absolute effects, at build."""
+        if not studies and row["comparator_risk"] is None:
+            return  # nothing to compute: numpy and scipy are not even imported
+        from .synthesis.findings import absolute_columns, synthesise
+
+        if studies and row["effect_measure"] is None:
+            self.problem((*path, "studies"), f"{record}.effect_measure", "study-level results need an effect_measure to pool them")
+            return
+        result = synthesise(record, row, studies)
+        if result.error:
+            self.problem((*path, "studies"), f"{record}.studies", f"cannot pool: {result.error}")
+            return
+        if result.differs:
+            self.problem((*path, "effect"), f"{record}.effect", result.differs, warning=True)
+        row.update(result.columns)
+        row.update(absolute_columns(row))
+        rows["study_results"].extend(result.studies)
 
     def check_numbers(self, path: tuple, record: str, f: FindingIn) -> None:
         lo, hi = f.follow_up_months_min, f.follow_up_months_max

@@ -187,7 +187,7 @@ def test_vocabularies_and_unique_ids():
             assert r["audience"] in AUDIENCES and r["kind"] in KINDS, f"{q['id']}-{r['id']}"
             assert r["text_en"].strip() and r["source_locator"].startswith(q["module"] + " > Aanbeveling")
             assert ("evidence_basis" in r) == ("evidence_basis_quote" in r), f"{q['id']}-{r['id']}"
-            assert r.get("evidence_basis", "expert_opinion") == "expert_opinion"
+            assert r.get("evidence_basis", "no_evidence_found") == "no_evidence_found"  # the only basis the seed states
         for c in cons:
             assert c["criterion"] in CRITERIA, f"{q['id']}-{c['id']}"
             assert c["summary_en"].strip() and c["source_locator"].startswith(q["module"] + " > ")

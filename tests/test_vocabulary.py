@@ -40,7 +40,7 @@ def test_a_parent_must_be_a_term_of_the_same_kind_and_not_a_cycle(project):
     text = project.edit("  name_nl: kanker\n", "  name_nl: kanker\n  parent: nonsense\n", "vocabulary/condition.yaml")
     code, lines = validate()
     assert code == 1 and lines == [
-        f"data/vocabulary/condition.yaml:{line_of(text, 'parent')}: condition.cancer.parent: parent 'nonsense' is not a condition"]
+        f"data/vocabulary/condition.yaml:{line_of(text, 'parent: nonsense')}: condition.cancer.parent: parent 'nonsense' is not a condition"]
 
 
 def test_a_cycle_of_parents_is_refused(project):

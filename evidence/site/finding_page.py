@@ -18,7 +18,9 @@ def extra_template_vars(view_name, table, database, datasette):
     async def finding_context(finding_id: str) -> dict:
         source = (await db.execute(sql("finding_source"), {"id": finding_id})).first()
         siblings = (await db.execute(sql("finding_siblings"), {"id": finding_id})).rows
-        return {"source": dict(source) if source else {}, "siblings": [dict(r) for r in siblings]}
+        questions = (await db.execute(sql("finding_questions"), {"id": finding_id})).rows
+        return {"source": dict(source) if source else {}, "siblings": [dict(r) for r in siblings],
+                "questions": [dict(r) for r in questions]}
 
     def view(row):
         return present(dict(row))

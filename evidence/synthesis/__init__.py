@@ -21,16 +21,23 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from .effects import EffectSet, compute_effects
-from .pooling import METHODS, PoolResult, StudyResult, pool
+from typing import TYPE_CHECKING
 
-__all__ = ["EffectSet", "METHODS", "PoolResult", "StudyResult", "compute_effects", "pool", "pool_studies"]
+from .names import METHODS
+
+if TYPE_CHECKING:
+    from .pooling import PoolResult
+
+__all__ = ["METHODS", "pool_studies"]
 
 
 def pool_studies(studies: Sequence[Mapping[str, Any]], measure: str, method: str = "REML",
-                 hartung_knapp: bool = False, prediction: str = "z") -> PoolResult:
+                 hartung_knapp: bool = False, prediction: str = "z") -> "PoolResult":
     """Study dicts → pooled result (per-study rows in ``.studies``, left-out studies in ``.excluded``).
 
     Raises ValueError with a readable message (naming the study) on bad input.
     """
+    from .effects import compute_effects  # numpy and scipy load when something is pooled
+    from .pooling import pool
+
     return pool(compute_effects(studies, measure), method, hartung_knapp=hartung_knapp, prediction=prediction)

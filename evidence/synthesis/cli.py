@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
+from ..files import write_text
 from ..problems import EvidenceError
-from .csvinput import read_studies
-from .effects import BINARY, CONTINUOUS
-from .pooling import METHODS, PREDICTIONS, RANDOM, PoolResult
-from .report import summary
-from . import pool_studies
+from .names import BINARY, CONTINUOUS, METHODS, PREDICTIONS, RANDOM
+
+if TYPE_CHECKING:
+    from .pooling import PoolResult
 
 MEASURES = (*BINARY, *CONTINUOUS)
 
@@ -39,6 +39,9 @@ def analysis_options(f: Callable) -> Callable:
 
 def analyse(file: Path, measure: str, method: str, hartung_knapp: bool, prediction: str) -> PoolResult:
     """Read, check the measure/method against the data, and pool; user errors become ClickException."""
+    from . import pool_studies
+    from .csvinput import read_studies
+
     measure, method = measure.upper(), method.upper()
     try:
         kind, studies = read_studies(file)
@@ -72,6 +75,8 @@ def pool(file: Path, measure: str, method: str, hartung_knapp: bool, prediction:
         out: dict[str, Any] = result.to_dict(studies=True)
         click.echo(json.dumps(out, ensure_ascii=False))
     else:
+        from .report import summary
+
         click.echo(summary(result))
 
 
@@ -93,5 +98,22 @@ def forest_csv(file: Path, measure: str, method: str, hartung_knapp: bool, predi
     result = analyse(file, measure, method, hartung_knapp, prediction)
     svg = forest_svg(result, labels={"intervention": intervention, "control": control, "favours_left": favours_left,
                                      "favours_right": favours_right, "title": title})
-    output.write_text(svg, encoding="utf-8")
+    write_text(output, svg)
     click.echo(f"wrote {output} ({result.k} studies)", err=True)
+
+
+@click.command(name="forest")
+@click.argument("finding_id")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Where to write the forest plot (SVG).")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=Path("evidence.db"), show_default=True,
+              help="The SQLite database file.")
+def forest(finding_id: str, output: Path, db: Path) -> None:
+    """Write the forest plot (SVG) of a finding's study-level results, pooled as the build pooled them."""
+    from ..read import connect
+    from .stored import finding_forest
+
+    with connect(db) as conn:
+        svg = finding_forest(conn, finding_id)
+    write_text(output, svg)
+    click.echo(f"wrote {output}", err=True)

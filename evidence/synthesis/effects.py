@@ -28,10 +28,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from scipy.special import gammaln, ndtri
 
-RATIO = ("RR", "OR", "HR")
-BINARY = ("RR", "OR", "RD")
-CONTINUOUS = ("MD", "SMD")
-MEASURES = ("RR", "OR", "RD", "MD", "SMD", "HR")
+from .names import BINARY, CONTINUOUS, MEASURES, RATIO  # noqa: E402,F401  (re-exported)
 CORRECTION = 0.5
 Z95 = float(ndtri(0.975))  # 1.959964...
 

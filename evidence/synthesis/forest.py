@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 from typing import Mapping, Optional
 
 import matplotlib
@@ -37,6 +38,7 @@ RC = {"svg.hashsalt": "evidence-forest", "svg.fonttype": "none", "font.size": 8,
 ROW = 0.22  # inches per row
 WIDTH = 11.0  # inches
 PANEL = (0.74, 0.98)  # plot panel, figure fraction
+X_WEIGHT, X_EFFECT = 0.515, 0.625  # weight and effect-text columns, figure fraction
 RATIO_SCALES = {2: (0.5, 0.7, 1, 1.5, 2), 5: (0.2, 0.5, 1, 2, 5), 10: (0.1, 0.2, 0.5, 1, 2, 5, 10),
                 20: (0.05, 0.2, 1, 5, 20), 50: (0.02, 0.1, 1, 10, 50), 100: (0.01, 0.1, 1, 10, 100),
                 1000: (0.001, 0.1, 1, 10, 1000)}
@@ -74,13 +76,17 @@ def _columns(result: PoolResult) -> tuple[list[tuple[str, str, float]], str]:
     return [("", "log[Estimate]" if result.ratio else "Estimate", 0.33), ("", "SE", 0.42)], kind
 
 
-def _cell(study, kind: str, arm: str, header: str, ratio: bool) -> str:
+def _num(x: float) -> str:
+    """Whole numbers in full ('191064'), others to 6 significant digits."""
+    return str(int(x)) if float(x).is_integer() else f"{x:.6g}"
+
+
+def _cell(study, kind: str, arm: str, header: str) -> str:
     d = study.data
     if kind == "binary":
-        return f"{d[('events_' if header == 'Events' else 'n_') + arm]:g}"
+        return _num(d[("events_" if header == "Events" else "n_") + arm])
     if kind == "continuous":
-        key = {"Mean": "mean_", "SD": "sd_", "Total": "n_"}[header] + arm
-        return f"{d[key]:g}"
+        return _num(d[{"Mean": "mean_", "SD": "sd_", "Total": "n_"}[header] + arm])
     return f"{study.yi:.4f}" if header != "SE" else f"{math.sqrt(study.vi):.4f}"
 
 
@@ -101,34 +107,58 @@ def forest_svg(result: PoolResult, labels: Optional[Mapping[str, str]] = None) -
         return out.getvalue()
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """Vertical positions in row units (0 = the header's first line, rows go downwards)."""
+
+    studies: tuple[float, ...]
+    total: float
+    events: float
+    pi: float
+    het: float
+    overall: float
+    axis: float
+    favours: float
+    top: float
+    bottom: float
+
+    @classmethod
+    def layout(cls, result: PoolResult, binary: bool, title: bool, notes: int) -> "_Rows":
+        k = len(result.studies)
+        total = -(k + 2.4)
+        events = total - 1 if binary else total
+        pi = events - 1 if result.pi_lower is not None else events
+        axis = pi - 0.8
+        overall = pi - 2.2
+        return cls(tuple(-(i + 2) for i in range(k)), total, events, pi, pi - 1.2, overall, axis, axis - 2.2,
+                   1.2 if title else 0.8, min(overall - notes, axis - 2.2) - 0.8)
+
+
 def _figure(result: PoolResult, text: Mapping[str, str]) -> Figure:
     columns, kind = _columns(result)
-    k = len(result.studies)
-    binary = kind == "binary"
-    pi = result.pi_lower is not None
-    # rows, top (0) downwards
-    y_studies = [-(i + 2) for i in range(k)]
-    y_total = -(k + 2.4)
-    y_events = y_total - 1 if binary else y_total
-    y_pi = y_events - 1 if pi else y_events
-    y_het, y_overall = y_pi - 1.2, y_pi - 2.2
-    y_axis = y_pi - 0.8
-    y_favours = y_axis - 2.2
-    n_notes = bool(method_note(result)) + bool(result.excluded)
-    top, bottom = 1.2 if text["title"] else 0.8, min(y_overall - n_notes, y_favours) - 0.8
-    fig = Figure(figsize=(WIDTH, (top - bottom) * ROW))
+    notes = [n for n in (method_note(result),) if n]
+    if result.excluded:
+        notes.append("Not estimable (left out): " + "; ".join(label for label, _ in result.excluded))
+    rows = _Rows.layout(result, kind == "binary", bool(text["title"]), len(notes))
+    fig = Figure(figsize=(WIDTH, (rows.top - rows.bottom) * ROW))
     FigureCanvasAgg(fig)
     frame = fig.add_axes((0, 0, 1, 1))
     frame.set_xlim(0, 1)
-    frame.set_ylim(bottom, top)
+    frame.set_ylim(rows.bottom, rows.top)
     frame.axis("off")
+    _table(frame, result, text, columns, kind, rows, notes)
+    _panel(fig, result, rows)
+    return fig
+
+
+def _table(frame, result: PoolResult, text: Mapping[str, str], columns, kind: str, rows: _Rows, notes: list[str]) -> None:
+    """Everything written: headers, per-study columns, totals, heterogeneity and overall-effect lines."""
 
     def put(x: float, y: float, s: str, ha: str = "center", bold: bool = False) -> None:
         frame.text(x, y, s, ha=ha, va="center", fontweight="bold" if bold else "normal")
 
     if text["title"]:
         put(0.01, 0.6, text["title"], ha="left", bold=True)
-    # headers
     put(0.01, -1, text["study"], ha="left", bold=True)
     for arm, name in (("int", text["intervention"]), ("ctl", text["control"])):
         xs = [x for a, _, x in columns if a == arm]
@@ -136,57 +166,56 @@ def _figure(result: PoolResult, text: Mapping[str, str]) -> Figure:
             put(sum(xs) / len(xs), 0, name, bold=True)
     for _, header, x in columns:
         put(x, -1, header, bold=True)
-    x_weight, x_effect = 0.515, 0.625
-    put(x_weight, -1, "Weight", bold=True)
+    put(X_WEIGHT, -1, "Weight", bold=True)
     measure = MEASURE_NAMES.get(result.measure, result.measure)
-    put(x_effect, 0, measure, bold=True)
-    put(x_effect, -1, f"{method_label(result)}, 95% CI", bold=True)
-    put(sum(PANEL) / 2, 0, measure, bold=True)
-    put(sum(PANEL) / 2, -1, f"{method_label(result)}, 95% CI", bold=True)
-    # study rows
-    for y, s in zip(y_studies, result.studies):
+    for x in (X_EFFECT, sum(PANEL) / 2):
+        put(x, 0, measure, bold=True)
+        put(x, -1, f"{method_label(result)}, 95% CI", bold=True)
+    for y, s in zip(rows.studies, result.studies):
         put(0.01, y, s.label, ha="left")
         for arm, header, x in columns:
-            put(x, y, _cell(s, kind, arm, header, result.ratio))
-        put(x_weight, y, f"{s.weight:.1f}%")
-        put(x_effect, y, _effect_text(s.estimate, s.ci_lower, s.ci_upper))
-    # totals
-    put(0.01, y_total, "Total (95% CI)", ha="left", bold=True)
+            put(x, y, _cell(s, kind, arm, header))
+        put(X_WEIGHT, y, f"{s.weight:.1f}%")
+        put(X_EFFECT, y, _effect_text(s.estimate, s.ci_lower, s.ci_upper))
+    put(0.01, rows.total, "Total (95% CI)", ha="left", bold=True)
     if kind in ("binary", "continuous"):
         for arm, header, x in columns:
             if header == "Total":
-                put(x, y_total, f"{sum(s.data['n_' + arm] for s in result.studies):g}", bold=True)
-    if binary:
-        put(0.01, y_events, "Total events", ha="left")
+                put(x, rows.total, _num(sum(s.data["n_" + arm] for s in result.studies)), bold=True)
+    if kind == "binary":
+        put(0.01, rows.events, "Total events", ha="left")
         for arm, header, x in columns:
             if header == "Events":
-                put(x, y_events, f"{sum(s.data['events_' + arm] for s in result.studies):g}")
-    put(x_weight, y_total, "100.0%", bold=True)
-    put(x_effect, y_total, _effect_text(result.estimate, result.ci_lower, result.ci_upper), bold=True)
-    if pi:
-        put(0.01, y_pi, "Prediction interval", ha="left")
-        put(x_effect, y_pi, f"[{fixed(result.pi_lower)}, {fixed(result.pi_upper)}]")
-    # heterogeneity and overall effect
+                put(x, rows.events, _num(sum(s.data["events_" + arm] for s in result.studies)))
+    put(X_WEIGHT, rows.total, "100.0%", bold=True)
+    put(X_EFFECT, rows.total, _effect_text(result.estimate, result.ci_lower, result.ci_upper), bold=True)
+    if result.pi_lower is not None:
+        put(0.01, rows.pi, "Prediction interval", ha="left")
+        put(X_EFFECT, rows.pi, f"[{fixed(result.pi_lower)}, {fixed(result.pi_upper)}]")
     parts = [f"Tau² = {result.tau2:.2f}"] if result.tau2 is not None else []
     if result.q is not None:
         parts.append(f"Chi² = {result.q:.2f}, df = {result.q_df} ({fmt_p(result.q_p)})")
     if result.i2 is not None:
         parts.append(f"I² = {result.i2:.0f}%")
-    put(0.01, y_het, "Heterogeneity: " + ("; ".join(parts) if parts else "not applicable"), ha="left")
+    put(0.01, rows.het, "Heterogeneity: " + ("; ".join(parts) if parts else "not applicable"), ha="left")
     stat = f"t = {abs(result.z):.2f}, df = {result.q_df}" if result.hartung_knapp else f"Z = {abs(result.z):.2f}"
-    put(0.01, y_overall, f"Test for overall effect: {stat} ({fmt_p(result.p)})", ha="left")
-    notes = [n for n in (method_note(result),) if n]
-    if result.excluded:
-        notes.append("Not estimable (left out): " + "; ".join(label for label, _ in result.excluded))
+    put(0.01, rows.overall, f"Test for overall effect: {stat} ({fmt_p(result.p)})", ha="left")
     for i, note in enumerate(notes, 1):
-        put(0.01, y_overall - i, note, ha="left")
-    # plot panel, sharing the row coordinates of the frame
-    def frac(y: float) -> float:
-        return (y - bottom) / (top - bottom)
+        put(0.01, rows.overall - i, note, ha="left")
+    middle = sum(PANEL) / 2
+    put((PANEL[0] + middle) / 2, rows.favours, text["favours_left"])
+    put((middle + PANEL[1]) / 2, rows.favours, text["favours_right"])
 
-    panel_top = -1.5
-    panel = fig.add_axes((PANEL[0], frac(y_axis), PANEL[1] - PANEL[0], frac(panel_top) - frac(y_axis)))
-    panel.set_ylim(y_axis, panel_top)
+
+def _panel(fig: Figure, result: PoolResult, rows: _Rows) -> None:
+    """The graph: CI lines, weight-sized squares, diamond, prediction interval, line of no effect, axis."""
+
+    def frac(y: float) -> float:  # row units → figure fraction (the frame spans the whole figure)
+        return (y - rows.bottom) / (rows.top - rows.bottom)
+
+    top = -1.5
+    panel = fig.add_axes((PANEL[0], frac(rows.axis), PANEL[1] - PANEL[0], frac(top) - frac(rows.axis)))
+    panel.set_ylim(rows.axis, top)
     (xmin, xmax), ticks = _axis(result)
     if result.ratio:
         panel.set_xscale("log")
@@ -196,24 +225,19 @@ def _figure(result: PoolResult, text: Mapping[str, str]) -> Figure:
     panel.set_yticks([])
     for side in ("top", "right", "left"):
         panel.spines[side].set_visible(False)
-    null = 1 if result.ratio else 0
-    panel.axvline(null, color="black", linewidth=0.8, zorder=1)
+    panel.axvline(1 if result.ratio else 0, color="black", linewidth=0.8, zorder=1)
     largest = max((s.weight for s in result.studies), default=1) or 1
-    for i, (y, s) in enumerate(zip(y_studies, result.studies), 1):
-        panel.plot([s.ci_lower, s.ci_upper], [y, y], color="black", linewidth=0.8, zorder=2, clip_on=True)
-        size = max(2.0, 9.0 * math.sqrt(s.weight / largest))
+    for i, (y, s) in enumerate(zip(rows.studies, result.studies), 1):
+        panel.plot([s.ci_lower, s.ci_upper], [y, y], color="black", linewidth=0.8, zorder=2)
+        size = max(2.0, 9.0 * math.sqrt(s.weight / largest))  # marker side ∝ √weight, so area ∝ weight
         square, = panel.plot([s.estimate], [y], marker="s", markersize=size, color="#1f4e9c", linestyle="none", zorder=3)
         square.set_gid(f"study-square-{i}")
-    h = 0.35
-    diamond = Polygon([(result.ci_lower, y_total), (result.estimate, y_total + h), (result.ci_upper, y_total),
-                       (result.estimate, y_total - h)], closed=True, facecolor="black", edgecolor="black", zorder=3)
+    h, y = 0.35, rows.total
+    diamond = Polygon([(result.ci_lower, y), (result.estimate, y + h), (result.ci_upper, y), (result.estimate, y - h)],
+                      closed=True, facecolor="black", edgecolor="black", zorder=3)
     diamond.set_gid("pooled-diamond")
     panel.add_patch(diamond)
-    if pi:
-        bar, = panel.plot([result.pi_lower, result.pi_upper], [y_pi, y_pi], color="#b22222", linewidth=2.5,
+    if result.pi_lower is not None:
+        bar, = panel.plot([result.pi_lower, result.pi_upper], [rows.pi, rows.pi], color="#b22222", linewidth=2.5,
                           solid_capstyle="butt", zorder=3)
         bar.set_gid("prediction-interval")
-    x_mid = sum(PANEL) / 2
-    put((PANEL[0] + x_mid) / 2, y_favours, text["favours_left"])
-    put((x_mid + PANEL[1]) / 2, y_favours, text["favours_right"])
-    return fig

@@ -36,9 +36,7 @@ from . import tau2 as estimators
 from .effects import BINARY, EffectSet
 from .mh import mantel_haenszel
 
-METHODS = ("FE", "DL", "REML", "PM", "MH")
-RANDOM = ("DL", "REML", "PM")
-PREDICTIONS = ("z", "t")
+from .names import METHODS, PREDICTIONS, RANDOM  # noqa: E402,F401  (re-exported)
 JSON_KEYS = ("k", "measure", "method", "estimate", "ci_lower", "ci_upper", "log_estimate", "se",
              "tau2", "i2", "q", "pi_lower", "pi_upper")
 
