@@ -1,18 +1,30 @@
 """Building evidence.db: validated rows into SQLite, atomically.
 
 The database is written to a temporary file beside the target and renamed over it only when
-complete, so a failed build never touches the existing database. Tables come from the SQLModel
-schema; rows go in with one ``executemany`` per table (the ORM path measured ~17x slower).
+complete, so a failed build never touches the existing database; a changelog is written the same
+way and renamed before the database, so a build either writes both or neither. Tables come from the
+SQLModel schema; rows go in with one ``executemany`` per table (the ORM path measured ~17x slower).
+
+Before anything is read, the targets are checked: ``--db`` and ``--changelog`` may not be inputs
+(anything in the data folder, the bibliography), and an existing ``--db`` must be a database this
+tool built (the SQLite header and a ``build_info`` table), so a typo cannot overwrite curated data.
+A build holds an exclusive lock (``fcntl.flock`` on ``.<db name>.lock`` beside the database): a
+second build of the same database refuses at once rather than waiting. Holding the lock, it removes
+the temporary files that killed builds left behind (``.<db name>.<random>.tmp`` and SQLite's
+``-journal`` of it, older than the running build).
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import gc
 import json
+import os
 import sqlite3
 import time
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,8 +35,8 @@ from sqlalchemy.dialects import sqlite
 from sqlmodel import SQLModel
 
 from . import __version__, diff
-from .files import atomic_write
-from .inputs import read_inputs
+from .files import Staged, stale_temporaries
+from .inputs import GUIDELINE, VOCABULARY, default_bib, display, folder, read_inputs
 from .problems import EvidenceError, Report, ValidationFailed
 from .read import sql
 from .schema import TABLES, ChangeRecord
@@ -85,26 +97,134 @@ def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False
     """Validate the inputs and write the database, recording what changed since the previous one.
 
     Raises ValidationFailed and leaves ``db`` untouched when the inputs have errors. Does nothing
-    when ``db`` was built from the same inputs (content hash), unless ``force``.
+    when ``db`` was built from the same inputs (content hash), unless ``force``. Raises EvidenceError,
+    before reading anything, when a target is an input or not a database this tool wrote, and when
+    another build holds the database's lock.
     """
-    rows, report, content_hash = check(data, bib, log)
-    if report.fails(strict):
-        raise ValidationFailed(report)
-    if not force and stored_hash(db) == content_hash:
-        log(f"{db} is up to date (content hash {content_hash[:12]}): nothing to do")
-        return BuildResult(report, None, content_hash)
-    started = time.perf_counter()
-    changes = write(rows, db, content_hash, log)
-    log(f"Wrote {db} in {time.perf_counter() - started:.1f} s")
-    if changelog:
-        fmt = "md" if changelog.suffix.lower() in (".md", ".markdown") else "text"
-        atomic_write(changelog, lambda tmp: tmp.write_text(diff.FORMATTERS[fmt](changes), encoding="utf-8"))
-        log(f"Wrote the changelog ({len(changes)} changes) to {changelog}")
+    db, changelog = Path(db), Path(changelog) if changelog else None
+    check_targets(data, bib, db, changelog)
+    with build_lock(db):
+        remove_stale_temporaries(db, changelog, log)
+        rows, report, content_hash = check(data, bib, log)
+        if report.fails(strict):
+            raise ValidationFailed(report)
+        if not force and stored_hash(db) == content_hash:
+            log(f"{db} is up to date (content hash {content_hash[:12]}): nothing to do")
+            return BuildResult(report, None, content_hash)
+        started = time.perf_counter()
+        changes = write(rows, db, content_hash, log, changelog)
+        log(f"Wrote {db} in {time.perf_counter() - started:.1f} s")
+        if changelog:
+            log(f"Wrote the changelog ({len(changes)} changes) to {changelog}")
     return BuildResult(report, changes, content_hash)
 
 
-def write(rows: Rows, db: Path, content_hash: str, log: Log = lambda _: None) -> list[diff.Change]:
-    """Build into a temporary file beside ``db``, record the changes, then rename it over ``db``."""
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def built_by_this_tool(db: Path) -> bool:
+    """An existing file is ours to replace: empty, or SQLite with a build_info table as we write it."""
+    if not db.is_file():
+        return False
+    if db.stat().st_size == 0:
+        return True
+    if not _is_sqlite(db):
+        return False
+    try:
+        with closing(sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            columns = {row[1] for row in conn.execute("pragma table_info(build_info)")}
+    except sqlite3.Error:
+        return False
+    return {"content_hash", "package_version", "row_counts"} <= columns
+
+
+def _input_reason(path: Path, data: Path, bib: Optional[Path]) -> Optional[str]:
+    """Why ``path`` is an input of a build of ``data``, or None."""
+    target, root = path.resolve(), folder(data).resolve()
+    if target == (bib or default_bib(data)).resolve():
+        return "it is the bibliography"
+    if data.is_dir():
+        if target.is_relative_to(root):
+            return f"it is inside the data folder {display(root)}"
+    elif target == data.resolve():
+        return "it is the data file"
+    elif target.is_relative_to(root / VOCABULARY) or target == root / GUIDELINE:
+        return f"it is an input in {display(root)}"
+    return None
+
+
+def check_targets(data: Path, bib: Optional[Path], db: Path, changelog: Optional[Path]) -> None:
+    """Refuse, before anything is read or written, targets a build must never overwrite."""
+    for option, path in (("--db", db), ("--changelog", changelog)):
+        if path is None:
+            continue
+        reason = _input_reason(path, data, bib)
+        if reason:
+            raise EvidenceError(f"{path}: refusing to write the {option[2:]} there: {reason}; give {option} a file "
+                                "outside the data folder")
+        if path.is_dir():
+            raise EvidenceError(f"{path}: is a folder; give {option} a file")
+    if not db.parent.is_dir():
+        raise EvidenceError(f"{db.parent}: the folder for the database does not exist")
+    if db.exists() and not built_by_this_tool(db):
+        raise EvidenceError(f"{db}: exists and is not a database this tool built (no SQLite header or no build_info "
+                            "table); refusing to overwrite it: give --db another file, or remove it yourself")
+    if changelog is not None:
+        if changelog.resolve() == db.resolve():
+            raise EvidenceError(f"{changelog}: the changelog cannot be the database")
+        if not changelog.parent.is_dir():
+            raise EvidenceError(f"{changelog.parent}: the folder for the changelog does not exist; nothing was built")
+        if changelog.exists() and _is_sqlite(changelog):
+            raise EvidenceError(f"{changelog}: is a SQLite database; refusing to overwrite it with the changelog")
+
+
+@contextmanager
+def build_lock(db: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the database's lock file for the whole build (released on exit,
+    and by the operating system when the process dies). A second build refuses at once."""
+    lock = db.parent / f".{db.name}.lock"
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise EvidenceError(f"{lock}: cannot create the build lock ({e.strerror or e})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            raise EvidenceError(f"{db}: another build is writing this database (it holds {lock}); nothing was "
+                                "done: build again when it has finished") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(db: Path, changelog: Optional[Path], log: Log) -> None:
+    """Temporaries of killed builds: ours by name, older than this build, and (holding the lock) no
+    live build's."""
+    started = time.time()
+    for target in (db, changelog):
+        for path in stale_temporaries(target, started) if target else []:
+            try:
+                path.unlink()
+                log(f"Removed {path.name}, left by an interrupted build")
+            except OSError:
+                pass
+
+
+def write(rows: Rows, db: Path, content_hash: str, log: Log = lambda _: None,
+          changelog: Optional[Path] = None) -> list[diff.Change]:
+    """Build into a temporary file beside ``db``, record the changes, write the changelog to its
+    temporary file, then rename both: the changelog first, the database last."""
     db = db.resolve()
     if not db.parent.is_dir():
         raise EvidenceError(f"{db.parent}: the folder for the database does not exist")
@@ -112,14 +232,23 @@ def write(rows: Rows, db: Path, content_hash: str, log: Log = lambda _: None) ->
 
     def write_database(tmp: Path) -> None:
         _write_tables(rows, tmp, content_hash)
-        with sqlite3.connect(tmp) as conn:
+        with closing(sqlite3.connect(tmp)) as conn, conn:
             # a first build adds every record: no need to read the new database back to say so
             changes.extend(diff.added(rows) if not any(previous.values()) else diff.diff(previous, diff.snapshot(conn)))
             statement, names = _insert_sql(ChangeRecord.__table__)
             conn.executemany(statement, [tuple(r[n] for n in names) for r in diff.rows(changes)])
 
     changes: list[diff.Change] = []
-    atomic_write(db, write_database)
+    with Staged() as staged:
+        try:
+            staged.write(db, write_database)
+        except (sqlite3.Error, sa.exc.DBAPIError) as e:
+            reason = getattr(e, "orig", None) or e
+            raise EvidenceError(f"{db}: could not write the database ({reason}); it is unchanged") from None
+        if changelog:
+            fmt = "md" if changelog.suffix.lower() in (".md", ".markdown") else "text"
+            staged.write(changelog, lambda tmp: tmp.write_text(diff.FORMATTERS[fmt](changes), encoding="utf-8"))
+        staged.commit()
     return changes
 
 
@@ -179,7 +308,7 @@ def stored_hash(db: Path) -> Optional[str]:
     if not db.is_file():
         return None
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        with closing(sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
             return conn.execute(sql("build_info")).fetchone()[1]
     except (sqlite3.Error, TypeError):
         return None

@@ -68,8 +68,8 @@ def domain_rows(f: Mapping, vocab: Vocabulary | None = None) -> list[dict]:
     return rows
 
 
-def footnotes(f: Mapping, vocab: Vocabulary | None = None) -> list[str]:
-    """Why the certainty was rated down (or up), and where the effect estimate was read."""
+def domain_footnotes(f: Mapping, vocab: Vocabulary | None = None) -> list[str]:
+    """Why the certainty was rated down (or up), in the vocabulary's words."""
     vocab = vocab or scales()
     notes = []
     for domain in GRADE_DOMAINS:
@@ -79,9 +79,52 @@ def footnotes(f: Mapping, vocab: Vocabulary | None = None) -> list[str]:
     for upgrade in GRADE_UPGRADES:
         if f[upgrade]:
             notes.append(f"{upgrade.replace('_', ' ').capitalize()}: rated up {f[upgrade]} level(s).")
-    if f["effect_quote"]:
-        notes.append(f"Effect estimate read in {f['effect_source_locator'] or f['effect_source_document']}.")
     return notes
+
+
+def effect_source_note(f: Mapping) -> Optional[str]:
+    """Where the effect estimate was read."""
+    if not f["effect_quote"]:
+        return None
+    return f"Effect estimate read in {f['effect_source_locator'] or f['effect_source_document']}."
+
+
+def footnotes(f: Mapping, vocab: Vocabulary | None = None) -> list[str]:
+    """Why the certainty was rated down (or up), and where the effect estimate was read."""
+    note = effect_source_note(f)
+    return [*domain_footnotes(f, vocab), *([note] if note else [])]
+
+
+def is_ratio(f: Mapping) -> bool:
+    term = scales().term("effect_measure", f.get("effect_measure"))
+    return bool(term and term["scale"] == "ratio")
+
+
+def relative_text(f: Mapping) -> Optional[str]:
+    """The relative effect for a SoF table: ratio measures only (MD and SMD are absolute)."""
+    return effect_text(f) if f["effect"] is not None and is_ratio(f) else None
+
+
+def continuous_text(f: Mapping) -> Optional[str]:
+    """MD and SMD in GRADE's plain wording (SMD in standard deviations)."""
+    if f["effect"] is None or is_ratio(f) or f["effect_measure"] not in ("MD", "SMD"):
+        return None
+    if f["ci_lower"] is None:
+        return f"{f['effect_measure']} {number(f['effect'])}"
+    from .synthesis.absolute import md_text, smd_text
+
+    if f["effect_measure"] == "SMD":
+        return smd_text(f["effect"], f["ci_lower"], f["ci_upper"])
+    return md_text(f["effect"], f["ci_lower"], f["ci_upper"])
+
+
+def participants_text(f: Mapping) -> Optional[str]:
+    """"434 (4 studies)" as GRADEpro's № of participants (studies); None when neither is known."""
+    studies, people = f["studies_n"], f["participants_n"]
+    if studies is None and people is None:
+        return None
+    counted = f"({studies} stud{'y' if studies == 1 else 'ies'})" if studies is not None else ""
+    return " ".join(str(x) for x in (people, counted) if x not in (None, ""))
 
 
 # Fields the finding page lays out in its own sections; every other schema field with a value is

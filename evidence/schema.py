@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Optional
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import AfterValidator, AllowInfNan, BeforeValidator, ConfigDict, StringConstraints
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
@@ -23,6 +24,26 @@ from sqlmodel import Field, SQLModel
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 LocalId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _not_bool(value: Any) -> Any:
+    """YAML reads yes/no/true/false as booleans, which pydantic would take as 1 and 0."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_is_not_a_number", "a number is needed, not true or false")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank_text", "required text is empty")
+    return value
+
+
+# Numbers: a bool is not a count, and NaN and infinity (.nan, .inf, 'NaN', 1e309) are not values.
+Count = Annotated[int, BeforeValidator(_not_bool)]
+Number = Annotated[float, BeforeValidator(_not_bool), AllowInfNan(False)]
+# Required text: not empty, not only whitespace (kept as written otherwise).
+Text = Annotated[str, AfterValidator(_not_blank)]
 
 
 def vocab(kind: str, description: str, *, required: bool = True, default: Any = None, **kwargs: Any) -> Any:
@@ -58,8 +79,8 @@ class Provenance(Strict):
     source_document: str = vocab(
         "document", "The document the quote was read in (see the documents table).", foreign_key="documents.id"
     )
-    source_locator: str = Field(description="Where in that document: page, slide or section heading.")
-    quote: str = Field(description="Verbatim quote from the source document that supports this row.")
+    source_locator: Text = Field(description="Where in that document: page, slide or section heading.")
+    quote: Text = Field(description="Verbatim quote from the source document that supports this row.")
     quote_language: str = vocab("language", "Language of the quote (en, nl).", required=False, default="en")
     note: Optional[str] = Field(
         default=None,
@@ -98,18 +119,18 @@ def _upgrade(name: str, most: int, fhir: str) -> Any:
 
 class FindingBody(Strict):
     condition: str = vocab("condition", "Health condition of the population.", foreign_key="conditions.id")
-    population: str = Field(description="Who the finding is about.")
+    population: Text = Field(description="Who the finding is about.")
     intervention_type: str = vocab(
         "intervention_type", "Kind of intervention (controlled vocabulary).", foreign_key="intervention_types.id"
     )
-    intervention: str = Field(description="The intervention in the source's words.")
+    intervention: Text = Field(description="The intervention in the source's words.")
     comparator: Optional[str] = Field(default=None, description="What the intervention was compared with.")
     outcome: str = vocab("outcome", "Work outcome (controlled vocabulary).", foreign_key="outcomes.id")
     timepoint: Optional[str] = Field(default=None, description="Follow-up as the source words it.")
-    follow_up_months_min: Optional[float] = Field(
+    follow_up_months_min: Optional[Number] = Field(
         default=None, ge=0, description="Shortest follow-up covered, in months (converted where the source gives weeks or days)."
     )
-    follow_up_months_max: Optional[float] = Field(
+    follow_up_months_max: Optional[Number] = Field(
         default=None, ge=0, description="Longest follow-up covered, in months (converted where the source gives weeks or days)."
     )
     certainty: Optional[str] = vocab(
@@ -118,14 +139,14 @@ class FindingBody(Strict):
         required=False,
     )
     direction: str = vocab("direction", "What the evidence shows: benefit, harm, little or no difference, …")
-    statement: str = Field(description="The conclusion in words (GRADE informative statement where rated).")
+    statement: Text = Field(description="The conclusion in words (GRADE informative statement where rated).")
     effect_measure: Optional[str] = vocab("effect_measure", "RR, OR, HR, SMD or MD.", required=False)
-    effect: Optional[float] = Field(default=None, description="Point estimate of the effect.")
-    ci_lower: Optional[float] = Field(default=None, description="Lower bound of the 95% confidence interval.")
-    ci_upper: Optional[float] = Field(default=None, description="Upper bound of the 95% confidence interval.")
+    effect: Optional[Number] = Field(default=None, description="Point estimate of the effect.")
+    ci_lower: Optional[Number] = Field(default=None, description="Lower bound of the 95% confidence interval.")
+    ci_upper: Optional[Number] = Field(default=None, description="Upper bound of the 95% confidence interval.")
     # upper bounds keep every count inside SQLite's 64-bit INTEGER (and catch typos)
-    studies_n: Optional[int] = Field(default=None, ge=0, le=1_000_000, description="Number of studies behind the estimate.")
-    participants_n: Optional[int] = Field(default=None, ge=0, le=1_000_000_000, description="Number of participants.")
+    studies_n: Optional[Count] = Field(default=None, ge=0, le=1_000_000, description="Number of studies behind the estimate.")
+    participants_n: Optional[Count] = Field(default=None, ge=0, le=1_000_000_000, description="Number of participants.")
     effect_source_document: Optional[str] = vocab(
         "document", "The document the effect estimate was read in.", required=False, foreign_key="documents.id"
     )
@@ -138,20 +159,20 @@ class FindingBody(Strict):
         "Design of the body of evidence (randomised or not): GRADE's starting level.",
         required=False,
     )
-    risk_of_bias: Optional[int] = _domain("risk of bias", "RiskOfBias")
+    risk_of_bias: Optional[Count] = _domain("risk of bias", "RiskOfBias")
     risk_of_bias_note: Optional[str] = _domain_note("risk of bias")
-    inconsistency: Optional[int] = _domain("inconsistency", "Inconsistency")
+    inconsistency: Optional[Count] = _domain("inconsistency", "Inconsistency")
     inconsistency_note: Optional[str] = _domain_note("inconsistency")
-    indirectness: Optional[int] = _domain("indirectness", "Indirectness")
+    indirectness: Optional[Count] = _domain("indirectness", "Indirectness")
     indirectness_note: Optional[str] = _domain_note("indirectness")
-    imprecision: Optional[int] = _domain("imprecision", "Imprecision")
+    imprecision: Optional[Count] = _domain("imprecision", "Imprecision")
     imprecision_note: Optional[str] = _domain_note("imprecision")
-    publication_bias: Optional[int] = _domain("publication bias", "PublicationBias")
+    publication_bias: Optional[Count] = _domain("publication bias", "PublicationBias")
     publication_bias_note: Optional[str] = _domain_note("publication bias")
-    large_effect: Optional[int] = _upgrade("a large effect", 2, "LargeEffect")
-    dose_response: Optional[int] = _upgrade("a dose-response gradient", 1, "DoseResponseGradient")
-    plausible_confounding: Optional[int] = _upgrade("plausible confounding", 1, "PlausibleConfounding")
-    comparator_risk: Optional[float] = Field(
+    large_effect: Optional[Count] = _upgrade("a large effect", 2, "LargeEffect")
+    dose_response: Optional[Count] = _upgrade("a dose-response gradient", 1, "DoseResponseGradient")
+    plausible_confounding: Optional[Count] = _upgrade("plausible confounding", 1, "PlausibleConfounding")
+    comparator_risk: Optional[Number] = Field(
         default=None, ge=0, le=1000,
         description="Assumed risk with the comparator, per 1000 (as printed in a Summary-of-Findings table).",
     )
@@ -289,7 +310,7 @@ class EconomicBody(Strict):
         "intervention_type", "Kind of intervention (controlled vocabulary).", required=False,
         foreign_key="intervention_types.id",
     )
-    intervention: str = Field(description="The intervention evaluated.")
+    intervention: Text = Field(description="The intervention evaluated.")
     comparator: Optional[str] = Field(default=None, description="What it was compared with.")
     perspective: Optional[str] = vocab(
         "perspective", "Societal, employer or healthcare perspective.", required=False
@@ -297,11 +318,11 @@ class EconomicBody(Strict):
     measure: Optional[str] = vocab(
         "economic_measure", "Cost-benefit ratio, ICER, net benefit, return on investment, …", required=False
     )
-    value: Optional[float] = Field(default=None, description="The value of the measure.")
+    value: Optional[Number] = Field(default=None, description="The value of the measure.")
     currency: Optional[CurrencyCode] = Field(default=None, description="ISO 4217 currency of the value (EUR, GBP).")
-    price_year: Optional[int] = Field(default=None, ge=1900, le=2100, description="Price year of the costs.")
+    price_year: Optional[Count] = Field(default=None, ge=1900, le=2100, description="Price year of the costs.")
     conclusion: str = vocab("economic_conclusion", "Cost-effective, cost-saving, not cost-effective or uncertain.")
-    statement: str = Field(description="The result in words (English).")
+    statement: Text = Field(description="The result in words (English).")
 
 
 class EconomicFields(Provenance, EconomicBody):
@@ -327,7 +348,7 @@ class EconomicEvaluation(EconomicFields, EconomicKey, table=True):
 
 
 class SourceFields(Strict):
-    citation_key: str = Field(description="BibTeX key of the source in references.bib.")
+    citation_key: Text = Field(description="BibTeX key of the source in references.bib.")
     design: str = vocab("design", "Cochrane review, systematic review, RCT, protocol, report, …")
     status: str = vocab("status", "Included, awaiting classification, ongoing, excluded or related.")
     note: Optional[str] = Field(default=None, description="Curator's note about the source.")

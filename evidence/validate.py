@@ -265,6 +265,17 @@ class FileChecker:
             self.problem((*path, "ci_lower"), f"{record}.effect", "a confidence interval needs its effect")
         elif bounds[0] is not None and not bounds[0] <= f.effect <= bounds[1]:
             self.problem((*path, "effect"), f"{record}.effect", f"ci_lower <= effect <= ci_upper does not hold ({bounds[0]} <= {f.effect} <= {bounds[1]})")
+        self.check_ratio(path, record, f)
+
+    def check_ratio(self, path: tuple, record: str, f: FindingIn) -> None:
+        """A ratio measure (scale: ratio in the effect_measure scale) and its CI are greater than 0."""
+        measure = self.vocab.term("effect_measure", f.effect_measure)
+        if not measure or measure.get("scale") != "ratio":
+            return
+        for name, value in (("effect", f.effect), ("ci_lower", f.ci_lower), ("ci_upper", f.ci_upper)):
+            if value is not None and value <= 0:
+                self.problem((*path, name), f"{record}.{name}", f"a {measure['name']} ({f.effect_measure}) is a ratio: "
+                             f"it must be greater than 0 (got {value})")
 
     def check_grade(self, path: tuple, record: str, source: SourceIn, f: FindingIn) -> None:
         if f.certainty is None or f.certainty not in self.vocab.terms("certainty"):

@@ -13,19 +13,30 @@ from evidence.exports.sof import render, tables
 from tests.conftest import query
 
 
-def test_one_table_per_condition_with_every_finding(real_db):
+def test_one_table_per_comparison_with_every_finding(real_db):
     with connect(real_db) as conn:
         result = tables(conn, {"condition": ["traumatic_brain_injury", "cancer"]})
-    assert [t.title for t in result] == ["cancer (kanker)", "traumatic brain injury (traumatisch hersenletsel)"]
+    assert [t.group for t in result] == sorted(t.group for t in result)  # cancer first, then traumatic brain injury
     assert sum(len(t.rows) for t in result) == query(
         real_db, "select count(*) from findings where condition in ('traumatic_brain_injury', 'cancer')")[0][0]
+    comparisons = query(real_db, "select count(distinct condition || intervention || coalesce(comparator, '') || population) "
+                                 "from findings where condition in ('traumatic_brain_injury', 'cancer')")[0][0]
+    assert len(result) == comparisons
+    for table in result:  # every row of a table is the same comparison
+        ids = [r.id for r in table.rows]
+        assert len(set(query(real_db, f"select intervention, comparator from findings where id in ({','.join('?' * len(ids))})",
+                             tuple(ids)))) == 1
 
 
-def test_markdown_layout(real_db):
+def test_markdown_layout_in_gradepro_column_order(real_db):
     text = CliRunner().invoke(cli, ["sof", "--db", str(real_db), "--condition", "traumatic_brain_injury"]).stdout
-    assert "| Outcome | Timepoint | Comparison | Relative effect (95% CI) | Studies (participants) | Certainty |" in text
-    assert "| RR 0.95 (0.85 to 1.05) | 1 (120) | ⊕⊕⊕◯ moderate |" in text
+    assert ("| Outcomes | Risk with comparator | Risk with intervention (95% CI) | Relative effect (95% CI) | "
+            "№ of participants (studies) | Certainty of the evidence (GRADE) | Comments |") in text
+    # kumar-2017-f3 (published-facts.md, Kumar 2017 Cochrane SoF table 1): RR 0.95 (0.85 to 1.05), 1 study, 120
+    assert "| RR 0.95 (0.85 to 1.05)<sup>1</sup> | 120 (1 study) | ⊕⊕⊕◯ moderate |" in text
     assert "1. Effect estimate read in Kumar 2017, Cochrane SoF table 1" in text
+    assert "?" not in text.split("GRADE certainty:")[0].replace("?)", "")  # no placeholders
+    assert "We are moderately confident in the effect estimate" in text  # the GRADE definitions as a legend
 
 
 def test_per_source_html(real_db, tmp_path):
@@ -34,11 +45,11 @@ def test_per_source_html(real_db, tmp_path):
                                       "--source", "hegewald-2019", "-o", str(out)])
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
-    assert "<h2>Hegewald 2019</h2>" in html and html.count('<tr id="hegewald-2019-f') == 6
+    assert html.count('<tr id="hegewald-2019-f') == 6
     assert '<td class="certainty-very_low">⊕◯◯◯ very low</td>' in html
 
 
-def test_footnotes_explain_each_downgrade(project):
+def test_footnote_marks_are_separated_and_placed_on_the_certainty(project):
     project.edit("      direction:", "      risk_of_bias: -1\n      risk_of_bias_note: Unblinded assessors.\n"
                                      "      imprecision: -2\n      direction:")
     db = project.root / "evidence.db"
@@ -49,8 +60,48 @@ def test_footnotes_explain_each_downgrade(project):
         "Risk of bias: rated down one level (serious concern). Unblinded assessors.",
         "Imprecision: rated down two levels (very serious concern).",
     ]
-    assert table.rows[0].notes == [1, 2]
-    assert "return to work (terugkeer naar werk)<sup>1</sup><sup>2</sup>" in render([table], "md")
+    assert table.rows[0].certainty_notes == [1, 2]
+    assert "⊕⊕◯◯ low<sup>1,2</sup>" in render([table], "md")
+
+
+def test_absolute_effects_in_their_columns_and_md_not_under_relative(project):
+    project.edit("      certainty: low\n", "      certainty: low\n      effect_measure: RR\n      effect: 1.23\n"
+                 "      ci_lower: 1.08\n      ci_upper: 1.39\n      effect_source_document: published-facts.md\n"
+                 "      effect_source_locator: p. 1\n      effect_quote: RR 1.23 (1.08 to 1.39)\n"
+                 "      comparator_risk: 627\n      comparator_risk_source_document: published-facts.md\n"
+                 "      comparator_risk_source_locator: p. 1\n      comparator_risk_quote: 627 per 1000\n")
+    db = project.root / "evidence.db"
+    builder.build(Path("data"), db)
+    with connect(db) as conn:
+        [row] = tables(conn, {})[0].rows
+    # by hand: 627 × 1.23 = 771.2 → 771; 627 × 1.08 = 677.2 → 677; 627 × 1.39 = 871.5 → 872
+    assert (row.comparator_risk, row.intervention_risk, row.relative) == (
+        "627 per 1000", "771 per 1000 (677 to 872)", "RR 1.23 (1.08 to 1.39)")
+    project.edit("effect_measure: RR", "effect_measure: SMD")
+    project.edit("      comparator_risk: 627\n", "      comparator_risk:\n")
+    builder.build(Path("data"), db)
+    with connect(db) as conn:
+        [row] = tables(conn, {})[0].rows
+    assert row.relative == "—" and row.intervention_risk == "SMD 1.23 SD higher (1.08 higher to 1.39 higher)"
+
+
+def test_docx_is_a_landscape_table_with_superscript_marks(real_db, tmp_path):
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+
+    out = tmp_path / "sof.docx"
+    result = CliRunner().invoke(cli, ["export", "sof", "--db", str(real_db), "--format", "docx",
+                                      "--condition", "traumatic_brain_injury", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    document = Document(str(out))
+    assert document.sections[0].orientation == WD_ORIENT.LANDSCAPE
+    with connect(real_db) as conn:
+        expected = tables(conn, {"condition": ["traumatic_brain_injury"]})
+    assert len(document.tables) == len(expected)
+    assert document.tables[0].rows[0].cells[0].text == "Outcomes"
+    marks = [r.text for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs
+             if r.font.superscript]
+    assert "1" in marks
 
 
 def test_html_escapes_data(project):
@@ -66,5 +117,5 @@ def test_html_escapes_data(project):
 def test_markdown_escapes_pipes():
     from evidence.exports.sof import Row, Table
 
-    row = Row("a", "out|come", "", "x", "y", "z", None, "not GRADE-rated", "a | b", "S")
-    assert "out\\|come" in render([Table("T", [row])], "md") and "a \\| b" in render([Table("T", [row])], "md")
+    row = Row("a", "out|come", "—", "—", "—", "—", None, "not GRADE-rated", "a | b")
+    assert "out\\|come" in render([Table("T", "G", rows=[row])], "md") and "a \\| b" in render([Table("T", "G", rows=[row])], "md")
