@@ -4,6 +4,7 @@ keeping metadata.yml in step with the schema. Every command documents itself (--
 from __future__ import annotations
 
 import shlex
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,8 @@ class Group(click.Group):
             raise click.ClickException(str(e)) from None
         except OSError as e:
             raise click.ClickException(f"{e.filename or ''}: {e.strerror or e}") from None
+        except sqlite3.Error as e:
+            raise click.ClickException(f"SQLite: {e}") from None
 
 
 def print_report(report: Report, justified: bool = True) -> None:
@@ -188,7 +191,7 @@ def metadata(metadata_path: Path) -> None:
 
 
 @cli.command()
-@click.argument("bibfile", type=click.File("r", encoding="utf-8"))
+@click.argument("bibfile", type=click.File("rb"))
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=DATA, show_default=True,
               help="The data folder: the entry goes into its references.bib, the stub into a new file in it.")
 @click.option("--condition", "conditions", multiple=True, metavar="ID", help="Condition the source covers. Repeatable.")
@@ -198,7 +201,9 @@ def add(bibfile: Any, data: Path, conditions: tuple[str, ...]) -> None:
     Appends the entry to DATA/references.bib (skipped when its key or DOI is already there), writes
     a YAML stub for it to DATA/<source-id>.yaml with status awaiting_classification, and validates.
     """
-    for added in scaffold.add(bibfile.read(), bibfile.name, data, conditions):
+    name = getattr(bibfile, "name", None)
+    name = "<stdin>" if not isinstance(name, str) or name in ("-", "<stdin>") else name
+    for added in scaffold.add(bibfile.read(), name, data, conditions):
         reference = "added to" if added.new_reference else "already in"
         click.echo(f"{added.source_id}: wrote {added.file}; BibTeX entry {added.key} {reference} {data / 'references.bib'}")
     click.echo("Validated. Next: classify the source and add its findings, then `evidence build`.")

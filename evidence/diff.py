@@ -6,6 +6,7 @@ and the `changes` table that every build records.
 
 from __future__ import annotations
 
+import html
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,7 +106,8 @@ def as_markdown(changes: list[Change], title: str = "Changes") -> str:
 
 
 def _md(value: Any, quote: bool = True) -> str:
-    text = _short(value, 120).replace("|", "\\|")
+    """A value in Markdown: HTML escaped (Markdown passes raw HTML such as <script> through), | too."""
+    text = html.escape(_short(value, 120), quote=False).replace("|", "\\|")
     return f"“{text}”" if quote else text
 
 

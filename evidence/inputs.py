@@ -463,6 +463,7 @@ def _refuse_anchors(doc: YamlFile) -> Optional[Problem]:
 
 MAX_BRACE_DEPTH = 16  # real entries nest 4 or 5 deep (an accent in a field); the RIS export recursed out near 300
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")  # BibTeX's own macros
+BAD_KEY = re.compile(r"[\s#%\"\\=~]")  # whitespace; # concatenates, % comments; quotes, \\, =, ~ are misread
 MACRO = re.compile(r"[A-Za-z_][\w\-:.+/']*")
 
 
@@ -561,6 +562,10 @@ def parse_bib(path: Path, text: str) -> tuple[Bibliography, list[Problem]]:
         if not entry.key.strip():
             problems.append(Problem(bib.name, "the entry has no key (write @type{key, …})", line=line))
             continue
+        bad = BAD_KEY.search(entry.key)
+        if bad:
+            problems.append(Problem(bib.name, f"a BibTeX key cannot contain {bad.group()!r}: BibTeX misreads it; use "
+                                    "letters, digits and - _ : .", field=entry.key, line=line))
         fields = {}
         for f in entry.fields:
             try:

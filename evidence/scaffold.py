@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
+import yaml
 from jinja2 import Environment, PackageLoader
 
 from .build import check
@@ -29,7 +30,6 @@ from .problems import EvidenceError, Problem, Report, ValidationFailed
 from .validate import first_author
 
 STUBS = Environment(loader=PackageLoader("evidence", "templates"), keep_trailing_newline=True)
-PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_:.+\-/]*")  # written as it is in YAML; anything else is quoted
 
 
 @dataclass
@@ -69,7 +69,11 @@ def read_entries(text: Union[str, bytes], name: str) -> list[BibEntry]:
 
 def yaml_key(key: str) -> str:
     """The key as a YAML scalar: plain when that reads back as the same text, else double-quoted."""
-    return key if PLAIN_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+    try:
+        plain = yaml.load(f"k: {key}", Loader=yaml.CSafeLoader) == {"k": key}
+    except yaml.YAMLError:
+        plain = False
+    return key if plain else json.dumps(key, ensure_ascii=False)
 
 
 def same_publication(a: BibEntry, b: BibEntry) -> bool:
@@ -93,20 +97,25 @@ class _Bib:
         self.written = False
 
     def append(self, entries: list[str]) -> None:
+        """Add the entries after the file's bytes, which stay as they are (in its line endings)."""
         newline = b"\r\n" if b"\r\n" in self.before else b"\n"
         text = "\n\n".join(e.replace("\r\n", "\n") for e in entries).encode("utf-8").replace(b"\n", newline)
-        head = self.before.rstrip(b"\r\n")
-        after = head + (newline * 2 if head.strip() else b"") + text + newline
-        self.written = True  # from here on, an undo restores it
+        gap = b"" if not self.before.strip() else newline if self.before.endswith(b"\n") else newline * 2
+        after = self.before + gap + text + newline
         atomic_write(self.target, lambda tmp: tmp.write_bytes(after), mode=self.mode)
+        self.written = True  # from here on, an undo restores it
 
     def restore(self) -> None:
+        """Back to the bytes it had: cut back to its old length (no disk space needed), or rewritten."""
         if not self.written:
             return
-        if self.existed:
-            atomic_write(self.target, lambda tmp: tmp.write_bytes(self.before), mode=self.mode)
-        else:
+        if not self.existed:
             self.target.unlink(missing_ok=True)  # this command created it
+        elif self.target.read_bytes()[: len(self.before)] == self.before:
+            os.truncate(self.target, len(self.before))
+        else:
+            atomic_write(self.target, lambda tmp: tmp.write_bytes(self.before), mode=self.mode)
+        self.written = False
 
 
 def add(text: Union[str, bytes], name: str, data: Path, conditions: Iterable[str] = ()) -> list[Added]:
@@ -122,8 +131,7 @@ def add(text: Union[str, bytes], name: str, data: Path, conditions: Iterable[str
     cited = {s.get("citation_key") for doc in inputs.yaml_files if isinstance(doc.data, list)
              for s in doc.data if isinstance(s, dict)}
     taken = {s.get("id") for doc in inputs.yaml_files if isinstance(doc.data, list) for s in doc.data if isinstance(s, dict)}
-    taken |= {p.name[: -len(".yaml")] for p in data.iterdir() if p.name.lower().endswith((".yaml", ".yml"))}
-    taken |= {p.name[: -len(".yml")] for p in data.iterdir() if p.name.lower().endswith(".yml")}
+    taken |= {p.name.rsplit(".", 1)[0] for p in data.iterdir() if p.suffix.lower() in (".yaml", ".yml")}  # files too
     plan, appended = [], []
     for entry in new_entries:  # plan every entry before writing anything
         key = by_lower.get(entry.key.lower()) or by_doi.get((entry.text("doi") or "").lower(), entry.key)
@@ -134,7 +142,8 @@ def add(text: Union[str, bytes], name: str, data: Path, conditions: Iterable[str
             raise ValidationFailed(Report([Problem(name, f"the key is already in {bib.path} (line {old.line}) for another "
                                                    "publication; give the new entry a key of its own", field=entry.key,
                                                    line=entry.line)]))
-        if key not in existing:
+        is_new = key not in existing
+        if is_new:
             appended.append(entry.raw.strip())
             existing[key] = entry  # a second entry with this key in the same input is the same check
             by_lower[key.lower()] = key
@@ -143,8 +152,7 @@ def add(text: Union[str, bytes], name: str, data: Path, conditions: Iterable[str
         taken.add(source_id)
         stub = STUBS.get_template("source_stub.yaml").render(
             label=label, title=entry.text("title"), source_id=source_id, key=yaml_key(key), conditions=list(conditions))
-        plan.append((Added(source_id, key, data / f"{source_id}.yaml", entry.key == key and entry.raw.strip() in appended),
-                     stub))
+        plan.append((Added(source_id, key, data / f"{source_id}.yaml", is_new), stub))
     created: list[Path] = []
     try:
         for item, stub in plan:
@@ -171,7 +179,6 @@ def _undo(created: list[Path], bib: _Bib) -> None:
         path.unlink(missing_ok=True)
     created.clear()
     bib.restore()
-    bib.written = False
 
 
 def _validate_or_undo(added: list[Added], bib: _Bib, created: list[Path]) -> None:

@@ -18,8 +18,10 @@ def test_bundle_validates_and_counts_match(real_db, tmp_path):
     assert CliRunner().invoke(cli, ["export", "fhir", "--db", str(real_db), "-o", str(out)]).exit_code == 0
     parsed = Bundle.model_validate_json(out.read_text(encoding="utf-8"))
     kinds = [e.resource.get_resource_type() for e in parsed.entry]
-    assert kinds.count("Evidence") == query(real_db, "select count(*) from findings")[0][0]
+    assert kinds.count("Evidence") == query(real_db, "select (select count(*) from findings) + "
+                                                     "(select count(*) from economic_evaluations)")[0][0]
     assert kinds.count("Citation") == query(real_db, "select count(*) from sources")[0][0]
+    assert kinds.count("Composition") == query(real_db, "select count(*) from recommendations")[0][0]
 
 
 def resource(real_db, finding_id: str) -> dict:
@@ -34,14 +36,19 @@ def test_evidence_has_variables_statistic_and_certainty(real_db):
     roles = [v["variableRole"]["coding"][0]["code"] for v in ev["variableDefinition"]]
     assert roles == ["population", "exposure", "referenceExposure", "measuredVariable"]
     assert ev["variableDefinition"][2]["description"] == "home programme"
-    [stat] = ev["statistic"]
+    stat, *absolute = ev["statistic"]
+    [(risk,)] = query(real_db, "select intervention_risk from findings where id = 'kumar-2017-f3'")
+    assert len(absolute) == (3 if risk is not None else 0)  # comparator, intervention, difference per 1000
     assert stat["statisticType"]["coding"][0]["code"] == "C93152" and stat["quantity"]["value"] == 0.95
     assert stat["attributeEstimate"][0]["range"] == {"low": {"value": 0.85}, "high": {"value": 1.05}}
     assert stat["sampleSize"] == {"numberOfStudies": 1, "numberOfParticipants": 120}
     [overall] = ev["certainty"]
-    assert overall["type"]["coding"][0]["code"] == "Overall" and overall["rating"]["coding"][0]["code"] == "moderate"
-    assert [s["type"]["coding"][0]["code"] for s in overall["subcomponent"]] == [
-        "RiskOfBias", "Inconsistency", "Indirectness", "Imprecision", "PublicationBias"]
+    assert overall["type"]["coding"][0] == {"system": "http://hl7.org/fhir/certainty-type", "code": "Overall"}
+    assert overall["rating"]["coding"][0] == {"system": "http://hl7.org/fhir/certainty-rating", "code": "moderate"}
+    # the seeds report no GRADE domains: said once, no five "not reported" subcomponents
+    assert "subcomponent" not in overall and "does not report the reasons" in overall["note"][0]["text"]
+    assert ev["meta"]["profile"] == ["http://hl7.org/fhir/uv/ebm/StructureDefinition/comparative-evidence"]
+    assert "citeAsReference" not in ev and ev["relatedArtifact"][0]["type"] == "derived-from"
 
 
 def test_very_low_uses_the_hl7_code(real_db):
@@ -84,9 +91,64 @@ def test_citations_carry_identifiers_and_evidence_points_to_them(real_db):
         {"system": "https://doi.org", "value": "10.1002/14651858.CD007935.pub2"},
         {"system": "https://pubmed.ncbi.nlm.nih.gov", "value": "28631816"}]
     evidence = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Evidence"]
-    assert {ev["citeAsReference"]["reference"] for ev in evidence} == {urls["kumar-2017"]}
+    assert {ev["relatedArtifact"][0]["resourceReference"]["reference"] for ev in evidence} == {urls["kumar-2017"]}
 
 
 def test_bundle_is_reproducible(real_db):
     with connect(real_db) as conn:
         assert json.dumps(bundle(conn, {})) == json.dumps(bundle(conn, {}))
+
+
+R5_SCHEMA = None
+
+
+def r5_errors(data: dict) -> list[str]:
+    """Errors against the official R5 JSON Schema (npm hl7.fhir.r5.core 5.0.0, openapi/fhir.schema.json; FHIR is
+    CC0), each resource checked against its own definition."""
+    import gzip
+
+    import jsonschema
+
+    global R5_SCHEMA
+    if R5_SCHEMA is None:
+        from tests.conftest import ROOT
+
+        R5_SCHEMA = json.load(gzip.open(ROOT / "tests" / "data" / "fhir.r5.schema.json.gz"))
+    errors = []
+    for entry in [{"resource": data}] + data.get("entry", []):
+        resource = entry["resource"]
+        schema = {"$ref": f"#/definitions/{resource['resourceType']}", "definitions": R5_SCHEMA["definitions"]}
+        target = {k: v for k, v in resource.items() if k != "entry"} if resource["resourceType"] == "Bundle" else resource
+        errors += [f"{resource['resourceType']}/{resource.get('id')}: {e.message[:200]}"
+                   for e in jsonschema.Draft6Validator(schema).iter_errors(target)]
+    return errors
+
+
+def test_the_whole_bundle_is_valid_against_the_official_r5_json_schema(real_db):
+    with connect(real_db) as conn:
+        data = bundle(conn, {})
+    assert r5_errors(data) == []
+    broken = json.loads(json.dumps(data))
+    broken["entry"][0]["resource"]["bogus"] = 1  # a fault the schema must catch
+    assert any("bogus" in e for e in r5_errors(broken))
+
+
+def test_a_filter_that_matches_nothing_gives_an_empty_bundle(real_db):
+    with connect(real_db) as conn:
+        data = bundle(conn, {"condition": ["cancer"], "certainty": ["high"], "outcome": ["job_loss"]})
+    assert data["entry"] == []
+
+
+def test_recommendations_rest_on_the_evidence_of_their_question(real_db):
+    with connect(real_db) as conn:
+        data = bundle(conn, {"source": ["kumar-2017"]})
+    urls = {e["fullUrl"] for e in data["entry"]}
+    compositions = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Composition"]
+    expected = query(real_db, "select count(*) from recommendations r where exists (select 1 from question_findings qf "
+                              "where qf.question_id = r.question_id and qf.finding_id like 'kumar-2017-%')")[0][0]
+    assert len(compositions) == expected > 0
+    for c in compositions:
+        assert c["meta"]["profile"] == ["http://hl7.org/fhir/uv/ebm/StructureDefinition/recommendation"]
+        assert c["relatesTo"] and all(r["resourceReference"]["reference"] in urls for r in c["relatesTo"])
+    justifications = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "ArtifactAssessment"]
+    assert justifications and all(j["artifactReference"]["reference"] in urls for j in justifications)

@@ -1,29 +1,38 @@
-"""HL7 FHIR R5 Bundle following the EBM implementation guide: an Evidence per finding, a Citation
-per source. GRADE domain codes come from the schema (fhir_certainty_type), statistic-type codes
-from the effect-measure vocabulary.
+"""HL7 FHIR R5 Bundle following the R5-based release of the HL7 EBM implementation guide
+(v1.0.0-ballot, STU1 ballot 1, January 2024): an Evidence per finding (comparative-evidence profile),
+a Citation per source, and per guideline recommendation a Composition (recommendation profile) with
+``relatesTo`` the Evidence it rests on and an ArtifactAssessment (recommendation-justification
+profile) holding its question's considerations. Economic evaluations are Evidence resources whose
+statistic is the economic measure (R5 core and the IG have no economic-evaluation resource).
+
+GRADE domain codes come from the schema (fhir_certainty_type), rating and statistic-type codes from
+the vocabulary (fhir_code).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import sqlite3
 import uuid
 from typing import Optional
 
+from ..presenter import DOMAINS_NOT_REPORTED, domains_reported, present
 from ..read import Filters, records, select, source_ids, sql
 from ..schema import FindingBody
 from ..vocabulary import scales, terms
 from . import Format, Output, register
 
-CODE_SYSTEMS = {
-    "certainty-type": "http://terminology.hl7.org/CodeSystem/certainty-type",
-    "certainty-rating": "http://terminology.hl7.org/CodeSystem/certainty-rating",
+CODE_SYSTEMS = {  # as R5 core and the EBM IG's R5 examples use them
+    "certainty-type": "http://hl7.org/fhir/certainty-type",
+    "certainty-rating": "http://hl7.org/fhir/certainty-rating",
     "statistic-type": "http://terminology.hl7.org/CodeSystem/statistic-type",
     "attribute-estimate-type": "http://terminology.hl7.org/CodeSystem/attribute-estimate-type",
     "variable-role": "http://terminology.hl7.org/CodeSystem/variable-role",
 }
 UPGRADE_CODES = {"LargeEffect", "DoseResponseGradient", "PlausibleConfounding"}  # rated present/absent
+IG = "http://hl7.org/fhir/uv/ebm/StructureDefinition/"
 NAMESPACE = uuid.UUID("6f1d4c1e-5d2b-4d55-9a64-7b0c1f0e2a10")  # fixed, so bundles are reproducible
 
 
@@ -56,8 +65,11 @@ def certainty(f: dict) -> list[dict]:
             overall["rater"] = f["grade_assessor"]
     else:
         overall["note"] = [{"text": "Not GRADE-rated by the source."}]
-    overall["subcomponent"] = [_subcomponent(f, column, code) for column, code in domain_fields()
-                               if not (code in UPGRADE_CODES and f[column] is None)]
+    if domains_reported(f):
+        overall["subcomponent"] = [_subcomponent(f, column, code) for column, code in domain_fields()
+                                   if not (code in UPGRADE_CODES and f[column] is None)]
+    elif f["certainty"]:
+        overall["note"] = [{"text": DOMAINS_NOT_REPORTED}]
     return [overall]
 
 
@@ -94,7 +106,35 @@ def statistic(f: dict) -> list[dict]:
         stat["sampleSize"] = size
     if f["effect_quote"]:
         stat["note"] = [{"text": f"{f['effect_quote']} ({f['effect_source_locator'] or f['effect_source_document']})"}]
-    return [stat]
+    return [stat, *absolute_statistics(f)]
+
+
+def absolute_statistics(f: dict) -> list[dict]:
+    """GRADE's anticipated absolute effects per 1000, where the build computed them."""
+    if f["intervention_risk"] is None:
+        return []
+
+    def per_1000(description: str, value: float, low: float, high: float) -> dict:
+        return {"description": description, "statisticType": {"text": description},
+                "quantity": {"value": round(value, 1), "unit": "per 1000"},
+                "attributeEstimate": [{"type": concept("attribute-estimate-type", "C53324", "Confidence interval"),
+                                       "level": 0.95, "range": {"low": {"value": round(low, 1)},
+                                                                "high": {"value": round(high, 1)}}}]}
+
+    return [
+        {"description": "Assumed risk with the comparator per 1000", "statisticType": {"text": "Risk with comparator"},
+         "quantity": {"value": f["comparator_risk"], "unit": "per 1000"}},
+        per_1000("Risk with the intervention per 1000", f["intervention_risk"], f["intervention_risk_ci_lower"],
+                 f["intervention_risk_ci_upper"]),
+        per_1000("Risk difference per 1000", f["risk_difference"], f["risk_difference_ci_lower"],
+                 f["risk_difference_ci_upper"]),
+    ]
+
+
+def narrative(*paragraphs: str) -> dict:
+    """A generated narrative (escaped XHTML), as FHIR's text element wants it."""
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{body}</div>'}
 
 
 def evidence(f: dict) -> dict:
@@ -106,13 +146,18 @@ def evidence(f: dict) -> dict:
     if f["comparator"]:
         variables.append({"description": f["comparator"], "variableRole": concept("variable-role", "referenceExposure")})
     variables.append({"description": outcome, "variableRole": concept("variable-role", "measuredVariable")})
+    view = present(f)
     resource = {
         "resourceType": "Evidence",
         "id": fhir_id(f["id"]),
+        "meta": {"profile": [IG + ("comparative-evidence" if f["comparator"] else "non-comparative-evidence")]},
+        "text": narrative(f["statement"], f"Effect: {view.effect}. Studies (participants): {view.studies}. "
+                                          f"Certainty: {view.certainty}.", *view.footnotes),
         "identifier": [{"system": "urn:evidence-db:finding", "value": f["id"]}],
         "status": "active",
         "title": f"{f['intervention']} — {outcome}",
-        "citeAsReference": {"reference": full_url("Citation", f["source_id"]), "display": f["source_label"]},
+        "relatedArtifact": [{"type": "derived-from", "display": f["source_label"],
+                             "resourceReference": {"reference": full_url("Citation", f["source_id"])}}],
         "description": f["statement"],
         "assertion": f["statement"],
         "note": [{"text": f"“{f['quote']}” — {f['source_document']}, {f['source_locator']}"}],
@@ -153,8 +198,67 @@ def citation(source: dict) -> dict:
     }
 
 
+def economic_evidence(e: dict) -> dict:
+    """An economic evaluation as an Evidence whose statistic is the economic measure."""
+    resource = {
+        "resourceType": "Evidence",
+        "id": fhir_id(e["id"]),
+        "text": narrative(e["statement"]),
+        "identifier": [{"system": "urn:evidence-db:economic-evaluation", "value": e["id"]}],
+        "status": "active",
+        "title": f"{e['intervention']} — economic evaluation",
+        "relatedArtifact": [{"type": "derived-from", "resourceReference": {"reference": full_url("Citation", e["source_id"])}}],
+        "description": e["statement"],
+        "note": [{"text": f"“{e['quote']}” — {e['source_document']}, {e['source_locator']}"}],
+        "variableDefinition": [
+            {"description": e["intervention"], "variableRole": concept("variable-role", "exposure")},
+            *([{"description": e["comparator"], "variableRole": concept("variable-role", "referenceExposure")}]
+              if e["comparator"] else []),
+        ],
+    }
+    if e["value"] is not None and e["measure"]:
+        quantity = {"value": e["value"], **({"unit": e["currency"]} if e["currency"] else {})}
+        resource["statistic"] = [{"description": e["statement"], "statisticType": {"text": e["measure_name"]},
+                                  "quantity": quantity}]
+    return resource
+
+
+def recommendation(r: dict, evidence_ids: list[str]) -> dict:
+    """A recommendation as a Composition of the IG's recommendation profile, related to its Evidence."""
+    return {
+        "resourceType": "Composition",
+        "id": fhir_id(r["id"]),
+        "meta": {"profile": [IG + "recommendation"]},
+        "text": narrative(r["text"], r["text_en"] and f"English translation (curators'): {r['text_en']}"),
+        "identifier": [{"system": "urn:evidence-db:recommendation", "value": r["id"]}],
+        "status": "final",
+        "type": {"text": "Recommendation"},
+        "date": r["last_authorised"] or r["last_assessed"] or "2024",
+        "author": [{"display": r["document_label"]}],
+        "title": f"{r['module']}: {r['audience_name']}",
+        "section": [{"title": "Recommendation Statement", "text": narrative(r["text"])}],
+        "relatesTo": [{"type": "depends-on", "resourceReference": {"reference": full_url("Evidence", f)}}
+                      for f in evidence_ids],
+    }
+
+
+def justification(r: dict, considerations: list[dict]) -> dict:
+    """The considerations behind a recommendation (its question's), as the IG's recommendation-justification."""
+    return {
+        "resourceType": "ArtifactAssessment",
+        "id": fhir_id(f"{r['id']}-justification"),
+        "meta": {"profile": [IG + "recommendation-justification"]},
+        "title": f"Justification: {r['module']}",
+        "artifactReference": {"reference": full_url("Composition", r["id"])},
+        "content": [{"informationType": "comment", "type": {"text": c["criterion_name"]},
+                     "summary": c["quote"] + (f"\n\n(English summary, curators': {c['summary_en']})" if c["summary_en"] else "")}
+                    for c in considerations],
+    }
+
+
 def bundle(conn: sqlite3.Connection, filters: Filters) -> dict:
-    """A collection Bundle: Citations for the cited sources, then an Evidence per matching finding."""
+    """A collection Bundle: Citations for the cited sources, an Evidence per matching finding and economic
+    evaluation, and the recommendations (with their justification) that rest on the matching findings."""
     ids = [row[0] for row in conn.execute(*select("findings", filters, "id"))]
     findings = records(conn, sql("sof_findings"), {"ids": json.dumps(ids)})
     cited = source_ids(conn, filters)
@@ -162,7 +266,32 @@ def bundle(conn: sqlite3.Connection, filters: Filters) -> dict:
     sources = records(conn, *select("sources", {"id": cited} if cited is not None else {})) if cited != [] else []
     entries = [{"fullUrl": full_url("Citation", s["id"]), "resource": citation(s)} for s in sources]
     entries += [{"fullUrl": full_url("Evidence", f["id"]), "resource": evidence(f)} for f in findings]
+    if not any(o in filters for o in ("certainty", "intervention_type", "outcome")):  # they describe findings only
+        entries += [{"fullUrl": full_url("Evidence", e["id"]), "resource": economic_evidence(e)}
+                    for e in records(conn, sql("fhir_economic"), {"ids": json.dumps(
+                        [r[0] for r in conn.execute(*select("economic_evaluations", filters, "id"))])})]
+    entries += _recommendations(conn, ids, unfiltered=not filters)
     return {"resourceType": "Bundle", "id": "evidence-export", "type": "collection", "entry": entries}
+
+
+def _recommendations(conn: sqlite3.Connection, finding_ids: list[str], unfiltered: bool) -> list[dict]:
+    rests_on: dict[str, list[str]] = {}
+    for question, finding in conn.execute(sql("fhir_question_findings")):
+        rests_on.setdefault(question, []).append(finding)
+    chosen = set(finding_ids)
+    entries = []
+    considerations: dict[str, list[dict]] = {}
+    for c in records(conn, sql("fhir_considerations")):
+        considerations.setdefault(c["question_id"], []).append(c)
+    for r in records(conn, sql("fhir_recommendations")):
+        evidence_ids = [f for f in rests_on.get(r["question_id"], []) if f in chosen]
+        if not evidence_ids and not unfiltered:
+            continue
+        entries.append({"fullUrl": full_url("Composition", r["id"]), "resource": recommendation(r, evidence_ids)})
+        if considerations.get(r["question_id"]):
+            entries.append({"fullUrl": full_url("ArtifactAssessment", r["id"]),
+                            "resource": justification(r, considerations[r["question_id"]])})
+    return entries
 
 
 def dumps(data: dict) -> str:

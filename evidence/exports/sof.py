@@ -9,6 +9,7 @@ the relative effect. Every cell is formatted by the one presenter.
 
 from __future__ import annotations
 
+import html
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -121,7 +122,9 @@ def definitions() -> list[tuple[str, str]]:
 
 
 def _md_cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text in a Markdown table cell: HTML escaped (Markdown passes raw HTML such as <script> through,
+    &lt;script&gt; shows as the text it is), then the table's | and newlines."""
+    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 ENV = Environment(loader=PackageLoader("evidence", "templates"), autoescape=select_autoescape(["html"]),

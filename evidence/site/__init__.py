@@ -2,15 +2,50 @@
 
 This package is registered as a Datasette plugin (see pyproject.toml) so that Datasette serves its
 templates and static files; each module beside it is a plugin of its own, named for what it does.
+
+The site does not depend on the database file's name: every module finds the database with
+``site_database(datasette)`` (the first one served) and builds its URLs from that database's name.
+metadata.yml configures it under ``databases: evidence:``; ``get_metadata`` below hands that
+configuration to whatever name the served file has.
 """
 
-DATABASE = "evidence"
+DATABASE = "evidence"  # the name metadata.yml configures the database under (not the served name)
 
 from datasette import hookimpl  # noqa: E402  (after the constant the plugin modules import)
 
 PLUGIN_NAME = "evidence"  # the distribution name in pyproject.toml: Datasette serves static/ under it
 
 
+def site_database(datasette):
+    """The evidence database: the first database served that is not Datasette's own."""
+    return datasette.get_database()
+
+
+def database_name(datasette) -> str:
+    return site_database(datasette).name
+
+
+def is_site_database(datasette, database: object) -> bool:
+    try:
+        return database == database_name(datasette)
+    except (IndexError, KeyError):
+        return False
+
+
 @hookimpl
 def extra_css_urls(datasette):
     return [datasette.urls.static_plugins(PLUGIN_NAME, "evidence.css")]
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    """metadata.yml's ``databases: evidence:`` for the served database, whatever its file is called."""
+    local = getattr(datasette, "_metadata_local", None) or {}
+    configured = (local.get("databases") or {}).get(DATABASE)
+    try:
+        name = database_name(datasette)
+    except (IndexError, KeyError):
+        return None
+    if configured is None or name == DATABASE or name in (local.get("databases") or {}):
+        return None
+    return {"databases": {name: configured}}
