@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional, Union
 from ..problems import EvidenceError
 from ..read import Filters
 
-FORMAT_MODULES = ("tables", "references", "fhir", "sof")
+FORMAT_MODULES = ("tables", "references", "fhir", "sof", "guideline")
 
 
 @dataclass

@@ -1,0 +1,298 @@
+"""English and Dutch: ?lang=nl (or en) switches the interface and is remembered in a cookie; every page
+sets <html lang> from it. Interface words are translated here; the names of terms come from the
+vocabulary (name, name_nl). Templates call ``t("English text")``; text without a Dutch translation
+stays English (tests/test_site_pages.py checks every ``t("…")`` in the templates has one).
+
+The wrapper also sends the old search address (/-/search) to the site's search page (/search).
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs, parse_qsl, urlencode
+
+from datasette import hookimpl
+
+LANGUAGES = ("en", "nl")
+DEFAULT = "en"
+COOKIE = "lang"
+_lang: ContextVar[str] = ContextVar("evidence_lang", default=DEFAULT)
+
+
+def current() -> str:
+    return _lang.get()
+
+
+def choose(query_string: bytes, cookie_header: str) -> tuple[str, bool]:
+    """The language of a request and whether to remember it: ?lang= first, then the cookie."""
+    asked = parse_qs(query_string.decode("latin-1")).get("lang", [None])[0]
+    if asked in LANGUAGES:
+        return asked, True
+    cookie = SimpleCookie()
+    try:
+        cookie.load(cookie_header)
+    except Exception:  # a malformed cookie header is not the visitor's fault
+        return DEFAULT, False
+    stored = cookie.get(COOKIE)
+    return (stored.value, False) if stored and stored.value in LANGUAGES else (DEFAULT, False)
+
+
+NL = {
+    # navigation and page furniture
+    "Work participation evidence": "Kennisbank arbeidsparticipatie",
+    "Skip to content": "Naar de inhoud",
+    "Conditions": "Aandoeningen",
+    "Guideline": "Richtlijn",
+    "Findings": "Bevindingen",
+    "Gap map": "Kennishiaten",
+    "Evidence gap map": "Kennishiatenkaart",
+    "Downloads and API": "Downloads en API",
+    "Search": "Zoeken",
+    "Search findings, recommendations and sources": "Zoek in bevindingen, aanbevelingen en bronnen",
+    "Language": "Taal",
+    "Main": "Hoofdmenu",
+    "Data licence": "Licentie van de gegevens",
+    "Data source": "Bron van de gegevens",
+    "Built": "Gebouwd",
+    "Database, tables and SQL": "Database, tabellen en SQL",
+    # front page
+    "What is known, how certain, and from which source": "Wat bekend is, hoe zeker, en uit welke bron",
+    "Find what is known for a condition": "Wat is bekend voor een aandoening",
+    "Choose a condition: what is known, how certain, the recommendations that apply and the gaps.":
+        "Kies een aandoening: wat bekend is, hoe zeker, de aanbevelingen die gelden en de kennishiaten.",
+    "Read the guideline's recommendations": "Lees de aanbevelingen van de richtlijn",
+    "Each module of the guideline, its recommendations and the conclusions they rest on.":
+        "Elke module van de richtlijn, de aanbevelingen en de conclusies waarop ze rusten.",
+    "See the gaps": "Bekijk de kennishiaten",
+    "Conditions × intervention types: where findings are, how certain, and where nothing has been curated yet.":
+        "Aandoeningen × soorten interventies: waar bevindingen zijn, hoe zeker, en waar nog niets is verzameld.",
+    "Reuse the data": "Hergebruik de gegevens",
+    "Every table as CSV, Excel and JSON, the Summary-of-Findings tables, BibTeX and RIS, and SQL.":
+        "Elke tabel als CSV, Excel en JSON, de Summary-of-Findings-tabellen, BibTeX en RIS, en SQL.",
+    "Condition": "Aandoening",
+    "GRADE-rated": "Met GRADE beoordeeld",
+    "Economic evaluations": "Economische evaluaties",
+    "Sources": "Bronnen",
+    "Where the evidence comes from": "Waar het bewijs vandaan komt",
+    "Every finding and evaluation carries a verbatim quote with its document and page or section:":
+        "Elke bevinding en evaluatie heeft een letterlijk citaat met het document en de pagina of sectie:",
+    "How to cite": "Hoe te citeren",
+    "New since the previous build": "Nieuw sinds de vorige versie",
+    "Last built": "Laatst gebouwd",
+    "Cite the original sources of the findings you use as well; each finding links to its source and DOI.":
+        "Citeer ook de oorspronkelijke bronnen van de bevindingen die u gebruikt; elke bevinding verwijst naar haar bron en DOI.",
+    "content hash": "inhoudshash",
+    "licensed": "licentie",
+    "Main source": "Hoofdbron",
+    # counting
+    "finding": "bevinding", "findings": "bevindingen",
+    "economic evaluation": "economische evaluatie", "economic evaluations": "economische evaluaties",
+    "source": "bron", "sources": "bronnen",
+    "record": "record", "records": "records",
+    "recommendation": "aanbeveling", "recommendations": "aanbevelingen",
+    "consideration": "overweging", "considerations": "overwegingen",
+    "conclusion": "conclusie", "conclusions": "conclusies",
+    "study": "studie", "studies": "studies",
+    "result": "resultaat", "results": "resultaten",
+    "row": "rij", "rows": "rijen",
+    "module": "module", "modules": "modules",
+    # condition page
+    "What is known": "Wat bekend is",
+    "per comparison, most certain first": "per vergelijking, de zekerste eerst",
+    "Recommendations that apply": "Aanbevelingen die gelden",
+    "Recommendations that rest on findings for this condition": "Aanbevelingen die rusten op bevindingen voor deze aandoening",
+    "Recommendations for every condition": "Aanbevelingen voor alle aandoeningen",
+    "These modules rest on no condition-specific finding; they apply to every condition.":
+        "Deze modules rusten niet op een bevinding voor een specifieke aandoening; ze gelden voor alle aandoeningen.",
+    "Ongoing and awaiting studies": "Lopende en nog te beoordelen studies",
+    "Gaps": "Kennishiaten",
+    "Searched for, but no evidence found": "Gezocht, maar geen bewijs gevonden",
+    "Intervention types without curated findings for this condition": "Soorten interventies zonder verzamelde bevindingen voor deze aandoening",
+    "An empty cell means nothing has been curated yet, not that there is no evidence.":
+        "Een lege cel betekent dat er nog niets is verzameld, niet dat er geen bewijs is.",
+    "No findings curated yet for this condition.": "Nog geen bevindingen verzameld voor deze aandoening.",
+    "None recorded.": "Niets vastgelegd.",
+    "All findings for this condition in the table": "Alle bevindingen voor deze aandoening in de tabel",
+    "Broader condition": "Bredere aandoening",
+    "Narrower conditions": "Nauwere aandoeningen",
+    "versus": "versus",
+    "Effect (95% CI)": "Effect (95%-BI)",
+    "Outcome": "Uitkomst",
+    "Timepoint": "Meetmoment",
+    "Certainty": "Zekerheid",
+    "Statement": "Conclusie",
+    "Intervention": "Interventie",
+    "Intervention type": "Soort interventie",
+    "Comparator": "Vergelijking",
+    "Source": "Bron",
+    "Design": "Opzet",
+    "Status": "Status",
+    "Conclusion": "Conclusie",
+    "Measure": "Maat",
+    "Value": "Waarde",
+    "Perspective": "Perspectief",
+    "Population": "Populatie",
+    "Direction": "Richting",
+    "Year": "Jaar",
+    "Title": "Titel",
+    "Authors": "Auteurs",
+    "Journal": "Tijdschrift",
+    "Price year": "Prijsjaar",
+    "Currency": "Valuta",
+    "not stated": "niet vermeld",
+    "not reported": "niet gerapporteerd",
+    # finding, source and evaluation pages
+    "Question": "Vraag",
+    "Effect": "Effect",
+    "What the source says": "Wat de bron zegt",
+    "Read in": "Gelezen in",
+    "Certainty of the evidence": "Zekerheid van het bewijs",
+    "Overall": "Totaal",
+    "Reasons": "Redenen",
+    "More about this finding": "Meer over deze bevinding",
+    "Other findings from this source": "Andere bevindingen uit deze bron",
+    "Recommendations that rest on this finding": "Aanbevelingen die op deze bevinding rusten",
+    "statement translated from the Dutch quote below": "conclusie vertaald uit het Nederlandse citaat hieronder",
+    "Relative effect (95% CI)": "Relatief effect (95%-BI)",
+    "Studies (participants)": "Studies (deelnemers)",
+    "Note": "Noot",
+    "Cite as": "Citeer als",
+    "Findings from this source": "Bevindingen uit deze bron",
+    "Economic evaluations from this source": "Economische evaluaties uit deze bron",
+    "This source": "Deze bron",
+    "Covers": "Betreft",
+    "Record": "Record",
+    "the published paper": "het gepubliceerde artikel",
+    "published abstract and Summary-of-Findings tables": "gepubliceerde samenvatting en Summary-of-Findings-tabellen",
+    "This record as": "Dit record als",
+    "Quoted from this document": "Geciteerd uit dit document",
+    "Guideline text quoted from this document": "Richtlijntekst geciteerd uit dit document",
+    # tables
+    "Show all columns": "Toon alle kolommen",
+    "Show the compact view": "Toon het compacte overzicht",
+    "Download": "Downloaden",
+    "Download these": "Download deze",
+    "all": "alle",
+    "Apply": "Toepassen",
+    "Filter": "Filteren",
+    "Sort": "Sorteren",
+    "What the columns mean": "Wat de kolommen betekenen",
+    "Next page": "Volgende pagina",
+    "not GRADE-rated": "niet met GRADE beoordeeld",
+    "More than": "Meer dan",
+    "downloads hold the first": "downloads bevatten de eerste",
+    "use the CSV, which holds them all, or the command line.":
+        "gebruik de CSV, die ze allemaal bevat, of de opdrachtregel.",
+    "Most certain first": "Zekerste eerst",
+    "Show SQL": "Toon SQL",
+    "Hide SQL": "Verberg SQL",
+    "Run": "Uitvoeren",
+    "No results.": "Geen resultaten.",
+    "Ready-made queries": "Kant-en-klare zoekvragen",
+    "Custom SQL query": "Eigen SQL-zoekvraag",
+    "Tables": "Tabellen",
+    # search
+    "Search results": "Zoekresultaten",
+    "Guideline recommendations": "Aanbevelingen uit de richtlijn",
+    "Guideline considerations": "Overwegingen uit de richtlijn",
+    "Nothing found for": "Niets gevonden voor",
+    "Search tips": "Zoektips",
+    "Words are found in English and Dutch, with or without accents; end a word with * to find every word that begins with it (rehab*); put words in quotes to find them side by side.":
+        "Woorden worden in het Engels en Nederlands gevonden, met of zonder accenten; eindig een woord met * om elk woord te vinden dat ermee begint (rehab*); zet woorden tussen aanhalingstekens om ze naast elkaar te vinden.",
+    "Show all": "Toon alle",
+    # gap map
+    "Conditions × intervention types, grouped by family.": "Aandoeningen × soorten interventies, gegroepeerd per familie.",
+    "Each cell gives the number of findings and the highest GRADE certainty among them (by symbol and colour); follow a cell to its findings.":
+        "Elke cel geeft het aantal bevindingen en de hoogste GRADE-zekerheid daarvan (met symbool en kleur); volg een cel naar de bevindingen.",
+    "marks ongoing studies and studies awaiting classification.": "markeert lopende en nog te beoordelen studies.",
+    "nothing curated yet": "nog niets verzameld",
+    "highest certainty": "hoogste zekerheid",
+    "Legend": "Legenda",
+    # guideline
+    "Guideline modules": "Modules van de richtlijn",
+    "Recommendations": "Aanbevelingen",
+    "Considerations": "Overwegingen",
+    "The evidence it rests on": "Het bewijs waarop het rust",
+    # data page
+    "Every table, every filtered set and every page of this site is also JSON and CSV.":
+        "Elke tabel, elke gefilterde selectie en elke pagina van deze site is ook JSON en CSV.",
+    "Tables to download": "Tabellen om te downloaden",
+    "Table": "Tabel",
+    "Rows": "Rijen",
+    "Formats": "Formaten",
+    "The API": "De API",
+    "On the command line and in a notebook": "Op de opdrachtregel en in een notebook",
+    "Documents": "Documenten",
+    "Document": "Document",
+    "Page not found": "Pagina niet gevonden",
+}
+
+
+def t(text: str) -> str:
+    """``text`` in the current language (English when there is no translation)."""
+    return NL.get(text, text) if current() == "nl" else text
+
+
+def plural(count: object, singular: str, plural_form: str | None = None) -> str:
+    """"1 finding", "2 findings", "1.234 bevindingen" in the current language."""
+    n = count or 0
+    word = singular if n == 1 else (plural_form or singular + "s")
+    return f"{number(n)} {t(word)}"
+
+
+def number(value: object) -> str:
+    """A count as it reads: 1,234 in English, 1.234 in Dutch."""
+    if not isinstance(value, int):
+        return "" if value is None else str(value)
+    text = f"{value:,}"
+    return text.replace(",", ".") if current() == "nl" else text
+
+
+def other_language_url(request) -> tuple[str, str]:
+    """The current page in the other language, and that language's code."""
+    other = "nl" if current() == "en" else "en"
+    if request is None:
+        return f"/?lang={other}", other
+    args = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True) if k != "lang"]
+    return f"{request.path}?{urlencode([*args, ('lang', other)])}", other
+
+
+def _with_cookie(send, lang: str):
+    async def wrapped(event):
+        if event["type"] == "http.response.start":
+            headers = list(event.get("headers") or [])
+            headers.append((b"set-cookie", f"{COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax".encode()))
+            headers.append((b"vary", b"Cookie"))
+            event = {**event, "headers": headers}
+        await send(event)
+    return wrapped
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def language_app(scope, receive, send):
+            if scope.get("type") != "http":
+                return await app(scope, receive, send)
+            if scope.get("path") == "/-/search":  # datasette-search-all's address: one search page
+                query = scope.get("query_string", b"").decode("latin-1")
+                location = datasette.urls.path("/search") + (f"?{query}" if query else "")
+                await send({"type": "http.response.start", "status": 302,
+                            "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0")]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            cookies = b"; ".join(v for k, v in scope.get("headers", []) if k == b"cookie").decode("latin-1")
+            lang, remember = choose(scope.get("query_string", b""), cookies)
+            token = _lang.set(lang)
+            try:
+                await app(scope, receive, _with_cookie(send, lang) if remember else send)
+            finally:
+                _lang.reset(token)
+        return language_app
+    return wrap
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.globals.update(t=t, plural=plural, ui_lang=current, count=number, other_language_url=other_language_url)
