@@ -247,10 +247,13 @@ def export_help() -> str:
 @click.option("--format", "fmt", help="Output format (see below). Tables: csv by default.")
 @click.option("--by", type=click.Choice(["condition", "source"]), default="condition", show_default=True,
               help="sof only: one table per condition or per source.")
+@click.option("--excel", is_flag=True,
+              help="csv only: the spreadsheet flavour (UTF-8 byte-order mark, CRLF, formula-like cells guarded).")
 @filter_options
 @output_option
 @db_option
-def export_command(what: str, fmt: Optional[str], by: str, output: Optional[Path], db: Path, **filters: Any) -> None:
+def export_command(what: str, fmt: Optional[str], by: str, excel: bool, output: Optional[Path], db: Path,
+                   **filters: Any) -> None:
     """Export a table, a bibliography (bib, ris), an HL7 FHIR R5 Bundle (fhir) or
     Summary-of-Findings tables (sof), filtered like the site.
 
@@ -260,7 +263,8 @@ def export_command(what: str, fmt: Optional[str], by: str, output: Optional[Path
     evidence export fhir --condition traumatic_brain_injury -o tbi.json
     evidence export sof --by source --format html -o sof.html
     """
-    write_export(db, "table" if what in TABLE_MODELS else what, what, fmt, collect(**filters), output, by=by)
+    write_export(db, "table" if what in TABLE_MODELS else what, what, fmt, collect(**filters), output, by=by,
+                 excel=excel)
 
 
 def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters: dict, output: Optional[Path],

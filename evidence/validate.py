@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 from . import grade
 from .guideline import check_guideline
 from .inputs import BibEntry, Inputs, YamlFile
+from .latex import plain
 from .problems import Problem, Report
 from .schema import TERM_TABLES, EconomicIn, FindingIn, SourceIn, vocabulary_of
 from .vocabulary import CURATED, ATTRIBUTES, Vocabulary, check_kind, label, scales
@@ -320,14 +321,16 @@ def source_row(source: SourceIn, entry: Optional[BibEntry], conditions: list[str
     """A sources row: curated fields from YAML, bibliographic fields from the .bib entry."""
     row = source.model_dump(include={"id", "citation_key", "design", "status", "note"})
     row["conditions"], row["intervention_types"] = json.dumps(conditions), json.dumps(types)
-    bibfields = ("title", "author", "year", "journal", "doi", "pmid")
-    title, authors, year, journal, doi, pmid = (entry.text(k) if entry else None for k in bibfields)
+    fields = entry.fields if entry else {}
+    # text for people: LaTeX decoded (von B{\"u}low -> von Bülow); identifiers as written
+    title, authors, journal = (plain(fields.get(k)) for k in ("title", "author", "journal"))
+    year, doi, pmid = (entry.text(k) if entry else None for k in ("year", "doi", "pmid"))
     if entry and not journal:
-        journal = entry.text("publisher") or entry.text("institution") or entry.text("howpublished")
+        journal = next((plain(fields[k]) for k in ("publisher", "institution", "howpublished") if fields.get(k)), None)
     row.update(title=title, authors=authors, journal=journal, doi=doi, pmid=pmid,
                year=int(year) if year and year.isdigit() and len(year) == 4 else None,
                bibtex=entry.raw if entry else None)
-    name = first_author(entry) or (entry.text("shorttitle") if entry else None) or source.id
+    name = first_author(entry) or plain(fields.get("shorttitle")) or source.id
     row["label"] = f"{name} {row['year'] or ''}".strip()
     return row
 
@@ -337,7 +340,7 @@ def first_author(entry: Optional[BibEntry]) -> Optional[str]:
     if not raw:
         return None
     parts = parse_single_name_into_parts(split_multiple_persons_names(raw)[0])
-    return " ".join(parts.von + parts.last).replace("{", "").replace("}", "") or None
+    return plain(" ".join(parts.von + parts.last))
 
 
 def add_labels(sources: list[dict]) -> None:

@@ -53,3 +53,38 @@ def test_ris_parses_back_with_rispy(real_db, tmp_path):
 def test_ris_decodes_latex_and_keeps_particles(real_db):
     text = export("ris", "--db", str(real_db), "--source", "madsen-2021", "--source", "de-boer-2011").stdout
     assert "AU  - von Bülow, C." in text and "AU  - de Boer" in text and "{" not in text
+
+
+def test_latex_is_decoded_in_plain_text_columns_and_exports(project, tmp_path):
+    from pathlib import Path
+
+    import pandas as pd
+
+    from evidence import build as builder
+
+    project.edit("author = {Smith, Jane and Jones, Bob}", 'author = {von B{\\"u}low, Jane and Jones, Bob}', "references.bib")
+    project.edit("title = {A trial of work support}", "title = {A trial of work support in {NVKA} clinics}", "references.bib")
+    db = project.root / "evidence.db"
+    builder.build(Path("data"), db)
+    assert query(db, "select authors, title, label from sources") == [
+        ("von Bülow, Jane and Jones, Bob", "A trial of work support in NVKA clinics", "von Bülow 2020")]
+    out = tmp_path / "s.csv"
+    export("sources", "--db", str(db), "-o", str(out))
+    assert pd.read_csv(out)["authors"][0] == "von Bülow, Jane and Jones, Bob"
+
+
+def test_ris_notes_pages_and_et_al(project):
+    from pathlib import Path
+
+    from evidence import build as builder
+
+    project.edit("  pmid = {12345678},", "  pmid = {12345678},\n  pages = {268–277},\n  note = {Epub ahead of print},",
+                 "references.bib")
+    project.edit("author = {Smith, Jane and Jones, Bob}", "author = {Smith, Jane and others}", "references.bib")
+    db = project.root / "evidence.db"
+    builder.build(Path("data"), db)
+    ris = export("ris", "--db", str(db)).stdout
+    assert ris.count("N1  - ") == 2 and "N1  - Epub ahead of print" in ris and "et al." in ris
+    assert "SP  - 268" in ris and "EP  - 277" in ris
+    [record] = rispy.loads(ris)
+    assert record["authors"] == ["Smith, Jane"] and record["start_page"] == "268" and record["end_page"] == "277"

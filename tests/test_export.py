@@ -121,3 +121,56 @@ def test_failed_export_leaves_no_partial_file(real_db, tmp_path, monkeypatch):
     result = export("findings", "--db", str(real_db), "--format", "parquet", "-o", str(out))
     assert result.exit_code != 0
     assert out.read_bytes() == b"previous" and [p.name for p in tmp_path.iterdir()] == ["out.parquet"]
+
+
+def test_parquet_schemas_are_the_schema_whatever_the_filter(real_db, tmp_path):
+    import duckdb
+
+    schemas = []
+    for name, filters in (("all", []), ("cancer", ["--condition", "cancer"]), ("none", ["--certainty", "high", "--outcome", "job_loss"])):
+        out = tmp_path / f"{name}.parquet"
+        assert export("findings", "--db", str(real_db), "--format", "parquet", "-o", str(out), *filters).exit_code == 0
+        schemas.append(pq.read_schema(out))
+    assert schemas[0] == schemas[1] == schemas[2]
+    assert str(schemas[0].field("studies_n").type) == "int64" and str(schemas[0].field("risk_of_bias").type) == "int64"
+    assert str(schemas[0].field("effect").type) == "double"
+    # an independent reader: duckdb reads the counts as integers and the rows as the database has them
+    rows = duckdb.sql(f"select typeof(studies_n), count(*) from '{tmp_path / 'cancer.parquet'}' group by 1").fetchall()
+    assert rows == [("BIGINT", query(real_db, "select count(*) from findings where condition = 'cancer'")[0][0])]
+
+
+def test_zero_row_exports_keep_the_columns(real_db, tmp_path):
+    out = tmp_path / "none.csv"
+    export("findings", "--db", str(real_db), "--certainty", "high", "--outcome", "job_loss", "-o", str(out))
+    assert out.read_text(encoding="utf-8").strip() == ",".join(r[1] for r in query(real_db, "pragma table_info(findings)"))
+
+
+def test_xlsx_reads_back_with_calamine_and_describes_itself(real_db, tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    out = tmp_path / "f.xlsx"
+    assert export("findings", "--db", str(real_db), "--format", "xlsx", "-o", str(out)).exit_code == 0
+    book = CalamineWorkbook.from_path(str(out))
+    assert book.sheet_names == ["findings", "columns", "build"]
+    data = book.get_sheet_by_name("findings").to_python()
+    assert [row[0] for row in data[1:]] == [r[0] for r in query(real_db, "select id from findings order by id")]
+    columns = dict((r[0], r[1]) for r in book.get_sheet_by_name("columns").to_python()[1:])
+    assert columns["certainty"].startswith("GRADE certainty")
+    build = dict((r[0], r[1]) for r in book.get_sheet_by_name("build").to_python())
+    assert build["content_hash"] == query(real_db, "select content_hash from build_info")[0][0]
+    sheet = load_workbook(out).active
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref and sheet["A1"].font.bold
+
+
+def test_spreadsheet_outputs_guard_formulas(real_db, tmp_path):
+    xlsx, csv = tmp_path / "s.xlsx", tmp_path / "s.csv"
+    export("sources", "--db", str(real_db), "--format", "xlsx", "-o", str(xlsx))
+    export("sources", "--db", str(real_db), "--excel", "-o", str(csv))
+    sheet = load_workbook(xlsx).active
+    header = [c.value for c in sheet[1]]
+    bibtex = [row[header.index("bibtex")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert bibtex and all(not str(v).startswith(("=", "+", "-", "@")) for v in bibtex if v)
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)  # no cell is a formula
+    raw = csv.read_bytes()
+    assert raw.startswith("\ufeff".encode()) and b"\r\n" in raw
+    assert "'@article" in raw.decode("utf-8-sig")

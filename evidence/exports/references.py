@@ -7,6 +7,7 @@ so an export needs nothing but evidence.db.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from typing import Iterable, Optional
 
@@ -14,17 +15,16 @@ import bibtexparser
 import rispy
 from bibtexparser import middlewares as mw
 from bibtexparser.middlewares.names import parse_single_name_into_parts
-from pylatexenc.latex2text import LatexNodes2Text
 
+from ..latex import plain as _plain
 from ..read import Filters, select, source_ids, sql
 from . import Format, Output, register
 
-LATEX = LatexNodes2Text()
 RIS_TYPES = {"article": "JOUR", "techreport": "RPRT", "unpublished": "UNPB", "book": "BOOK",
              "inproceedings": "CPAPER", "misc": "GEN"}
 # BibTeX field -> rispy key, for the fields copied as they are
 RIS_FIELDS = {"title": "title", "journal": "secondary_title", "year": "year", "volume": "volume",
-              "number": "number", "doi": "doi", "note": "notes", "publisher": "publisher",
+              "number": "number", "doi": "doi", "publisher": "publisher",
               "institution": "publisher", "pmid": "accession_number"}
 CITING_TABLES = ("findings", "sources", "economic_evaluations")
 
@@ -58,15 +58,25 @@ def to_ris(raw_entries: list[str]) -> str:
 def ris_record(entry) -> dict:
     fields = {f.key.lower(): f.value for f in entry.fields}
     record = {"type_of_reference": RIS_TYPES.get(entry.entry_type.lower(), "GEN"), "id": entry.key}
-    authors = [_ris_name(name) for name in fields.pop("author", []) if name.lower() != "others"]
+    names = fields.pop("author", [])
+    authors = [_ris_name(name) for name in names if name.lower() != "others"]
     if authors:
         record["authors"] = authors
+    notes = []
+    if any(name.lower() == "others" for name in names):  # BibTeX's "and others": RIS has no such author
+        notes.append("Author list truncated in the source (et al.).")
     for name, value in fields.items():
-        if name in RIS_FIELDS and value:
+        if name == "note" and value:
+            notes.append(plain(value))
+        elif name in RIS_FIELDS and value:
             record[RIS_FIELDS[name]] = plain(value)
+    if notes:
+        record["notes"] = notes  # a list: one N1 line per note
     if "pages" in fields:
-        first, _, last = plain(fields["pages"]).replace("--", "-").partition("-")
-        record["start_page"], record["end_page"] = first, last or first
+        first, last = split_pages(plain(fields["pages"]))
+        record["start_page"] = first
+        if last:
+            record["end_page"] = last
     if "doi" in fields:
         record["urls"] = [f"https://doi.org/{plain(fields['doi'])}"]
     return record
@@ -81,7 +91,13 @@ def _ris_name(name: str) -> str:
 
 def plain(value: str) -> str:
     """LaTeX to plain text: braces dropped, accents decoded (von B{\\"u}low -> von Bülow)."""
-    return " ".join(LATEX.latex_to_text(str(value)).split())
+    return _plain(str(value)) or ""
+
+
+def split_pages(pages: str) -> tuple[str, str]:
+    """"1--15", "1–15" or "1-15" → ("1", "15"); a single page → ("7", "")."""
+    first, _, last = re.sub(r"\s*(?:--|–|—|-)\s*", "-", pages.strip(), count=1).partition("-")
+    return first, last
 
 
 def _writer(render):
