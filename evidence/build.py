@@ -35,6 +35,7 @@ from sqlalchemy.dialects import sqlite
 from sqlmodel import SQLModel
 
 from . import __version__, diff
+from . import releases
 from .files import Staged, stale_temporaries
 from .inputs import GUIDELINE, VOCABULARY, default_bib, display, folder, read_inputs
 from .problems import EvidenceError, Report, ValidationFailed
@@ -93,7 +94,7 @@ class BuildResult:
 
 
 def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False, log: Log = lambda _: None,
-          force: bool = False, changelog: Optional[Path] = None) -> BuildResult:
+          force: bool = False, changelog: Optional[Path] = None, release: Optional[dict] = None) -> BuildResult:
     """Validate the inputs and write the database, recording what changed since the previous one.
 
     Raises ValidationFailed and leaves ``db`` untouched when the inputs have errors. Does nothing
@@ -108,11 +109,11 @@ def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False
         rows, report, content_hash = check(data, bib, log)
         if report.fails(strict):
             raise ValidationFailed(report)
-        if not force and stored_hash(db) == content_hash:
+        if not force and not release and stored_hash(db) == content_hash:
             log(f"{db} is up to date (content hash {content_hash[:12]}): nothing to do")
             return BuildResult(report, None, content_hash)
         started = time.perf_counter()
-        changes = write(rows, db, content_hash, log, changelog)
+        changes = write(rows, db, content_hash, log, changelog, release)
         log(f"Wrote {db} in {time.perf_counter() - started:.1f} s")
         if changelog:
             log(f"Wrote the changelog ({len(changes)} changes) to {changelog}")
@@ -222,7 +223,7 @@ def remove_stale_temporaries(db: Path, changelog: Optional[Path], log: Log) -> N
 
 
 def write(rows: Rows, db: Path, content_hash: str, log: Log = lambda _: None,
-          changelog: Optional[Path] = None) -> list[diff.Change]:
+          changelog: Optional[Path] = None, release: Optional[dict] = None) -> list[diff.Change]:
     """Build into a temporary file beside ``db``, record the changes, write the changelog to its
     temporary file, then rename both: the changelog first, the database last."""
     db = db.resolve()
@@ -231,8 +232,11 @@ def write(rows: Rows, db: Path, content_hash: str, log: Log = lambda _: None,
     previous = _previous(db, log)
 
     def write_database(tmp: Path) -> None:
-        _write_tables(rows, tmp, content_hash)
+        _write_tables(rows, tmp, content_hash, release)
         with closing(sqlite3.connect(tmp)) as conn, conn:
+            if release:  # a release compares with the previous release, not with the previous build
+                changes.extend(releases.record_history(conn, release))
+                return
             # a first build adds every record: no need to read the new database back to say so
             changes.extend(diff.added(rows) if not any(previous.values()) else diff.diff(previous, diff.snapshot(conn)))
             statement, names = _insert_sql(ChangeRecord.__table__)
@@ -263,16 +267,18 @@ def _previous(db: Path, log: Log) -> diff.Snapshot:
         return {}
 
 
-def _write_tables(rows: Rows, path: Path, content_hash: str) -> None:
+def _write_tables(rows: Rows, path: Path, content_hash: str, release: Optional[dict] = None) -> None:
     engine = sa.create_engine(f"sqlite:///{path}")
     tables = [model.__table__ for model in TABLES]
-    counts = {t.name: len(rows.get(t.name, [])) for t in tables if t.name not in ("build_info", "changes")}
+    counts = {t.name: len(rows.get(t.name, [])) for t in tables if t.name not in ("build_info", "changes", "history")}
     rows["build_info"] = [{
         "id": 1,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "content_hash": content_hash,
         "package_version": __version__,
         "row_counts": json.dumps(counts, sort_keys=True),
+        "release": release and release["version"],
+        "released_at": release and release["date"],
     }]
     try:
         SQLModel.metadata.create_all(engine, tables=tables)

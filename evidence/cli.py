@@ -132,17 +132,21 @@ def diff_command(old: Path, new: Path, fmt: str) -> None:
 @data_options
 @db_option
 @click.option("--metadata", "metadata_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              default=METADATA, show_default=True, help="Datasette metadata file.")
+              default=None, help="Datasette metadata file. Default: ./metadata.yml, else the copy in the package.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
-def serve(data: Path, bib: Optional[Path], db: Path, metadata_path: Path, host: str, port: int) -> None:
-    """Serve the database with Datasette (read-only).
+def serve(data: Path, bib: Optional[Path], db: Path, metadata_path: Optional[Path], host: str, port: int) -> None:
+    """Serve the database with Datasette (read-only), from any folder and under any file name.
 
-    Builds it first when it is missing or older than its inputs.
+    Builds it first when it is missing or older than its inputs (when the data folder is there).
     """
-    if is_stale(db, data, bib):
+    if not db.exists() or (data.exists() and is_stale(db, data, bib)):
         click.echo(f"{db} is missing or older than its inputs: building it first", err=True)
         builder.build(data, db, bib, log=log)
+    if metadata_path is None:
+        from .site import PACKAGED_METADATA
+
+        metadata_path = METADATA if METADATA.is_file() else PACKAGED_METADATA
     from datasette.cli import cli as datasette  # heavy import: only the serve command needs it
 
     datasette.main(serve_args(db, metadata_path, host, port), prog_name="datasette")
@@ -179,6 +183,55 @@ def publish(target: str, service: str, db: Path, metadata_path: Path, dry_run: b
     from datasette.cli import cli as datasette  # heavy import: only publishing needs it
 
     datasette.main(args, prog_name="datasette")
+
+
+@cli.command()
+@click.argument("version")
+@data_options
+@db_option
+@strict_option
+@click.option("--previous", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="The previous release's database: history and changes continue from it. Without it, every "
+                   "record is added in this release.")
+@click.option("--date", "released_at", help="Release date (YYYY-MM-DD). Default: today (UTC).")
+@click.option("--changelog", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write what changed since the previous release to this file (.md for Markdown).")
+@click.option("--metadata", "metadata_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=METADATA, show_default=True, help="Datasette metadata file (title and licence).")
+@click.option("--maintainers", type=click.Path(path_type=Path, dir_okay=False), default=Path("maintainers.yaml"),
+              show_default=True, help="The authors to cite (Citation File Format author fields).")
+@click.option("--citation-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
+              show_default=True, help="Where to write CITATION.cff and .zenodo.json.")
+def release(version: str, data: Path, bib: Optional[Path], db: Path, strict: bool, previous: Optional[Path],
+            released_at: Optional[str], changelog: Optional[Path], metadata_path: Path, maintainers: Path,
+            citation_dir: Path) -> None:
+    """Build release VERSION: the database stamped with the version and date, the history of every record
+    since the previous release, and CITATION.cff and .zenodo.json to cite it. No network calls: minting a
+    DOI stays with the hosting platform.
+    """
+    import datetime
+    import re
+
+    from . import releases
+
+    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,40}", version):
+        raise click.BadParameter(f"'{version}': use letters, digits, '.', '+' and '-' (e.g. 2026.2)", param_hint="VERSION")
+    date = released_at or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    try:
+        datetime.date.fromisoformat(date)
+    except ValueError:
+        raise click.BadParameter(f"'{date}' is not a date (YYYY-MM-DD)", param_hint="--date") from None
+    authors = releases.maintainers(maintainers)
+    result = builder.build(data, db, bib, strict=strict, log=log, changelog=changelog,
+                           release={"version": version, "date": date, "previous": previous})
+    site = md.read(metadata_path)
+    atomic_write(citation_dir / "CITATION.cff", lambda tmp: tmp.write_text(
+        releases.citation_cff(site, authors, version, date, result.content_hash), encoding="utf-8"))
+    atomic_write(citation_dir / ".zenodo.json", lambda tmp: tmp.write_text(
+        releases.zenodo_json(site, authors, version, date), encoding="utf-8"))
+    click.echo(f"Released {version} ({date}) as {db}: {len(result.changes or [])} change(s) since "
+               f"{'the previous release' if previous else 'nothing (first release)'}; wrote "
+               f"{citation_dir / 'CITATION.cff'} and {citation_dir / '.zenodo.json'}")
 
 
 @cli.command()

@@ -14,9 +14,11 @@ from typing import Any, Optional
 
 from .read import connect, records, select, sql
 
-TABLES = ("sources", "findings", "economic_evaluations")
-TITLES = {"sources": "Sources", "findings": "Findings", "economic_evaluations": "Economic evaluations"}
-SUMMARY_COLUMN = {"sources": "label", "findings": "statement", "economic_evaluations": "statement"}
+TABLES = ("sources", "findings", "economic_evaluations", "questions", "recommendations", "considerations")
+TITLES = {"sources": "Sources", "findings": "Findings", "economic_evaluations": "Economic evaluations",
+          "questions": "Guideline questions", "recommendations": "Recommendations", "considerations": "Considerations"}
+SUMMARY_COLUMN = {"sources": "label", "findings": "statement", "economic_evaluations": "statement",
+                  "questions": "question", "recommendations": "text", "considerations": "summary_en"}
 Snapshot = dict[str, dict[str, dict[str, Any]]]
 
 

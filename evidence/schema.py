@@ -580,8 +580,25 @@ class BuildInfo(SQLModel, table=True):
     content_hash: str = Field(description="SHA-256 of the inputs: data files, bibliography, vocabulary, code version.")
     package_version: str = Field(description="Version of the evidence package that built the database.")
     row_counts: str = Field(description="JSON object: rows per table.")
+    release: Optional[str] = Field(default=None, description="The release this database is (empty for a plain build).")
+    released_at: Optional[str] = Field(default=None, description="Date of the release (ISO 8601).")
+
+
+class HistoryRecord(SQLModel, table=True):
+    """Every record's history across releases: when it was added, each field change (old → new), its removal."""
+
+    __tablename__ = "history"
+    id: int = Field(primary_key=True, description="Order of the entry.")
+    release: str = Field(index=True, description="The release the change was published in.")
+    released_at: str = Field(description="Date of that release (ISO 8601).")
+    table_name: str = Field(index=True, description="sources, findings, economic_evaluations, recommendations, …")
+    record_id: str = Field(index=True, description="Id of the record.")
+    change: str = Field(index=True, description="added, removed or changed.")
+    field: Optional[str] = Field(default=None, description="The column that changed (for changed records).")
+    old: Optional[str] = Field(default=None, description="Its value in the previous release.")
+    new: Optional[str] = Field(default=None, description="Its value in this release.")
 
 
 TABLES: tuple[type[SQLModel], ...] = (
-    *TERM_TABLES, Term, Source, Finding, StudyResult, EconomicEvaluation, *GUIDELINE_TABLES, ChangeRecord, BuildInfo
+    *TERM_TABLES, Term, Source, Finding, StudyResult, EconomicEvaluation, *GUIDELINE_TABLES, ChangeRecord, HistoryRecord, BuildInfo
 )

@@ -71,6 +71,18 @@ def test_every_effect_quote_is_in_its_document(real_db):
     assert [id_ for id_, document, quote in found if document not in DOCUMENTS or not quoted(document, quote)] == []
 
 
+def test_every_comparator_risk_is_quoted_from_its_document(real_db):
+    """A comparator risk (per 1000) is read in its document: the quote is there verbatim and prints the number."""
+    sql = ("select id, comparator_risk, comparator_risk_source_document, comparator_risk_quote from findings "
+           "where comparator_risk is not null")
+    found = rows(real_db, sql)
+    assert found, "no comparator risks curated"
+    wrong = [id_ for id_, risk, document, quote in found
+             if document not in DOCUMENTS or not quoted(document, quote)
+             or not re.search(rf"\b{risk:g}\s+per\s+1000\b", quote)]
+    assert wrong == []
+
+
 def guideline_conclusions() -> list[tuple[str, str]]:
     """(certainty, statement) for each GRADE block of the first English Conclusies section."""
     text = DOCUMENTS[GUIDELINE]

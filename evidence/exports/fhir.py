@@ -271,7 +271,13 @@ def bundle(conn: sqlite3.Connection, filters: Filters) -> dict:
                     for e in records(conn, sql("fhir_economic"), {"ids": json.dumps(
                         [r[0] for r in conn.execute(*select("economic_evaluations", filters, "id"))])})]
     entries += _recommendations(conn, ids, unfiltered=not filters)
-    return {"resourceType": "Bundle", "id": "evidence-export", "type": "collection", "entry": entries}
+    bundle_resource = {"resourceType": "Bundle", "id": "evidence-export", "type": "collection", "entry": entries}
+    info = records(conn, sql("build_info"))
+    if info:  # which release (or build) the export is, and the content hash of its inputs
+        bundle_resource["meta"] = {"tag": [{"system": "urn:evidence-db:content-hash", "code": info[0]["content_hash"]}]}
+        if info[0].get("release"):
+            bundle_resource["meta"]["versionId"] = info[0]["release"]
+    return bundle_resource
 
 
 def _recommendations(conn: sqlite3.Connection, finding_ids: list[str], unfiltered: bool) -> list[dict]:

@@ -9,6 +9,7 @@ formula (starting with =, +, - or @) and describe their columns and the build.
 from __future__ import annotations
 
 import io
+import json
 import re
 import sqlite3
 import zipfile
@@ -92,7 +93,11 @@ def _parquet(df: "pd.DataFrame", conn: sqlite3.Connection, table: str, options: 
     import pyarrow.parquet as pq
 
     buffer = io.BytesIO()
-    pq.write_table(pa.Table.from_pandas(df, schema=arrow_schema(table), preserve_index=False), buffer)
+    arrow = pa.Table.from_pandas(df, schema=arrow_schema(table), preserve_index=False)
+    info = records(conn, sql("build_info"))
+    if info:  # the release (or build) and content hash, in the file's key-value metadata
+        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), b"evidence": json.dumps(info[0]).encode()})
+    pq.write_table(arrow, buffer)
     return buffer.getvalue()
 
 
