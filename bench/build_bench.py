@@ -1,6 +1,11 @@
 """Build benchmark: N synthetic findings through the full validate + build, against the floor.
 
     python bench/build_bench.py --findings 100000 [--out DIR]
+    python bench/build_bench.py --findings 100000 --pooled 1000   # + the cost of pooling at build
+
+With --pooled K, K of the findings (spread evenly) carry 20 studies each instead of a recorded
+effect, and the same corpus without them is built in the same run: the synthesis target is that
+pooling adds at most 10% to the build (the ratio `pooling_overhead`).
 
 The floor is what any build must do: parse the same YAML with yaml.CSafeLoader and insert the same
 rows with one sqlite3 executemany. Each phase runs in a child process of its own, so its peak RSS is
@@ -37,7 +42,22 @@ STATEMENTS = {  # wording that fits each certainty (Santesso et al. 2020), and t
 }
 
 
-def finding_yaml(n: int) -> str:
+STUDIES_PER_POOLED = 20
+
+
+def studies_yaml(n: int) -> list[str]:
+    """20 binary studies with deterministic counts around a risk ratio of 1.2."""
+    lines = ["      studies:"]
+    for k in range(STUDIES_PER_POOLED):
+        size = 40 + (n * 7 + k * 13) % 160
+        control = max(1, size * (20 + (n + k) % 30) // 100)
+        treated = min(size, control + (n + 3 * k) % 9)
+        lines += [f"        - label: Study {n}-{k}", f"          events_int: {treated}", f"          n_int: {size}",
+                  f"          events_ctl: {control}", f"          n_ctl: {size}"]
+    return lines
+
+
+def finding_yaml(n: int, pooled: bool = False) -> str:
     c, t, o = CONDITIONS[n % len(CONDITIONS)], TYPES[n % len(TYPES)], OUTCOMES[n % len(OUTCOMES)]
     certainty = list(STATEMENTS)[n % len(STATEMENTS)]
     statement, direction = STATEMENTS[certainty]
@@ -58,13 +78,14 @@ def finding_yaml(n: int) -> str:
         f"      direction: {direction}",
         f"      statement: {text}",
         "      effect_measure: RR",
-        f"      effect: {effect:.2f}",
-        f"      ci_lower: {effect - 0.2:.2f}",
-        f"      ci_upper: {effect + 0.3:.2f}",
-        f"      studies_n: {1 + n % 9}",
-        f"      participants_n: {50 + n % 900}",
-        "      effect_source_document: published-facts.md",
-        f"      effect_quote: RR {effect:.2f} ({effect - 0.2:.2f} to {effect + 0.3:.2f})",
+        *(studies_yaml(n) if pooled else [
+            f"      effect: {effect:.2f}",
+            f"      ci_lower: {effect - 0.2:.2f}",
+            f"      ci_upper: {effect + 0.3:.2f}",
+            f"      studies_n: {1 + n % 9}",
+            f"      participants_n: {50 + n % 900}",
+            "      effect_source_document: published-facts.md",
+            f"      effect_quote: RR {effect:.2f} ({effect - 0.2:.2f} to {effect + 0.3:.2f})"]),
         "      source_document: published-facts.md",
         f"      source_locator: synthetic table {n}",
         f"      quote: {text}",
@@ -72,18 +93,41 @@ def finding_yaml(n: int) -> str:
     return "\n".join(lines)
 
 
-def generate(findings: int, out: Path) -> None:
-    """studies.yaml and references.bib with ``findings`` findings, 10 per source."""
+def generate(findings: int, out: Path, pooled: int = 0) -> None:
+    """studies.yaml and references.bib with ``findings`` findings, 10 per source (``pooled`` of them with
+    study-level data), and the project's curated vocabularies beside them."""
+    import shutil
+
+    shutil.rmtree(out / "vocabulary", ignore_errors=True)
+    shutil.copytree(ROOT / "data" / "vocabulary", out / "vocabulary")
+    every = findings // pooled if pooled else 0
     sources = (findings + FINDINGS_PER_SOURCE - 1) // FINDINGS_PER_SOURCE
     with (out / "studies.yaml").open("w", encoding="utf-8") as yml, (out / "references.bib").open("w") as bib:
         for s in range(sources):
             yml.write(f"- id: synthetic-{s}\n  citation_key: synthetic{s}\n  design: cochrane_review\n"
                       f"  status: included\n  findings:\n")
             count = min(FINDINGS_PER_SOURCE, findings - s * FINDINGS_PER_SOURCE)
-            yml.write("\n".join(finding_yaml(s * FINDINGS_PER_SOURCE + k) for k in range(count)) + "\n")
+            numbers = [s * FINDINGS_PER_SOURCE + k for k in range(count)]
+            yml.write("\n".join(finding_yaml(n, bool(every) and n % every == 0) for n in numbers) + "\n")
             bib.write(f"@article{{synthetic{s},\n  author = {{Author{s}, A. and Other, B.}},\n"
                       f"  title = {{Synthetic review {s}}},\n  journal = {{Journal of Benchmarks}},\n"
                       f"  year = {{{2000 + s % 25}}},\n}}\n\n")
+
+
+def pooling_compute(findings: int, pooled: int) -> float:
+    """Seconds to pool the pooled findings' studies alone (as the build does, one finding at a time)."""
+    import yaml
+
+    from evidence.synthesis.findings import synthesise
+
+    every = findings // pooled
+    corpora = [yaml.load("\n".join(studies_yaml(n)[1:]).replace("        - ", "- ").replace("          ", "  "),
+                         Loader=yaml.CSafeLoader) for n in range(0, findings, every)]
+    finding = {"effect_measure": "RR", "pooling_method": None, "effect": None, "comparator_risk": None}
+    started = time.perf_counter()
+    for i, studies in enumerate(corpora):
+        synthesise(f"f{i}", finding, studies)
+    return time.perf_counter() - started
 
 
 # --- phases, each run in a child process --------------------------------------------------------
@@ -138,6 +182,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--findings", type=int, default=10_000, help="How many synthetic findings (default 10000).")
     parser.add_argument("--out", type=Path, help="Keep the generated studies.yaml and references.bib here.")
+    parser.add_argument("--pooled", type=int, default=0,
+                        help="Also build a corpus where this many findings carry 20 studies each (pooling cost).")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
@@ -164,6 +210,18 @@ def main() -> None:
         "yaml_mb": round((out / "studies.yaml").stat().st_size / 2**20, 1),
         "validation_errors": build["errors"],
     }
+    if args.pooled:
+        pooled_out = out / "pooled"
+        pooled_out.mkdir(exist_ok=True)
+        print(f"Build with {args.pooled:,} pooled findings × {STUDIES_PER_POOLED} studies …", file=sys.stderr)
+        generate(args.findings, pooled_out, args.pooled)
+        pooled = run_child("build", pooled_out)
+        summary.update(pooled_findings=args.pooled, pooled_build_seconds=round(pooled["seconds"], 2),
+                       pooling_overhead=round(pooled["seconds"] / build["seconds"] - 1, 3),
+                       pooling_compute_seconds=round(pooling_compute(args.findings, args.pooled), 2),
+                       pooled_validation_errors=pooled["errors"])
+        # the overhead includes parsing the studies' YAML (more input); the compute share is the pooling
+        summary["pooling_compute_share"] = round(summary["pooling_compute_seconds"] / build["seconds"], 3)
     for key, value in summary.items():
         print(f"{key:>24}: {value}")
     print(json.dumps(summary))
