@@ -558,17 +558,37 @@ class Term(SQLModel, table=True):
     footnote: Optional[str] = Field(default=None, description="How a Summary-of-Findings footnote words this rating.")
 
 
-class ChangeRecord(SQLModel, table=True):
-    """What changed since the previous build: records added, removed, and changed field by field."""
+class ChangeFields(SQLModel):
+    """What changed in one record: added, removed, or one field from its old value to its new one."""
 
-    __tablename__ = "changes"
-    id: int = Field(primary_key=True, description="Order of the change in the changelog.")
-    table_name: str = Field(index=True, description="sources, findings or economic_evaluations.")
+    table_name: str = Field(index=True, description="sources, findings, economic_evaluations, recommendations, …")
     record_id: str = Field(index=True, description="Id of the record that changed.")
     change: str = Field(index=True, description="added, removed or changed.")
     field: Optional[str] = Field(default=None, description="The column that changed (for changed records).")
-    old: Optional[str] = Field(default=None, description="Its value in the previous build.")
-    new: Optional[str] = Field(default=None, description="Its value in this build.")
+    old: Optional[str] = Field(default=None, description="Its value before.")
+    new: Optional[str] = Field(default=None, description="Its value after.")
+
+
+class ChangeKey(SQLModel):
+    id: int = Field(primary_key=True, description="Order of the change in the changelog.")
+
+
+class ChangeRecord(ChangeFields, ChangeKey, table=True):
+    """What changed since the previous build: records added, removed, and changed field by field."""
+
+    __tablename__ = "changes"
+
+
+class HistoryKey(SQLModel):
+    id: int = Field(primary_key=True, description="Order of the entry.")
+    release: str = Field(index=True, description="The release the change was published in.")
+    released_at: str = Field(description="Date of that release (ISO 8601).")
+
+
+class HistoryRecord(ChangeFields, HistoryKey, table=True):
+    """Every record's history across releases: when it was added, each field change (old → new), its removal."""
+
+    __tablename__ = "history"
 
 
 class BuildInfo(SQLModel, table=True):
@@ -582,21 +602,6 @@ class BuildInfo(SQLModel, table=True):
     row_counts: str = Field(description="JSON object: rows per table.")
     release: Optional[str] = Field(default=None, description="The release this database is (empty for a plain build).")
     released_at: Optional[str] = Field(default=None, description="Date of the release (ISO 8601).")
-
-
-class HistoryRecord(SQLModel, table=True):
-    """Every record's history across releases: when it was added, each field change (old → new), its removal."""
-
-    __tablename__ = "history"
-    id: int = Field(primary_key=True, description="Order of the entry.")
-    release: str = Field(index=True, description="The release the change was published in.")
-    released_at: str = Field(description="Date of that release (ISO 8601).")
-    table_name: str = Field(index=True, description="sources, findings, economic_evaluations, recommendations, …")
-    record_id: str = Field(index=True, description="Id of the record.")
-    change: str = Field(index=True, description="added, removed or changed.")
-    field: Optional[str] = Field(default=None, description="The column that changed (for changed records).")
-    old: Optional[str] = Field(default=None, description="Its value in the previous release.")
-    new: Optional[str] = Field(default=None, description="Its value in this release.")
 
 
 TABLES: tuple[type[SQLModel], ...] = (

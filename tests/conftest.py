@@ -47,6 +47,17 @@ BIB = """\
 """
 
 
+# A relative effect with its comparator risk (as published-facts.md prints de Boer 2024's physical
+# interventions: RR 1.23 (1.08 to 1.39), 627 per 1000), for tests of absolute effects.
+RR_WITH_COMPARATOR_RISK = (
+    "      effect_measure: RR\n      effect: 1.23\n      ci_lower: 1.08\n      ci_upper: 1.39\n"
+    "      effect_source_document: published-facts.md\n      effect_source_locator: p. 1\n"
+    "      effect_quote: RR 1.23 (1.08 to 1.39)\n      comparator_risk: 627\n"
+    "      comparator_risk_source_document: published-facts.md\n      comparator_risk_source_locator: p. 1\n"
+    "      comparator_risk_quote: 627 per 1000\n"
+)
+
+
 class Project:
     """A throwaway project folder (the working directory during the test) with data/ and a bib."""
 

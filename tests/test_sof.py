@@ -10,7 +10,7 @@ from evidence import build as builder
 from evidence.cli import cli
 from evidence.read import connect
 from evidence.exports.sof import render, tables
-from tests.conftest import query
+from tests.conftest import RR_WITH_COMPARATOR_RISK, query
 
 
 def test_one_table_per_comparison_with_every_finding(real_db):
@@ -65,11 +65,7 @@ def test_footnote_marks_are_separated_and_placed_on_the_certainty(project):
 
 
 def test_absolute_effects_in_their_columns_and_md_not_under_relative(project):
-    project.edit("      certainty: low\n", "      certainty: low\n      effect_measure: RR\n      effect: 1.23\n"
-                 "      ci_lower: 1.08\n      ci_upper: 1.39\n      effect_source_document: published-facts.md\n"
-                 "      effect_source_locator: p. 1\n      effect_quote: RR 1.23 (1.08 to 1.39)\n"
-                 "      comparator_risk: 627\n      comparator_risk_source_document: published-facts.md\n"
-                 "      comparator_risk_source_locator: p. 1\n      comparator_risk_quote: 627 per 1000\n")
+    project.edit("      certainty: low\n", "      certainty: low\n" + RR_WITH_COMPARATOR_RISK)
     db = project.root / "evidence.db"
     builder.build(Path("data"), db)
     with connect(db) as conn:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from evidence import build as builder
 from evidence.build import check
 from evidence.cli import cli
-from tests.conftest import ROOT, line_of, query
+from tests.conftest import RR_WITH_COMPARATOR_RISK, ROOT, line_of, query
 
 BCG = list(csv.DictReader((ROOT / "tests" / "data" / "dat_bcg.csv").open(encoding="utf-8")))
 
@@ -63,11 +63,7 @@ def test_studies_without_a_measure_or_with_impossible_counts_are_problems(projec
 
 
 def test_absolute_effects_from_the_comparator_risk(project):
-    project.edit("      certainty: low\n", "      certainty: low\n      effect_measure: RR\n      effect: 1.23\n"
-                 "      ci_lower: 1.08\n      ci_upper: 1.39\n      effect_source_document: published-facts.md\n"
-                 "      effect_source_locator: p. 1\n      effect_quote: RR 1.23 (1.08 to 1.39)\n"
-                 "      comparator_risk: 627\n      comparator_risk_source_document: published-facts.md\n"
-                 "      comparator_risk_source_locator: p. 1\n      comparator_risk_quote: 627 per 1000\n")
+    project.edit("      certainty: low\n", "      certainty: low\n" + RR_WITH_COMPARATOR_RISK)
     db = project.root / "evidence.db"
     builder.build(Path("data"), db)
     [row] = query(db, "select intervention_risk, intervention_risk_ci_lower, intervention_risk_ci_upper, risk_difference, "
