@@ -21,7 +21,14 @@ def test_bundle_validates_and_counts_match(real_db, tmp_path):
     assert kinds.count("Evidence") == query(real_db, "select (select count(*) from findings) + "
                                                      "(select count(*) from economic_evaluations)")[0][0]
     assert kinds.count("Citation") == query(real_db, "select count(*) from sources")[0][0]
-    assert kinds.count("Composition") == query(real_db, "select count(*) from recommendations")[0][0]
+    profiles = [p for e in parsed.entry if e.resource.get_resource_type() == "Composition" for p in e.resource.meta.profile]
+    assert profiles.count("http://hl7.org/fhir/uv/ebm/StructureDefinition/recommendation") == query(
+        real_db, "select count(*) from recommendations")[0][0]
+    with connect(real_db) as conn:
+        from evidence.exports.sof import tables
+
+        assert profiles.count("http://hl7.org/fhir/uv/ebm/StructureDefinition/summary-of-findings") == len(tables(conn, {}))
+    assert kinds.count("EvidenceVariable") == query(real_db, "select count(distinct outcome) from findings")[0][0]
 
 
 def resource(real_db, finding_id: str) -> dict:
@@ -89,7 +96,12 @@ def test_citations_carry_identifiers_and_evidence_points_to_them(real_db):
     citation = next(e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Citation")
     assert citation["citedArtifact"]["identifier"] == [
         {"system": "https://doi.org", "value": "10.1002/14651858.CD007935.pub2"},
-        {"system": "https://pubmed.ncbi.nlm.nih.gov", "value": "28631816"}]
+        {"system": "https://pubmed.ncbi.nlm.nih.gov", "value": "28631816"},
+        {"system": "https://www.ncbi.nlm.nih.gov/pmc", "value": "PMC6481568"}]  # all three in published-facts.md
+    form = citation["citedArtifact"]["publicationForm"][0]
+    assert form["publishedIn"]["title"] == query(real_db, "select journal from sources where id = 'kumar-2017'")[0][0]
+    assert citation["citedArtifact"]["classification"][0]["classifier"][0]["text"] == "Journal Article"
+    assert citation["citedArtifact"]["contributorship"]["entry"]
     evidence = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Evidence"]
     assert {ev["relatedArtifact"][0]["resourceReference"]["reference"] for ev in evidence} == {urls["kumar-2017"]}
 
@@ -143,7 +155,8 @@ def test_recommendations_rest_on_the_evidence_of_their_question(real_db):
     with connect(real_db) as conn:
         data = bundle(conn, {"source": ["kumar-2017"]})
     urls = {e["fullUrl"] for e in data["entry"]}
-    compositions = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Composition"]
+    compositions = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Composition"
+                    and e["resource"]["meta"]["profile"][0].endswith("/recommendation")]
     expected = query(real_db, "select count(*) from recommendations r where exists (select 1 from question_findings qf "
                               "where qf.question_id = r.question_id and qf.finding_id like 'kumar-2017-%')")[0][0]
     assert len(compositions) == expected > 0

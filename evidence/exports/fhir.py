@@ -145,7 +145,8 @@ def evidence(f: dict) -> dict:
     ]
     if f["comparator"]:
         variables.append({"description": f["comparator"], "variableRole": concept("variable-role", "referenceExposure")})
-    variables.append({"description": outcome, "variableRole": concept("variable-role", "measuredVariable")})
+    variables.append({"description": outcome, "variableRole": concept("variable-role", "measuredVariable"),
+                      "observed": {"reference": full_url("EvidenceVariable", f["outcome"])}})
     view = present(f)
     resource = {
         "resourceType": "Evidence",
@@ -170,24 +171,69 @@ def evidence(f: dict) -> dict:
     return resource
 
 
+def _bib_fields(raw: Optional[str]) -> tuple[str, dict[str, str], list[str]]:
+    """Entry type, fields (LaTeX decoded) and author names of a source's BibTeX entry."""
+    if not raw:
+        return "misc", {}, []
+    import bibtexparser
+    from bibtexparser import middlewares as mw
+
+    from .references import _ris_name, plain
+
+    library = bibtexparser.parse_string(raw, append_middleware=[mw.SeparateCoAuthors()])
+    if not library.entries:
+        return "misc", {}, []
+    entry = library.entries[0]
+    fields = {f.key.lower(): f.value for f in entry.fields}
+    authors = [_ris_name(a) for a in fields.pop("author", []) if a.lower() != "others"]
+    return entry.entry_type.lower(), {k: plain(v) for k, v in fields.items() if isinstance(v, str)}, authors
+
+
+PUBLICATION_TYPES = {"article": "Journal Article", "techreport": "Report", "book": "Book", "misc": "Other",
+                     "unpublished": "Unpublished work", "inproceedings": "Conference paper"}
+
+
 def citation(source: dict) -> dict:
+    """A Citation with the cited article's identifiers, classification, journal, volume, issue, pages,
+    contributors and web location, as far as the BibTeX entry gives them."""
+    entry_type, fields, authors = _bib_fields(source.get("bibtex"))
     artifact: dict = {}
     identifiers = [{"system": "https://doi.org", "value": source["doi"]}] if source["doi"] else []
     if source["pmid"]:
         identifiers.append({"system": "https://pubmed.ncbi.nlm.nih.gov", "value": source["pmid"]})
+    if fields.get("pmcid"):
+        identifiers.append({"system": "https://www.ncbi.nlm.nih.gov/pmc", "value": fields["pmcid"]})
     if identifiers:
         artifact["identifier"] = identifiers
     if source["title"]:
         artifact["title"] = [{"text": source["title"]}]
-    form = {}
+    artifact["classification"] = [{"type": {"text": "publication type"},
+                                   "classifier": [{"text": PUBLICATION_TYPES.get(entry_type, "Other")}]}]
+    form: dict = {}
     if source["journal"]:
         form["publishedIn"] = {"title": source["journal"]}
+    if fields.get("volume"):
+        form["volume"] = fields["volume"]
+    if fields.get("number"):
+        form["issue"] = fields["number"]
+    if fields.get("pages"):
+        from .references import split_pages
+
+        first, last = split_pages(fields["pages"])
+        form["pageString"] = fields["pages"]
+        form["firstPage"] = first
+        if last:
+            form["lastPage"] = last
     if source["year"]:
         form["publicationDateText"] = str(source["year"])
     if form:
         artifact["publicationForm"] = [form]
+    if source["doi"]:
+        artifact["webLocation"] = [{"url": f"https://doi.org/{source['doi']}"}]
     if source["authors"]:
         artifact["contributorship"] = {"summary": [{"value": source["authors"]}]}
+        if authors:
+            artifact["contributorship"]["entry"] = [{"contributor": {"display": a}} for a in authors]
     return {
         "resourceType": "Citation",
         "id": fhir_id(source["id"]),
@@ -197,6 +243,31 @@ def citation(source: dict) -> dict:
         "citedArtifact": artifact,
     }
 
+
+def outcome_variable(outcome: str, label: str) -> dict:
+    """An outcome as an EvidenceVariable, which each Evidence's measured variable points to."""
+    return {"resourceType": "EvidenceVariable", "id": fhir_id(f"outcome-{outcome}"),
+            "meta": {"profile": [IG + "variable-definition"]},
+            "identifier": [{"system": "urn:evidence-db:outcome", "value": outcome}],
+            "status": "active", "title": label, "name": fhir_id(f"outcome_{outcome}").replace("-", "_")}
+
+
+def summary_of_findings(table, evidence_urls: dict[str, str]) -> dict:
+    """A Summary-of-Findings table (one comparison) as the IG's summary-of-findings Composition:
+    a section per outcome row, each with its Evidence."""
+    return {
+        "resourceType": "Composition",
+        "id": fhir_id("sof-" + "-".join(r.id for r in table.rows[:3]) + f"-{len(table.rows)}"),
+        "meta": {"profile": [IG + "summary-of-findings"]},
+        "status": "final",
+        "type": {"text": "Summary of findings"},
+        "date": "2024",
+        "author": [{"display": "Work participation evidence"}],
+        "title": table.title,
+        "section": [{"title": row.outcome, "text": narrative(
+                        f"{row.outcome}: {row.relative}; {row.participants}; {row.certainty_text}. {row.comments}"),
+                     "entry": [{"reference": evidence_urls[row.id]}]} for row in table.rows],
+    }
 
 def economic_evidence(e: dict) -> dict:
     """An economic evaluation as an Evidence whose statistic is the economic measure."""
@@ -265,7 +336,15 @@ def bundle(conn: sqlite3.Connection, filters: Filters) -> dict:
     # no matching finding cites no source (an empty list of ids is no filter at all)
     sources = records(conn, *select("sources", {"id": cited} if cited is not None else {})) if cited != [] else []
     entries = [{"fullUrl": full_url("Citation", s["id"]), "resource": citation(s)} for s in sources]
+    outcomes = {f["outcome"]: f["outcome_label"] for f in findings}
+    entries += [{"fullUrl": full_url("EvidenceVariable", o), "resource": outcome_variable(o, label)}
+                for o, label in sorted(outcomes.items())]
     entries += [{"fullUrl": full_url("Evidence", f["id"]), "resource": evidence(f)} for f in findings]
+    from .sof import tables as sof_tables
+
+    evidence_urls = {f["id"]: full_url("Evidence", f["id"]) for f in findings}
+    entries += [{"fullUrl": full_url("Composition", f"sof/{t.title}/{t.rows[0].id}"), "resource": summary_of_findings(t, evidence_urls)}
+                for t in sof_tables(conn, {"id": ids or [""]})]
     if not any(o in filters for o in ("certainty", "intervention_type", "outcome")):  # they describe findings only
         entries += [{"fullUrl": full_url("Evidence", e["id"]), "resource": economic_evidence(e)}
                     for e in records(conn, sql("fhir_economic"), {"ids": json.dumps(
