@@ -288,7 +288,7 @@ def collect(**options: Any) -> dict:
 
 
 def export_help() -> str:
-    lines = ["Formats (--format; the first of each is the default):"]
+    lines = ["\b", "Formats (--format; the first of each is the default):"]
     lines.append(f"  TABLE: {', '.join(f.name for f in exports.formats_of('table'))}")
     lines += [f"  {name}: {', '.join(f.name for f in exports.formats_of(name))}" for name in exports.exports()]
     return "\n".join(lines)

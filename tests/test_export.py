@@ -174,3 +174,15 @@ def test_spreadsheet_outputs_guard_formulas(real_db, tmp_path):
     raw = csv.read_bytes()
     assert raw.startswith("\ufeff".encode()) and b"\r\n" in raw
     assert "'@article" in raw.decode("utf-8-sig")
+
+
+def test_one_registry_serves_the_command_line_and_the_site(site):
+    """Every format registers once; `evidence export` offers each, the site links the ones with site tables."""
+    names = [(f.export, f.name) for f in exports.formats()]
+    assert len(names) == len(set(names))
+    help_text = export("--help").output
+    for name in exports.exports():
+        assert f"{name}: " in help_text
+    page = site("/evidence/findings").text
+    for fmt in exports.site_formats("findings"):
+        assert f'href="/evidence/findings.{fmt.site_extension}' in page

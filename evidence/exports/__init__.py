@@ -1,12 +1,13 @@
 """Exports: one registry of output formats, read by `evidence export` and the site's downloads.
 
 Each format module registers its formats once (name, media type, suffix, writer, which tables) when
-it is imported; ``FORMAT_MODULES`` lists them. Adding a format is one module and a test.
+it is imported; every module of this package is imported. Adding a format is one module and a test.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
@@ -14,7 +15,6 @@ from typing import Any, Callable, Optional, Union
 from ..problems import EvidenceError
 from ..read import Filters
 
-FORMAT_MODULES = ("tables", "references", "fhir", "sof", "guideline")
 
 
 @dataclass
@@ -59,8 +59,8 @@ def register(fmt: Format) -> Format:
 
 def formats() -> list[Format]:
     """Every registered format (importing the format modules registers them)."""
-    for module in FORMAT_MODULES:
-        importlib.import_module(f"{__name__}.{module}")
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
     return FORMATS
 
 

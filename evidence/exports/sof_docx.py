@@ -6,9 +6,6 @@ from __future__ import annotations
 import datetime
 import io
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.shared import Cm, Pt
 
 HEADERS = ("Outcomes", "Risk with comparator", "Risk with intervention (95% CI)", "Relative effect (95% CI)",
            "№ of participants (studies)", "Certainty of the evidence (GRADE)", "Comments")
@@ -17,6 +14,8 @@ WIDTHS_CM = (3.6, 2.6, 3.4, 3.0, 2.6, 3.0, 7.0)  # 25.2 cm: an A4 landscape page
 
 
 def _cell(cell, text: str, notes: list[int] = (), bold: bool = False) -> None:
+    from docx.shared import Pt
+
     paragraph = cell.paragraphs[0]
     run = paragraph.add_run(text)
     run.bold = bold
@@ -28,6 +27,10 @@ def _cell(cell, text: str, notes: list[int] = (), bold: bool = False) -> None:
 
 
 def docx_bytes(tables, definitions) -> bytes:
+    from docx import Document  # python-docx loads when a document is written
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm, Pt
+
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
