@@ -534,9 +534,6 @@ def parse_bib(path: Path, text: str) -> tuple[Bibliography, list[Problem]]:
     problems = []
     lines = sorted({text.count("\n", 0, m.start()) + 1: m.group() for m in HOSTILE.finditer(text)}.items())
     problems += [Problem(bib.name, hostile_message(char), line=line) for line, char in lines[:20]]
-    deep = _too_deep_braces(text)
-    if deep:
-        problems.append(Problem(bib.name, f"braces nest more than {MAX_BRACE_DEPTH} levels deep", line=deep))
     library = bibtexparser.parse_string(text, parse_stack=[])  # raw values: resolved and checked below
     for block in library.failed_blocks:
         line = block.start_line + 1
@@ -561,6 +558,11 @@ def parse_bib(path: Path, text: str) -> tuple[Bibliography, list[Problem]]:
         line = entry.start_line + 1
         if not entry.key.strip():
             problems.append(Problem(bib.name, "the entry has no key (write @type{key, …})", line=line))
+            continue
+        deep = _too_deep_braces(entry.raw)
+        if deep:  # left out: LaTeX decoding and the RIS export recurse once per level
+            problems.append(Problem(bib.name, f"braces nest more than {MAX_BRACE_DEPTH} levels deep", field=entry.key,
+                                    line=line + deep - 1))
             continue
         bad = BAD_KEY.search(entry.key)
         if bad:

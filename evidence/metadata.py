@@ -30,8 +30,16 @@ def described_tables() -> dict[str, dict[str, Any]]:
 
 
 def read(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as f:
-        return yaml.load(f, Loader=yaml.CSafeLoader) or {}
+    """metadata.yml, parsed as strictly as the data (a duplicated key is an error, not the last value)."""
+    from .inputs import Loader
+    from .problems import EvidenceError
+
+    try:
+        with path.open(encoding="utf-8") as f:
+            return yaml.load(f, Loader=Loader) or {}
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise EvidenceError(f"{path}:{mark.line + 1 if mark else 1}: {e.problem or e}") from None
 
 
 def synced(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -74,21 +74,25 @@ def check_links(findings: list[dict], seen: dict, report: Report) -> None:
 
 
 def curated_vocabulary(docs: list[YamlFile], report: Report) -> Vocabulary:
-    """data/vocabulary/<kind>.yaml: one curated vocabulary per file, validated like the data."""
+    """data/vocabulary/<kind>.yaml: one curated vocabulary per file, validated like the data. A file
+    that could not be read is reported where it fails; values of its kind are then not checked."""
     kinds: dict[str, dict[str, dict]] = {}
+    broken: set[str] = set()
     for doc in docs:
         kind = doc.path.stem
         if kind not in CURATED:
             report.add(Problem(doc.name, f"'{kind}' is not a curated vocabulary; files: "
                                f"{', '.join(k + '.yaml' for k in CURATED)}", line=1))
-        elif doc.data is not None:
+        elif doc.data is None:
+            broken.add(kind)
+        else:
             kinds[kind], problems = check_kind(kind, doc.data, doc.name, doc.line_of)
             report.add(*problems)
-    missing = [k for k in CURATED if k not in kinds]
+    missing = [k for k in CURATED if k not in kinds and k not in broken]
     if docs and missing:
         folder = docs[0].path.parent
         report.add(*(Problem(str(folder / f"{k}.yaml"), f"the curated vocabulary '{k}' is missing", line=1) for k in missing))
-    return Vocabulary(kinds)
+    return Vocabulary(kinds, broken)
 
 
 def vocabulary_rows(vocab: Vocabulary) -> Rows:
@@ -164,7 +168,7 @@ class FileChecker:
     def vocabulary(self, path: Sequence, record: str, model: type[SQLModel], values: dict) -> None:
         for name, kind in VOCAB_FIELDS[model]:
             value = values.get(name)
-            if isinstance(value, str) and value not in self.vocab.terms(kind):
+            if isinstance(value, str) and self.vocab.checks(kind) and value not in self.vocab.terms(kind):
                 message = f"'{value}' is not a known {kind}{self.vocab.suggestion(kind, value)}"
                 self.problem((*path, name), f"{record}.{name}", message)
 
@@ -175,7 +179,7 @@ class FileChecker:
         for listed, kind in (("conditions", "condition"), ("intervention_types", "intervention_type")):
             values = raw.get(listed)
             for j, value in enumerate(values if isinstance(values, list) else []):
-                if isinstance(value, str) and value not in self.vocab.terms(kind):
+                if isinstance(value, str) and self.vocab.checks(kind) and value not in self.vocab.terms(kind):
                     message = f"'{value}' is not a known {kind}{self.vocab.suggestion(kind, value)}"
                     self.problem((i, listed, j), f"{source_id}.{listed}", message)
         for nested, model in NESTED.items():

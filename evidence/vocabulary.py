@@ -57,6 +57,11 @@ class Vocabulary:
     """Every vocabulary: {kind: {term id: attributes}} in file order."""
 
     kinds: dict[str, dict[str, dict]] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)  # vocabularies whose file could not be read: not checked
+
+    def checks(self, kind: str) -> bool:
+        """Whether values of ``kind`` can be checked (its file was read)."""
+        return kind not in self.broken
 
     def terms(self, kind: str) -> dict[str, dict]:
         return self.kinds.get(kind, {})
@@ -92,7 +97,7 @@ class Vocabulary:
         return value
 
     def merged(self, other: "Vocabulary") -> "Vocabulary":
-        return Vocabulary({**self.kinds, **other.kinds})
+        return Vocabulary({**self.kinds, **other.kinds}, self.broken | other.broken)
 
 
 def label(term: dict) -> str:

@@ -24,7 +24,19 @@ def test_the_corpus_covers_every_kind_of_bad_input():
     assert CASES == sorted([
         "alias-bomb", "bad-indentation", "ci-excludes-effect", "dangling-citation-key", "duplicate-ids-across-files",
         "empty-file", "malformed-bibtex", "non-utf8-bytes", "out-of-vocabulary", "python-object-tag",
-        "tab-indentation", "unclosed-quote", "unknown-field-and-wrong-type", "wrong-top-level-type"])
+        "tab-indentation", "unclosed-quote", "unknown-field-and-wrong-type", "wrong-top-level-type",
+        # YAML a parser would accept silently: duplicate keys (last one wins), !!binary, hostile characters
+        "duplicate-key-in-a-finding", "duplicate-source-id-key", "duplicate-findings-key",
+        "duplicate-key-in-a-vocabulary", "duplicate-key-in-the-guideline", "binary-tag", "bidi-override",
+        "escaped-control-characters", "nul-escape",
+        # numbers that are not numbers, and empty required text
+        "not-a-number", "bool-as-count", "negative-ratio", "empty-required-text",
+        # files that would not be read
+        "yml-extension",
+        # BibTeX read as something else
+        "bibtex-extra-brace", "bibtex-missing-comma", "bibtex-undefined-macro", "bibtex-empty-key",
+        "bibtex-keys-differ-in-case", "bibtex-duplicate-doi", "bibtex-nul-byte", "bibtex-deep-braces",
+        "bibtex-hash-in-key"])
 
 
 @pytest.mark.parametrize("case", CASES)

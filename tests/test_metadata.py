@@ -48,3 +48,14 @@ def test_findings_facets_are_the_schemas_indexed_facets():
     from evidence.schema import FINDING_FACETS
 
     assert tuple(TABLES["findings"]["facets"]) == FINDING_FACETS
+
+
+def test_a_duplicated_key_in_metadata_is_an_error_with_its_line(tmp_path):
+    import pytest
+
+    from evidence.problems import EvidenceError
+
+    path = tmp_path / "metadata.yml"
+    path.write_text("title: A\nlicense: CC BY 4.0\ntitle: B\n", encoding="utf-8")
+    with pytest.raises(EvidenceError, match=r"metadata.yml:3: found duplicate key 'title'"):
+        read(path)
