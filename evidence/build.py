@@ -37,7 +37,7 @@ from sqlmodel import SQLModel
 from . import __version__, diff
 from . import releases
 from .files import Staged, stale_temporaries
-from .inputs import GUIDELINE, VOCABULARY, default_bib, display, folder, read_inputs
+from .inputs import GUIDELINE, VOCABULARY, default_bib, display, folder, input_hash, read_inputs
 from .problems import EvidenceError, Report, ValidationFailed
 from .read import sql
 from .schema import TABLES, ChangeRecord
@@ -70,6 +70,12 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def quick_hash(data: Path, bib: Optional[Path]) -> Optional[str]:
+    """The build's content hash from the raw inputs alone, as ``check`` computes it after parsing."""
+    raw = input_hash(data, bib)
+    return hashlib.sha256(raw.encode() + code_fingerprint()).hexdigest() if raw else None
 
 
 def check(data: Path, bib: Optional[Path] = None, log: Log = lambda _: None) -> tuple[Rows, Report, str]:
@@ -106,6 +112,11 @@ def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False
     check_targets(data, bib, db, changelog)
     with build_lock(db):
         remove_stale_temporaries(db, changelog, log)
+        if not force and not release and not strict:  # one hash pass: unchanged inputs are not parsed at all
+            unchanged = quick_hash(data, bib)
+            if unchanged and stored_hash(db) == unchanged:
+                log(f"{db} is up to date (content hash {unchanged[:12]}): nothing to do")
+                return BuildResult(Report(), None, unchanged)
         rows, report, content_hash = check(data, bib, log)
         if report.fails(strict):
             raise ValidationFailed(report)

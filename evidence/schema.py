@@ -322,6 +322,10 @@ class EconomicBody(Strict):
     currency: Optional[CurrencyCode] = Field(default=None, description="ISO 4217 currency of the value (EUR, GBP).")
     price_year: Optional[Count] = Field(default=None, ge=1900, le=2100, description="Price year of the costs.")
     conclusion: str = vocab("economic_conclusion", "Cost-effective, cost-saving, not cost-effective or uncertain.")
+    same_result_as: Optional[str] = Field(
+        default=None,
+        description="Id of the evaluation that records the same result from another document; counted once, there.",
+    )
     statement: Text = Field(description="The result in words (English).")
 
 

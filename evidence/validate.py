@@ -51,6 +51,7 @@ def validate(inputs: Inputs) -> tuple[Rows, Report]:
     if inputs.bibliography:
         check_bibliography(inputs.bibliography.name, bib, cited, report)
     check_links(rows["findings"], seen, report)
+    check_links(rows["economic_evaluations"], seen, report)
     rows.update(check_guideline(inputs.guideline_files, {f["id"] for f in rows["findings"]}, vocab, report))
     rows.update(vocabulary_rows(vocab))
     add_labels(rows["sources"])
@@ -58,19 +59,20 @@ def validate(inputs: Inputs) -> tuple[Rows, Report]:
     return rows, report
 
 
-def check_links(findings: list[dict], seen: dict, report: Report) -> None:
-    """same_result_as names another finding, which is not itself a repeat (one result, one row)."""
-    ids, repeats = {f["id"] for f in findings}, {f["id"] for f in findings if f["same_result_as"]}
-    for f in findings:
-        target = f["same_result_as"]
+def check_links(records: list[dict], seen: dict, report: Report) -> None:
+    """same_result_as names another record of the same table, which is not itself a repeat (one result,
+    one row)."""
+    ids, repeats = {r["id"] for r in records}, {r["id"] for r in records if r["same_result_as"]}
+    for r in records:
+        target = r["same_result_as"]
         if target is None:
             continue
-        doc, path = seen[f["id"]]
-        where = dict(field=f"{f['id']}.same_result_as", path=(*path, "same_result_as"))
-        if target == f["id"] or target not in ids:
-            report.add(Problem(doc.name, f"'{target}' is not another finding", **where))
+        doc, path = seen[r["id"]]
+        where = dict(field=f"{r['id']}.same_result_as", path=(*path, "same_result_as"))
+        if target == r["id"] or target not in ids:
+            report.add(Problem(doc.name, f"'{target}' is not another record of the same kind", **where))
         elif target in repeats:
-            report.add(Problem(doc.name, f"'{target}' itself repeats another finding; link to the one it repeats", **where))
+            report.add(Problem(doc.name, f"'{target}' itself repeats another record; link to the one it repeats", **where))
 
 
 def curated_vocabulary(docs: list[YamlFile], report: Report) -> Vocabulary:

@@ -142,3 +142,20 @@ def test_the_code_fingerprint_covers_sql_scales_and_subpackages(tmp_path, monkey
         assert builder.code_fingerprint() != before, changed
         path.write_bytes(original)
     assert builder.code_fingerprint() == before
+
+
+def test_an_unchanged_build_is_one_hash_pass_without_parsing(project, monkeypatch):
+    from evidence import inputs
+
+    db = project.root / "evidence.db"
+    first = builder.build(Path("data"), db)
+    assert builder.quick_hash(Path("data"), None) == first.content_hash  # the same hash, from the raw bytes
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("an unchanged build parsed its inputs")
+
+    monkeypatch.setattr(inputs, "parse_yaml", no_parsing)
+    assert builder.build(Path("data"), db).changes is None
+    project.edit("population: adults with cancer", "population: adults with any cancer")
+    monkeypatch.undo()
+    assert builder.build(Path("data"), db).changes  # a changed input is parsed, validated and rebuilt
