@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .read import connect, records, select, sql
+from .schema import DERIVED_COLUMNS
 
 TABLES = ("sources", "findings", "economic_evaluations", "questions", "recommendations", "considerations")
 TITLES = {"sources": "Sources", "findings": "Findings", "economic_evaluations": "Economic evaluations",
@@ -56,7 +57,8 @@ def diff(old: Snapshot, new: Snapshot) -> list[Change]:
             changes.append(Change(table, record, "removed", summary=str(before[record].get(summary) or "")))
         for record in sorted(before.keys() & after.keys()):
             a, b = before[record], after[record]
-            for field in [c for c in b if c in a and a[c] != b[c]]:  # columns both builds have
+            derived = DERIVED_COLUMNS.get(table, frozenset())
+            for field in [c for c in b if c in a and a[c] != b[c] and c not in derived]:  # columns both builds have
                 changes.append(Change(table, record, "changed", field, a[field], b[field]))
     return changes
 

@@ -255,6 +255,9 @@ class Finding(FindingFields, FindingKey, table=True):
     __table_args__ = (Index("ix_findings_condition_id", "condition", "id"), *_facet_indexes())
     source_design: str = vocab("design", "Design of the source (copied from sources for faceting).")
     source_status: str = vocab("status", "Status of the source (copied from sources, so every list can mark it).")
+    certainty_rank: int = Field(
+        index=True, description="Rank of the certainty on the GRADE scale (4 high … 1 very low, 0 not rated), for sorting."
+    )
     intervention_family: str = Field(
         index=True, description="Family of the intervention type (its topmost parent in the vocabulary), for facets."
     )
@@ -385,6 +388,7 @@ class Source(SourceFields, SourceKey, table=True):
     journal: Optional[str] = Field(default=None, description="Journal or publisher (from references.bib).")
     doi: Optional[str] = Field(default=None, description="DOI (from references.bib); empty when unknown.")
     pmid: Optional[str] = Field(default=None, description="PubMed id (from references.bib); empty when unknown.")
+    pmcid: Optional[str] = Field(default=None, description="PubMed Central id (from references.bib); empty when unknown.")
     conditions: str = Field(description="JSON list of the condition ids this source covers.")
     intervention_types: str = Field(description="JSON list of the intervention types this source studies.")
     bibtex: Optional[str] = Field(default=None, description="The source's entry as written in references.bib.")
@@ -607,6 +611,18 @@ class BuildInfo(SQLModel, table=True):
     release: Optional[str] = Field(default=None, description="The release this database is (empty for a plain build).")
     released_at: Optional[str] = Field(default=None, description="Date of the release (ISO 8601).")
 
+
+# Columns the build derives from other columns or tables (not written by curators): a change to them is
+# the change of what they derive from, so changelogs and history leave them out.
+DERIVED_COLUMNS: dict[str, frozenset[str]] = {
+    "findings": frozenset(Finding.__table__.columns.keys()) - set(FindingFields.model_fields) - set(FindingKey.model_fields),
+}
+
+# Columns the build derives from other columns or tables (not written by curators): a change to them is
+# the change of what they derive from, so changelogs and history leave them out.
+DERIVED_COLUMNS: dict[str, frozenset[str]] = {
+    "findings": frozenset(Finding.__table__.columns.keys()) - set(FindingFields.model_fields) - set(FindingKey.model_fields),
+}
 
 TABLES: tuple[type[SQLModel], ...] = (
     *TERM_TABLES, Term, Source, Finding, StudyResult, EconomicEvaluation, *GUIDELINE_TABLES, ChangeRecord, HistoryRecord, BuildInfo

@@ -230,6 +230,7 @@ class FileChecker:
         self.check_grade(path, record, source, finding)
         row = {**finding.model_dump(exclude={"studies"}), "id": record, "source_id": source.id,
                "source_design": source.design, "source_status": source.status,
+               "certainty_rank": (self.vocab.term("certainty", finding.certainty) or {}).get("rank") or 0,
                "intervention_family": self.vocab.family("intervention_type", finding.intervention_type)}
         self.synthesise(path, record, row, [s.model_dump() for s in finding.studies], rows)
         return row
@@ -330,10 +331,10 @@ def source_row(source: SourceIn, entry: Optional[BibEntry], conditions: list[str
     fields = entry.fields if entry else {}
     # text for people: LaTeX decoded (von B{\"u}low -> von Bülow); identifiers as written
     title, authors, journal = (plain(fields.get(k)) for k in ("title", "author", "journal"))
-    year, doi, pmid = (entry.text(k) if entry else None for k in ("year", "doi", "pmid"))
+    year, doi, pmid, pmcid = (entry.text(k) if entry else None for k in ("year", "doi", "pmid", "pmcid"))
     if entry and not journal:
         journal = next((plain(fields[k]) for k in ("publisher", "institution", "howpublished") if fields.get(k)), None)
-    row.update(title=title, authors=authors, journal=journal, doi=doi, pmid=pmid,
+    row.update(title=title, authors=authors, journal=journal, doi=doi, pmid=pmid, pmcid=pmcid,
                year=int(year) if year and year.isdigit() and len(year) == 4 else None,
                bibtex=entry.raw if entry else None)
     name = first_author(entry) or plain(fields.get("shorttitle")) or source.id

@@ -1,7 +1,9 @@
-"""A real browser (headless Chromium via Selenium) drives the running server, as a user would.
+"""A real browser (headless Chromium via Selenium) drives the running server, as a user would: on a
+laptop (1400 px) and a phone (400 px), in English and Dutch, with axe-core checking accessibility.
 
 Skipped with a reason where Chromium or its driver is not installed, except in CI (CI=true), where
-.ci/run installs Debian's chromium and chromium-driver and a missing browser is a failure.
+.ci/run installs Debian's chromium and chromium-driver and axe-core (npm ci in tests/browser), and a
+missing browser or axe-core is a failure. Screenshots go to tests/artifacts/.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from tests.conftest import ROOT, query
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 DRIVER = shutil.which("chromedriver")
 ARTIFACTS = ROOT / "tests" / "artifacts"
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+LAPTOP, PHONE = (1400, 1000), (400, 850)
 
 if not (CHROMIUM and DRIVER):
     reason = "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
@@ -71,18 +75,38 @@ def browser(tmp_path_factory):
     options.binary_location = CHROMIUM
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1400,1100", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+                 "--hide-scrollbars", f"--window-size={LAPTOP[0]},{LAPTOP[1]}",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.implicitly_wait(5)
+    driver.set_script_timeout(30)
     yield driver
     driver.quit()
 
 
-def screenshot(driver, name: str) -> Path:
+@pytest.fixture
+def laptop(browser):
+    browser.set_window_size(*LAPTOP)
+    return browser
+
+
+@pytest.fixture
+def phone(browser):
+    browser.set_window_size(*PHONE)
+    yield browser
+    browser.set_window_size(*LAPTOP)
+
+
+def screenshot(driver, name: str, full: bool = True) -> Path:
+    """The page (as long as it is, up to 4000 px) saved as tests/artifacts/NAME.png."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    width, height = driver.get_window_size()["width"], driver.get_window_size()["height"]
+    if full:
+        driver.set_window_size(width, min(driver.execute_script("return document.documentElement.scrollHeight"), 4000))
     driver.save_screenshot(str(path))
+    driver.set_window_size(width, height)
     return path
 
 
@@ -90,48 +114,177 @@ def table_rows(driver) -> list:
     return driver.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
 
 
-def test_condition_facet_shows_only_that_condition(server, browser, real_db):
-    browser.get(server + "/evidence/findings")
-    facet = browser.find_element(By.CSS_SELECTOR, '.facet-info[data-column="condition"]')
-    facet.find_element(By.PARTIAL_LINK_TEXT, "traumatic brain injury").click()
-    WebDriverWait(browser, 10).until(EC.url_contains("condition=traumatic_brain_injury"))
-    rows = table_rows(browser)
+def body(driver) -> str:
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def status(url: str) -> int:
+    try:
+        return urllib.request.urlopen(url, timeout=10).status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+# --- the phone -----------------------------------------------------------------------------------
+
+def test_phone_labels_name_the_cell_beside_them(server, phone):
+    phone.get(server + "/evidence/findings?condition=traumatic_brain_injury")
+    headings = [th.get_attribute("textContent").strip().rstrip("▲▼").strip()
+                for th in phone.find_elements(By.CSS_SELECTOR, "table.rows-and-columns thead th")]
+    first = table_rows(phone)[0].find_elements(By.TAG_NAME, "td")
+    labels = [phone.execute_script("return getComputedStyle(arguments[0], '::before').content", td).strip('"')
+              for td in first]
+    assert labels == headings and labels[:3] == ["Certainty", "Statement", "Effect (95% CI)"]
+    certainty = first[0].text
+    assert "moderate" in certainty or "low" in certainty  # the certainty sits under "Certainty"
+    assert phone.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]  # no sideways scrolling
+    screenshot(phone, "phone-findings", full=False)
+    phone.get(server + "/condition/cancer")
+    screenshot(phone, "phone-condition-cancer", full=False)
+
+
+# --- the laptop: finding things ---------------------------------------------------------------------
+
+def test_findings_table_fits_a_laptop_screen(server, laptop):
+    laptop.get(server + "/evidence/findings")
+    assert laptop.execute_script("return document.documentElement.scrollWidth") <= LAPTOP[0]
+    right = laptop.execute_script("return document.querySelector('table.compact').getBoundingClientRect().right")
+    assert right <= LAPTOP[0]
+    screenshot(laptop, "findings", full=False)
+
+
+def test_condition_facet_shows_only_that_condition(server, laptop, real_db):
+    laptop.get(server + "/evidence/findings")
+    facet = laptop.find_element(By.CSS_SELECTOR, '.facet-info[data-column="condition"]')
+    facet.find_element(By.LINK_TEXT, "traumatic brain injury").click()
+    WebDriverWait(laptop, 10).until(EC.url_contains("condition=traumatic_brain_injury"))
+    rows = table_rows(laptop)
     expected = query(real_db, "select count(*) from findings where condition = 'traumatic_brain_injury'")[0][0]
     assert len(rows) == expected
-    assert all("traumatic brain injury" in r.find_element(By.CSS_SELECTOR, "td.col-condition").text for r in rows)
-    assert screenshot(browser, "findings-traumatic-brain-injury").stat().st_size > 0
+    assert all(r.find_element(By.CSS_SELECTOR, "td.col-condition").text == "traumatic brain injury" for r in rows)
+    screenshot(laptop, "findings-traumatic-brain-injury")
 
 
-def test_gap_map_cell_leads_to_the_filtered_table(server, browser, real_db):
-    browser.get(server + "/gap-map")
-    cell = browser.find_element(
+def test_gap_map_cell_leads_to_the_filtered_table(server, laptop, real_db):
+    laptop.get(server + "/gap-map")
+    cell = laptop.find_element(
         By.CSS_SELECTOR, 'td[data-condition="coronary_heart_disease"][data-intervention-type="combined"] a.count')
-    shown = int(cell.text)
-    screenshot(browser, "gap-map")
+    shown = int(cell.text.split()[0].rstrip("⊕◯–"))
+    assert "⊕" in cell.text  # certainty by symbol, not colour alone
+    screenshot(laptop, "gap-map", full=False)
     cell.click()
-    WebDriverWait(browser, 10).until(EC.url_contains("intervention_type=combined"))
-    assert "condition=coronary_heart_disease" in browser.current_url
-    assert len(table_rows(browser)) == shown == query(
-        real_db, "select count(*) from findings where condition = 'coronary_heart_disease' and intervention_type = 'combined'")[0][0]
+    WebDriverWait(laptop, 10).until(EC.url_contains("intervention_type=combined"))
+    assert "condition=coronary_heart_disease" in laptop.current_url
+    assert len(table_rows(laptop)) == shown == query(
+        real_db, "select count(*) from findings where condition = 'coronary_heart_disease' and intervention_type = "
+                 "'combined' and same_result_as is null")[0][0]
 
 
-def test_a_conclusion_with_its_quote_in_three_clicks(server, browser):
-    browser.get(server + "/")
-    browser.find_element(By.LINK_TEXT, "traumatic brain injury (traumatisch hersenletsel)").click()  # 1
-    WebDriverWait(browser, 10).until(EC.url_contains("condition=traumatic_brain_injury"))
-    browser.find_element(By.LINK_TEXT, "kumar-2017-f4").click()  # 2
-    WebDriverWait(browser, 10).until(EC.url_contains("/evidence/findings/kumar-2017-f4"))
-    page = browser.find_element(By.TAG_NAME, "body").text
+def test_a_finding_and_its_quote_in_three_clicks_by_condition(server, laptop):
+    laptop.get(server + "/")
+    laptop.find_element(By.LINK_TEXT, "traumatic brain injury").click()  # 1: the condition
+    WebDriverWait(laptop, 10).until(EC.url_contains("/condition/traumatic_brain_injury"))
+    screenshot(laptop, "condition-traumatic-brain-injury")
+    laptop.find_element(By.PARTIAL_LINK_TEXT, "likely results in little to no difference in return to work in medium term (1 year)").click()  # 2
+    WebDriverWait(laptop, 10).until(EC.url_contains("/evidence/findings/kumar-2017-f4"))
+    page = body(laptop)
     assert "⊕⊕⊕◯ moderate" in page and "What the source says" in page
-    assert "likely results in little to no difference in return to work in medium term (1 year)" in page
-    screenshot(browser, "finding-kumar-2017-f4")
+    quote = laptop.find_element(By.CSS_SELECTOR, "blockquote.source-quote").text
+    assert "likely results in little to no difference in return to work in medium term (1 year)" in quote
+    screenshot(laptop, "finding-kumar-2017-f4")
+    # the document the quote was read in: its page, by title
+    document = laptop.find_element(By.CSS_SELECTOR, ".read-in a[href^='/documents/']")
+    href = document.get_attribute("href")
+    assert status(href) == 200 and ".txt" not in document.text
+    document.click()  # 3
+    WebDriverWait(laptop, 10).until(EC.url_contains("/documents/"))
+    assert "Error" not in laptop.find_element(By.TAG_NAME, "h1").text
 
 
-def test_search_all_finds_across_tables(server, browser):
-    browser.get(server + "/evidence")
-    box = browser.find_element(By.CSS_SELECTOR, 'input[name="q"]')
-    box.send_keys("rehabilitation")
+def test_a_recommendation_and_the_finding_behind_it_in_three_clicks_by_the_guideline(server, laptop):
+    laptop.get(server + "/")
+    laptop.find_element(By.PARTIAL_LINK_TEXT, "Read the guideline's recommendations").click()  # 1
+    WebDriverWait(laptop, 10).until(EC.url_contains("/guideline"))
+    laptop.find_element(By.LINK_TEXT, "Arbeid in de spreekkamer").click()  # 2: the module and its recommendations
+    WebDriverWait(laptop, 10).until(EC.url_contains("/guideline/q2"))
+    assert laptop.find_element(By.ID, "q2-r1").is_displayed()
+    screenshot(laptop, "guideline-q2")
+    conclusions = laptop.find_element(By.CSS_SELECTOR, "ul.conclusions")
+    conclusions.find_element(By.CSS_SELECTOR, "a[href$='/evidence/findings/kumar-2017-f3']").click()  # 3: the finding
+    WebDriverWait(laptop, 10).until(EC.url_contains("/evidence/findings/kumar-2017-f3"))
+    assert "What the source says" in body(laptop) and laptop.find_element(By.CSS_SELECTOR, "blockquote.source-quote").text
+
+
+def test_a_recommendation_from_a_condition_page(server, laptop):
+    laptop.get(server + "/condition/cancer")
+    laptop.find_element(By.CSS_SELECTOR, "ul.recommendations a[href*='#q2-r']").click()
+    WebDriverWait(laptop, 10).until(EC.url_contains("/guideline/q2#q2-r"))
+    target = laptop.current_url.split("#")[1]
+    assert laptop.find_element(By.ID, target).is_displayed()
+
+
+def test_dutch_search_finds_and_marks_the_words(server, laptop):
+    laptop.get(server + "/?lang=nl")
+    assert laptop.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nl"
+    box = laptop.find_element(By.CSS_SELECTOR, 'header input[name="q"]')
+    box.send_keys("hersenletsel")
     box.submit()
-    WebDriverWait(browser, 15).until(
-        lambda d: "kumar-2017" in d.find_element(By.TAG_NAME, "body").text)
-    screenshot(browser, "search-all")
+    WebDriverWait(laptop, 15).until(EC.url_contains("/search?q=hersenletsel"))
+    cards = laptop.find_elements(By.CSS_SELECTOR, "#results-findings li.result-card a.card-title")
+    assert cards and all("/evidence/findings/kumar-2017-f" in c.get_attribute("href") for c in cards)
+    assert laptop.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nl"  # remembered (cookie)
+    screenshot(laptop, "search-hersenletsel-nl")
+    laptop.get(server + "/search?q=rehab*&lang=en")
+    assert laptop.find_elements(By.CSS_SELECTOR, "mark")
+
+
+# --- accessibility ---------------------------------------------------------------------------------
+
+AXE_PAGES = {
+    "front": "/", "findings-table": "/evidence/findings", "finding": "/evidence/findings/kumar-2017-f3",
+    "source": "/evidence/sources/kumar-2017", "condition": "/condition/cancer", "gap-map-page": "/gap-map",
+    "search": "/search?q=werk", "guideline": "/guideline", "question": "/guideline/q2",
+    "query": "/evidence/condition_evidence?condition=cancer", "document": "/documents/published-facts",
+    "economic-evaluations": "/evidence/economic_evaluations", "data": "/data",
+}
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.is_file():
+        reason = "needs axe-core: (cd tests/browser && npm ci)"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(driver, source: str) -> list[dict]:
+    driver.execute_script(source)
+    return driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations'], runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}}).then(r => done(r.violations.map(v => ("
+        "{id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))));")
+
+
+PHONE_PAGES = ("front", "findings-table", "finding", "condition", "search", "gap-map-page")
+
+
+@pytest.mark.parametrize("width", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_no_serious_or_critical_accessibility_violations(server, browser, axe_source, width):
+    browser.set_window_size(*width)
+    found = {}
+    for name, path in AXE_PAGES.items():
+        if width == PHONE and name not in PHONE_PAGES:
+            continue
+        browser.get(server + path)
+        serious = [v for v in axe_violations(browser, axe_source) if v["impact"] in ("serious", "critical")]
+        if serious:
+            found[path] = serious
+        if width == LAPTOP and name in ("front", "source", "condition", "question", "query", "document", "data"):
+            screenshot(browser, name)
+        if width == PHONE and name in ("front", "finding", "search"):
+            screenshot(browser, f"phone-{name}", full=False)
+    browser.set_window_size(*LAPTOP)
+    assert found == {}

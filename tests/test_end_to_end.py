@@ -73,8 +73,8 @@ def test_add_a_review_rebuild_and_survive_a_broken_file(tmp_path, monkeypatch):
     assert "added: `newman-2025`" in changelog and "added: `newman-2025-f1`" in changelog
     assert query(db, "select table_name, change from changes order by id") == [
         ("sources", "added"), ("findings", "added")]
-    front = get("/evidence").text
-    assert "1 findings added" in front and "1 sources added" in front
+    front = get("/").text
+    assert "1 finding added" in front and "1 source added" in front
 
     # 3. a broken file: FILE:LINE errors, the database byte-identical and still serving
     before = db.read_bytes()

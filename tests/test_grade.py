@@ -68,3 +68,16 @@ def test_every_randomised_design_starts_high_and_cohorts_low():
     assert starts == {"rct": "high", "cluster_rct": "high", "stepped_wedge_trial": "high", "cohort": "low"}
     assert {d: a["grade_start"] for d, a in scales().terms("evidence_design").items()} == {
         "randomised": "high", "non_randomised": "low"}
+
+
+def test_very_low_reads_as_uncertain_whatever_the_wording():
+    # ../shared/grade-rules.md: "very low as `uncertain`" — from the certainty alone, or from the phrase alone
+    assert direction_from_wording("X may increase Y.", "very_low") == "uncertain"
+    assert direction_from_wording("The evidence is very uncertain about the effect of X on Y.", "low") == "uncertain"
+    assert direction_from_wording("The evidence is very uncertain about the effect of X on Y.", None) == "uncertain"
+
+
+def test_low_certainty_needs_may():
+    # ../shared/grade-rules.md: low is "'may', and neither 'probably'/'likely' nor 'very uncertain'"
+    assert not wording_fits("X increases Y.", "low")
+    assert not wording_fits("X may probably increase Y.", "low")

@@ -59,3 +59,87 @@ def test_a_new_schema_field_is_shown_without_editing_the_page():
     f = {**finding(), "risk_of_harm_note": "Shown anyway", "grade_assessor": "laid out elsewhere"}
     assert ("risk_of_harm_note", "A field added later.", "Shown anyway") in details(f, WithNewField)
     assert all(name != "grade_assessor" for name, _, _ in details(f, WithNewField))
+
+
+def test_a_pooled_finding_presented_in_full():
+    # the dat.bcg REML result (metafor docs/reference/rma.uni.html: RR 0.49 (0.34 to 0.70), I² 92.22%, PI 0.15
+    # to 1.55) with anticipated absolute effects for 100 per 1000 (100 × 0.4894 = 48.9; 34.4; 69.6 by hand)
+    f = finding(effect_measure="RR", effect=0.49, ci_lower=0.34, ci_upper=0.7, studies_n=13, participants_n=357347,
+                certainty="low", risk_of_bias=-1, risk_of_bias_note="Unblinded.", inconsistency=-1, indirectness=0,
+                imprecision=0, publication_bias=0, effect_quote="RR 0.49", effect_source_document="published-facts.md",
+                pooled_k=13, pooled_effect=0.4894, pooled_ci_lower=0.3441, pooled_ci_upper=0.6962, pooled_i2=92.22,
+                pooled_pi_lower=0.1546, pooled_pi_upper=1.5490, comparator_risk=100, intervention_risk=48.94,
+                intervention_risk_ci_lower=34.41, intervention_risk_ci_upper=69.62, risk_difference=-51.06,
+                risk_difference_ci_lower=-65.59, risk_difference_ci_upper=-30.38, follow_up_months_min=12)
+    view = present(f)
+    assert view.effect == "RR 0.49 (0.34 to 0.7)"
+    assert view.studies == "13 (357347)"
+    assert view.certainty == "⊕⊕◯◯ low"
+    assert [(r["domain"], r["value"], r["note"], r["judgement"]) for r in view.domains] == [
+        ("risk of bias", -1, "Unblinded.", "serious (−1)"), ("inconsistency", -1, None, "serious (−1)"),
+        ("indirectness", 0, None, "no serious concern"), ("imprecision", 0, None, "no serious concern"),
+        ("publication bias", 0, None, "no serious concern")]
+    assert view.domains_note is None
+    assert view.footnotes == ["Risk of bias: rated down one level (serious concern). Unblinded.",
+                              "Inconsistency: rated down one level (serious concern).",
+                              "Effect estimate read in published-facts.md."]
+    assert view.absolute == {"comparator": "100 per 1000", "intervention": "49 per 1000 (34 to 70)",
+                             "difference": "51 fewer per 1000 (from 66 fewer to 30 fewer)"}
+    assert view.pooled == "RR 0.49 (0.34 to 0.70); 13 studies; I² 92%; prediction interval 0.15 to 1.55"
+    assert view.details == [("follow_up_months_min", FindingFields.model_fields["follow_up_months_min"].description, 12)]
+    assert present(f, vocab=None).certainty == "⊕⊕◯◯ low"  # the package's scales when none is given
+
+
+def test_a_single_pooled_study_and_what_is_left_out():
+    from evidence.presenter import absolute_effects, number, pooled_text
+
+    assert pooled_text(finding(effect_measure="MD", pooled_k=1, pooled_effect=2.0, pooled_ci_lower=1.02,
+                               pooled_ci_upper=2.98)) == "MD 2.00 (1.02 to 2.98); 1 study"
+    assert pooled_text(finding(effect_measure="RR", pooled_k=2, pooled_effect=0.5, pooled_ci_lower=0.25,
+                               pooled_ci_upper=1.0, pooled_i2=0.0)) == "RR 0.50 (0.25 to 1.00); 2 studies; I² 0%"
+    assert pooled_text(finding()) is None and absolute_effects(finding()) is None
+    assert number(None) == "" and number(1652.0) == "1652"
+
+
+def test_partly_reported_studies_and_unreported_domains():
+    assert studies_text(finding(studies_n=4)) == "4 (?)"
+    assert studies_text(finding(participants_n=434)) == "? (434)"
+    rows = domain_rows(finding(risk_of_bias=-1, large_effect=1))  # only one domain reported, and an upgrade
+    assert [(r["domain"], r["value"], r["judgement"]) for r in rows] == [
+        ("risk of bias", -1, "serious (−1)"), ("inconsistency", None, "not reported"),
+        ("indirectness", None, "not reported"), ("imprecision", None, "not reported"),
+        ("publication bias", None, "not reported"), ("large effect", 1, "rated up (+1)")]
+    assert [r["note"] for r in rows] == [None] * 6
+    f = finding(effect_quote="RR 1", effect_source_document="published-facts.md", effect_source_locator="table 2")
+    assert footnotes(f) == ["Effect estimate read in table 2."]  # the locator, when there is one
+
+
+def test_details_leave_out_empty_and_false_values():
+    class WithFlags(FindingFields):
+        flag: Optional[bool] = Field(default=None, description="A flag.")
+        label: Optional[str] = Field(default=None, description="A label.")
+
+    assert details({**finding(), "flag": False, "label": ""}, WithFlags) == []
+    assert details({**finding(), "flag": True, "label": "XXXX"}, WithFlags) == [("flag", "A flag.", True),
+                                                                                  ("label", "A label.", "XXXX")]
+
+
+def test_relative_and_continuous_effects_as_a_sof_table_reads_them():
+    from evidence.presenter import continuous_text, is_ratio, participants_text, relative_text
+
+    rr = finding(effect_measure="RR", effect=0.95, ci_lower=0.85, ci_upper=1.05)
+    assert is_ratio(rr) and relative_text(rr) == "RR 0.95 (0.85 to 1.05)" and continuous_text(rr) is None
+    assert relative_text(finding(effect_measure="RR")) is None and not is_ratio(finding())
+    # GRADE's plain wording for MD and SMD (evidence.synthesis.absolute; tests/test_synthesis_absolute.py)
+    md = finding(effect_measure="MD", effect=2.5, ci_lower=1.1, ci_upper=3.9)
+    assert relative_text(md) is None and continuous_text(md) == "MD 2.5 higher (1.1 higher to 3.9 higher)"
+    smd = finding(effect_measure="SMD", effect=-0.35, ci_lower=-0.56, ci_upper=-0.14)
+    assert continuous_text(smd) == "SMD 0.35 SD lower (0.56 lower to 0.14 lower)"
+    assert continuous_text(finding(effect_measure="SMD", effect=0.4)) == "SMD 0.4"  # without a CI: as recorded
+    assert continuous_text(finding(effect_measure="MD")) is None and continuous_text(finding(effect=1.0)) is None
+    # № of participants (studies), as GRADEpro prints it
+    assert participants_text(finding(studies_n=4, participants_n=434)) == "434 (4 studies)"
+    assert participants_text(finding(studies_n=1, participants_n=120)) == "120 (1 study)"
+    assert participants_text(finding(participants_n=434)) == "434"
+    assert participants_text(finding(studies_n=2)) == "(2 studies)"
+    assert participants_text(finding()) is None

@@ -47,22 +47,34 @@ def test_identifier_links():
 
 # --- pages --------------------------------------------------------------------------------------
 
-def test_home_leads_to_the_front_page(get):
+def test_home_is_the_front_page_with_a_way_in_for_each_reader(get):
     response = get("/")
-    assert response.status_code == 302 and response.headers["location"] == "/evidence"
+    assert response.status_code == 200
+    page = response.text
+    assert "<title>Work participation evidence</title>" in page
+    for way_in in ('href="#conditions"', 'href="/guideline"', 'href="/gap-map"', 'href="/data"', 'action="/search"'):
+        assert way_in in page, way_in
+    # the product, not Datasette's database page: no SQL box, no table list, one search box, one h1
+    assert "<textarea" not in page and page.count("<h1") == 1 and page.count('type="search"') == 1
 
 
 def test_front_page_says_what_is_inside(real_db, get):
-    page = get("/evidence").text
-    assert "Work participation evidence" in page
-    for condition_id, label in query(real_db, "select id, label from conditions"):
-        count = query(real_db, "select count(*) from findings where condition = ?", (condition_id,))[0][0]
-        assert re.search(rf"{re.escape(html.escape(label))}</a></td>\s*<td>{count}</td>", page), label
+    page = get("/").text
+    for condition_id, name in query(real_db, "select id, name from conditions"):
+        # a result read in two documents counts once (same_result_as)
+        count = query(real_db, "select count(*) from findings where condition = ? and same_result_as is null",
+                      (condition_id,))[0][0]
+        assert re.search(rf'href="/condition/{condition_id}">{re.escape(html.escape(name))}</a></td>\s*'
+                         rf'<td data-label="Findings" class="number">{count}</td>', page), name
     built_at = query(real_db, "select built_at from build_info")[0][0]
-    assert f"Last built {built_at}" in page and "How to cite" in page
-    assert 'href="/gap-map"' in page and "Ready-made queries" in page
-    for query_name in read(METADATA)["databases"]["evidence"]["queries"]:
-        assert f'href="/evidence/{query_name}"' in page
+    assert f'datetime="{built_at}"' in page and "How to cite" in page and built_at in page
+
+
+def test_the_database_page_lists_the_ready_made_queries(get):
+    page = get("/evidence").text
+    assert "Ready-made queries" in page
+    for query_name, meta in read(METADATA)["databases"]["evidence"]["queries"].items():
+        assert f'href="/evidence/{query_name}">{html.escape(meta["title"])}</a>' in page
 
 
 def test_findings_table_shows_certainty_symbols(real_db, get):
@@ -84,16 +96,18 @@ def test_dois_and_pmids_link_out(get):
     assert 'href="https://pubmed.ncbi.nlm.nih.gov/28631816/"' in page
 
 
-def test_dutch_names_beside_english_in_facets(get):
-    page = get("/evidence/findings").text
-    assert "traumatic brain injury (traumatisch hersenletsel)" in page
-    assert "cognitive rehabilitation (cognitieve revalidatie)" in page
+def test_facets_name_each_term_once_in_the_pages_language(get):
+    english = get("/evidence/findings").text
+    assert ">traumatic brain injury</a>" in english and ">cognitive rehabilitation</a>" in english
+    assert "traumatisch hersenletsel" not in english and "(traumatisch" not in english
+    dutch = get("/evidence/findings?lang=nl").text
+    assert ">traumatisch hersenletsel</a>" in dutch and ">cognitieve revalidatie</a>" in dutch
 
 
 def test_row_page_is_a_summary_of_findings_entry(get):
     page = get("/evidence/findings/kumar-2017-f3").text
     for part in ("adults with traumatic brain injury", "hospital-based cognitive rehabilitation", "home programme",
-                 "return to work (terugkeer naar werk)", "long term (2 years)",
+                 "<td>return to work</td>", "long term (2 years)",
                  # the presenter's cells, not the verbatim quote (which also prints the estimate)
                  '<td class="effect">RR 0.95 (0.85 to 1.05)</td>', '<td class="studies">1 (120)</td>',
                  "⊕⊕⊕◯</span> moderate", "What the source says",
@@ -119,15 +133,18 @@ def test_row_page_shows_domain_judgements_and_footnotes(project):
 def test_gap_map_counts_equal_sql_counts(real_db, get):
     data = get("/gap-map.json").json()
     cells = {(c["condition"], c["intervention_type"]): c for row in data["rows"] for c in row["cells"]}
-    expected = dict(((c, t), n) for c, t, n in query(
-        real_db, "select condition, intervention_type, count(*) from findings group by 1, 2"))
+    expected = dict(((c, t), n) for c, t, n in query(  # a result read in two documents counts once
+        real_db, "select condition, intervention_type, count(*) from findings where same_result_as is null group by 1, 2"))
     assert {k: c["findings"] for k, c in cells.items() if c["findings"]} == expected
     n_conditions = query(real_db, "select count(*) from conditions")[0][0]
     n_types = query(real_db, "select count(*) from intervention_types")[0][0]
     assert len(cells) == n_conditions * n_types  # empty cells stay, as gaps
     tbi = cells[("traumatic_brain_injury", "cognitive_rehabilitation")]
     assert tbi["best_certainty"] == "moderate"
-    assert tbi["href"] == "/evidence/findings?condition=traumatic_brain_injury&intervention_type=cognitive_rehabilitation"
+    assert tbi["href"] == ("/evidence/findings?condition=traumatic_brain_injury&intervention_type=cognitive_rehabilitation"
+                           "&same_result_as__isnull=1")
+    assert [t["id"] for t in data["intervention_types"]] == [t for f in data["families"] for t in
+                                                            [i["id"] for i in data["intervention_types"] if i["family"] == f["id"]]]
 
 
 def test_gap_map_marks_ongoing_and_awaiting_studies(get):
@@ -159,9 +176,9 @@ def test_condition_query_returns_everything_for_the_condition(real_db, get):
 
 
 def test_one_search_box_across_findings_sources_and_evaluations(get):
-    page = get("/-/search?q=cost").text
-    for table in ("findings", "sources", "economic_evaluations"):
-        assert f'"table": "{table}"' in page
+    found = get("/search.json?q=cost").json()["results"]
+    assert {"findings", "sources", "economic_evaluations"} <= {r["table"] for r in found}
+    assert get("/-/search?q=cost").text == get("/search?q=cost").text  # datasette-search-all's address: the same page
 
 
 def test_full_text_search_on_findings(get):
@@ -175,8 +192,8 @@ def test_html_in_data_is_escaped_everywhere(project):
     db = project.root / "evidence.db"
     builder.build(Path("data"), db)
     get = client_for(db)
-    for path in ("/evidence/findings", "/evidence/findings/smith-2020-f1", "/evidence", "/-/search?q=work",
-                 "/evidence/findings?_all=1"):
+    for path in ("/evidence/findings", "/evidence/findings/smith-2020-f1", "/evidence", "/", "/search?q=work",
+                 "/condition/cancer", "/evidence/findings?_all=1", "/evidence/sources/smith-2020"):
         page = get(path).text
         assert "<script>alert(1)</script>" not in page, path
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in get("/evidence/findings/smith-2020-f1").text
@@ -208,12 +225,15 @@ def test_ris_and_sof_downloads(get):
 
 
 def test_front_page_document_counts_equal_sql_counts(real_db, get):
-    page = get("/evidence").text
-    for document, label in query(real_db, "select id, label from documents"):
+    from evidence.site.document_pages import slug
+    from evidence.site.labels import document_title
+
+    page = get("/").text
+    for document, name in query(real_db, "select id, name from documents"):
         count = query(real_db, "select (select count(*) from findings where source_document = ?) + "
                                "(select count(*) from economic_evaluations where source_document = ?)", (document, document))[0][0]
         if count:
-            assert f"{escape(label)}</a>: {count} records" in page, label
+            assert f'href="/documents/{slug(document)}">{escape(document_title(name))}</a>: {count} record' in page, name
 
 
 @pytest.mark.parametrize("table", ["findings", "sources", "economic_evaluations"])

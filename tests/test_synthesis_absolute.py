@@ -57,3 +57,22 @@ def test_md_and_smd_wording():
     assert md_text(-4.0, -6.25, 0.5) == "MD 4.0 lower (6.3 lower to 0.5 higher)"  # half up
     assert smd_text(-0.35, -0.56, -0.14) == "SMD 0.35 SD lower (0.56 lower to 0.14 lower)"
     assert smd_text(0.0, -0.2, 0.2) == "SMD 0.00 SD (0.20 lower to 0.20 higher)"
+
+
+def test_absolute_effect_guards_and_edges():
+    import re
+
+    def raises(message):
+        return pytest.raises(ValueError, match=f"^{re.escape(message)}$")
+
+    with raises("measure must be one of RR, OR, HR, not 'MD'"):
+        intervention_risk(0.2, "MD", 1.0)
+    with raises("the assumed comparator risk must lie between 0 and 1000 per 1000"):
+        intervention_risk(-0.1, "RR", 1.0)
+    for relative in (0.0, float("inf"), float("nan")):
+        with raises("a relative effect must be a finite number greater than 0"):
+            intervention_risk(0.2, "RR", relative)
+    # the bounds of the comparator risk are allowed: 0 × RR = 0; 1 × RR 0.5 = 0.5 (by hand)
+    assert intervention_risk(0.0, "RR", 2.0) == 0.0 and intervention_risk(1.0, "RR", 0.5) == 0.5
+    assert anticipated_absolute(627, "RR", 1.23, 1.08, 1.39).comparator == 627
+    assert more_fewer(1.0) == "1 more" and more_fewer(-1.0) == "1 fewer" and more_fewer(0.2) == "0 fewer"

@@ -104,3 +104,92 @@ def test_a_pooled_finding_shows_its_forest_plot_and_absolute_effects(project):
     assert CliRunner().invoke(cli, ["forest", "smith-2020-f1", "--db", str(db), "-o", str(out)]).exit_code == 0
     assert out.read_text(encoding="utf-8") == svg.text
     assert get("/forest/nobody.svg").status_code == 404
+
+
+# ---- what the build computes for one finding (evidence.synthesis.findings), without a build -----------------
+
+def bcg_rows() -> list[dict]:
+    return [{"label": r["study"], **{k: int(r[k]) for k in ("events_int", "n_int", "events_ctl", "n_ctl")}} for r in BCG]
+
+
+def test_the_findings_pooling_method_and_its_columns():
+    from evidence.synthesis.findings import synthesise
+
+    rows = bcg_rows()
+    dl = synthesise("f", {"effect_measure": "RR", "pooling_method": "DL"}, rows)
+    # metafor tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r (DL, RR): tau2 0.3088, I² 92.1173
+    assert round(dl.columns["pooled_tau2"], 4) == 0.3088 and round(dl.columns["pooled_i2"], 4) == 92.1173
+    reml = synthesise("f", {"effect_measure": "RR"}, rows)  # REML when the finding names no method
+    # metafor docs/reference/rma.uni.html: tau2 0.3132; predict(): 0.49 (0.34 to 0.70), PI 0.15 to 1.55
+    c = reml.columns
+    assert (c["pooled_k"], round(c["pooled_tau2"], 4)) == (13, 0.3132)
+    assert [round(c[k], 2) for k in ("pooled_effect", "pooled_ci_lower", "pooled_ci_upper", "pooled_pi_lower",
+                                     "pooled_pi_upper")] == [0.49, 0.34, 0.70, 0.15, 1.55]
+    assert set(c) == {"pooled_k", "pooled_effect", "pooled_ci_lower", "pooled_ci_upper", "pooled_i2", "pooled_tau2",
+                      "pooled_pi_lower", "pooled_pi_upper", "grade_suggestions"}
+    # the study rows: numbered from 1, with each study's RR and CI (study 1: exp(-0.8893) = 0.4110, metafor README)
+    first = reml.studies[0]
+    assert [s["position"] for s in reml.studies] == list(range(1, 14)) and first["finding_id"] == "f"
+    assert (round(first["effect"], 3), round(first["ci_lower"], 3), round(first["ci_upper"], 2)) == (0.411, 0.134, 1.26)
+    assert first["weight"] > 0 and first["note"] is None
+    # I² 92% and the PI includes 1 while the CI does not: two suggestions, one sentence each, joined by a space
+    assert c["grade_suggestions"] == "Possible inconsistency: I² = 92% (above 50%). Possible inconsistency: the " \
+                                     "prediction interval (0.15 to 1.55) includes no effect."
+
+
+def test_participants_and_left_out_studies_in_the_rows():
+    from evidence.synthesis.findings import synthesise
+
+    # the studies of test_synthesis_assist: 50 + 50 + 60 + 60 + 40 + 40 = 300 participants, OIS 1806 at 200 per 1000
+    studies = [{"label": "A", "events_int": 10, "n_int": 50, "events_ctl": 12, "n_ctl": 50},
+               {"label": "B", "events_int": 30, "n_int": 60, "events_ctl": 10, "n_ctl": 60},
+               {"label": "C", "events_int": 5, "n_int": 40, "events_ctl": 15, "n_ctl": 40},
+               {"label": "Z", "events_int": 0, "n_int": 0 + 5, "events_ctl": 0, "n_ctl": 5}]
+    s = synthesise("f", {"effect_measure": "RR", "pooling_method": "DL", "comparator_risk": 200}, studies)
+    assert "Possible imprecision: 310 participants, fewer than the optimal information size of 1806" \
+           in s.columns["grade_suggestions"]  # 300 + the left-out study's 10
+    assert s.studies[3]["note"].startswith("double-zero study") and "effect" not in s.studies[3]
+    generic = [{"label": "G1", "estimate": 0.5, "se": 0.2}, {"label": "G2", "estimate": 0.6, "se": 0.2}]
+    s = synthesise("f", {"effect_measure": "RR", "comparator_risk": 200}, generic)
+    assert "optimal information size" not in (s.columns["grade_suggestions"] or "")  # no arm sizes: no count
+    assert synthesise("f", {"effect_measure": "MD"}, [{"label": "M", "estimate": 2.0, "se": 0.5}]).columns[
+        "grade_suggestions"] is None  # MD 2 (1.02 to 2.98), one study: nothing to suggest
+    bad = synthesise("f", {"effect_measure": "RR"}, [{"label": "X", "events_int": 5, "n_int": 4, "events_ctl": 1,
+                                                       "n_ctl": 4}])
+    assert bad.error == "X: events cannot exceed the arm total" and bad.columns == {}
+
+
+def test_recorded_effect_against_the_pooled_one_as_printed():
+    from evidence.synthesis.findings import _difference
+
+    # as printed: 0.49 has two decimals, so 0.4894 reads as 0.49; a lower bound printed 0.33 differs from 0.3441
+    # (0.34), an upper bound printed 0.8 from 0.6962 (0.7 at one decimal)
+    assert _difference({"effect": 0.49, "ci_lower": 0.34, "ci_upper": 0.7, "effect_measure": "RR"},
+                       0.4894, 0.3441, 0.6962) is None
+    assert _difference({"effect": 0.49, "ci_lower": 0.33, "ci_upper": 0.7, "effect_measure": "RR"}, 0.4894, 0.3441,
+                       0.6962) == "recorded RR 0.49 (0.33 to 0.7) differs from the pooled 0.49 (0.34 to 0.70)"
+    assert _difference({"effect": 0.49, "ci_lower": 0.34, "ci_upper": 0.8, "effect_measure": "RR"}, 0.4894, 0.3441,
+                       0.6962) == "recorded RR 0.49 (0.34 to 0.8) differs from the pooled 0.49 (0.34 to 0.70)"
+    assert _difference({"effect": 0.6, "effect_measure": "RR"}, 0.4894, 0.3441, 0.6962) == \
+        "recorded RR 0.6 differs from the pooled 0.49 (0.34 to 0.70)"
+    assert _difference({"effect": 1.0, "effect_measure": "MD"}, 0.6, 0.2, 1.0) is None  # 0.6 printed as 1 is 1
+    assert _difference({"effect_measure": "RR"}, 0.4894, 0.3441, 0.6962) is None
+
+
+def test_absolute_columns_use_the_recorded_effect_else_the_pooled_one():
+    from evidence.synthesis.findings import absolute_columns
+
+    pooled = {"pooled_effect": 0.5, "pooled_ci_lower": 0.25, "pooled_ci_upper": 1.0}
+    # ACR 200, RR 0.5 (0.25 to 1.0): 100 (50 to 200) per 1000, differences -100 (-150 to 0) (by hand)
+    row = absolute_columns({"comparator_risk": 200, "effect_measure": "RR", "effect": None, **pooled})
+    assert [round(row[k], 6) for k in ("intervention_risk", "intervention_risk_ci_lower", "intervention_risk_ci_upper",
+                                       "risk_difference", "risk_difference_ci_lower", "risk_difference_ci_upper")] \
+        == [100, 50, 200, -100, -150, 0]
+    # a recorded RR 2 (1 to 4) wins over the pooled one: 400 per 1000
+    recorded = absolute_columns({"comparator_risk": 200, "effect_measure": "RR", "effect": 2.0, "ci_lower": 1.0,
+                                 "ci_upper": 4.0, **pooled})
+    assert round(recorded["intervention_risk"], 6) == 400
+    base = {"comparator_risk": 200, "effect_measure": "RR", "effect": 0.5, "ci_lower": 0.25, "ci_upper": 1.0}
+    for change in ({"comparator_risk": None}, {"effect_measure": "MD"}, {"ci_upper": None}, {"effect": 0.0},
+                   {"ci_lower": 0.0}, {"ci_upper": 0.0}):
+        assert absolute_columns({**base, **change}) == {}, change

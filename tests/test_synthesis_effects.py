@@ -120,3 +120,146 @@ def test_bad_continuous_input_is_refused():
         continuous_effect("RR", 1, 1, 10, 2, 1, 10)
     with pytest.raises(ValueError, match="study X"):
         compute_effects([{"label": "study X", "events_int": 5, "n_int": 4, "events_ctl": 1, "n_ctl": 4}], "RR")
+
+
+# ---- guards and conventions, each with the exact message a curator reads (mutation testing: bench/mutation.py) ----
+
+def raises(message: str):
+    """pytest.raises(ValueError) for exactly this message."""
+    import re
+
+    return pytest.raises(ValueError, match=f"^{re.escape(message)}$")
+
+
+def test_binary_input_that_cannot_be_a_2x2_table_is_refused_with_its_reason():
+    with raises("MD is not a measure for binary data (RR, OR, RD)"):
+        binary_effect("MD", 1, 10, 1, 10)
+    with raises("events_int must be a non-negative number, not -1"):
+        binary_effect("RR", -1, 10, 1, 10)
+    with raises("events_ctl must be a non-negative number, not nan"):
+        binary_effect("RR", 1, 10, float("nan"), 10)
+    with raises("arm totals must be positive"):
+        binary_effect("RR", 0, 0, 1, 10)
+    with raises("arm totals must be positive"):
+        binary_effect("RR", 1, 10, 0, 0)
+    with raises("events cannot exceed the arm total"):
+        binary_effect("RR", 11, 10, 1, 10)
+    # both kinds of double-zero study (metafor's drop00): no events in both arms, all events in both arms
+    for counts in ((0, 10, 0, 10), (10, 10, 10, 10)):
+        with raises("double-zero study: no events (or all events) in both arms"):
+            binary_effect("OR", *counts)
+
+
+def test_one_person_arms_are_valid_binary_data():
+    # 1/1 vs 1/2: b = 0, so 0.5 is added to every cell (1.5, 0.5, 1.5, 1.5; n1 = 2, n2 = 3):
+    # log RR = log(0.75 / 0.5) = log 1.5; var = 1/1.5 - 1/2 + 1/1.5 - 1/3 = 0.5 (by hand)
+    yi, vi, corrected = binary_effect("RR", 1, 1, 1, 2)
+    assert corrected and yi == pytest.approx(math.log(1.5)) and vi == pytest.approx(0.5)
+    # 1/2 vs 1/1 (d = 0): cells 1.5, 1.5, 1.5, 0.5; log RR = log(0.5 / 0.75); var = 1/1.5 - 1/3 + 1/1.5 - 1/2 = 0.5
+    yi, vi, corrected = binary_effect("RR", 1, 2, 1, 1)
+    assert corrected and yi == pytest.approx(math.log(0.5 / 0.75)) and vi == pytest.approx(0.5)
+
+
+def test_a_zero_in_any_one_cell_gets_the_correction():
+    # metafor's to="only0": a zero in b (all events), c (no control events) or d (all control events)
+    # b = 0: 10/10 vs 5/10 → 10.5, 0.5, 5.5, 5.5: log RR = log(10.5/5.5); not a double zero (only one arm is all events)
+    yi, _, corrected = binary_effect("RR", 10, 10, 5, 10)
+    assert corrected and yi == pytest.approx(math.log(10.5 / 5.5))
+    # c = 0: 5/10 vs 0/10 → 5.5, 5.5, 0.5, 10.5: log RR = log(5.5/0.5)
+    yi, _, corrected = binary_effect("RR", 5, 10, 0, 10)
+    assert corrected and yi == pytest.approx(math.log(11))
+    # d = 0: 5/10 vs 10/10 → 5.5, 5.5, 10.5, 0.5: log RR = log(5.5/10.5)
+    yi, _, corrected = binary_effect("RR", 5, 10, 10, 10)
+    assert corrected and yi == pytest.approx(math.log(5.5 / 10.5))
+    assert [e.label for e in compute_effects([{"label": "B0", "events_int": 10, "n_int": 10, "events_ctl": 5,
+                                               "n_ctl": 10}], "RR").effects] == ["B0"]
+
+
+def test_bad_continuous_input_names_its_reason():
+    with raises("RR is not a measure for continuous data (MD, SMD)"):
+        continuous_effect("RR", 1, 1, 10, 2, 1, 10)
+    with raises("means, SDs and sizes must be finite numbers"):
+        continuous_effect("MD", float("nan"), 1, 10, 2, 1, 10)
+    with raises("SDs must be greater than 0"):
+        continuous_effect("MD", 1, 0, 10, 2, 1, 10)
+    with raises("SDs must be greater than 0"):
+        continuous_effect("MD", 1, 1, 10, 2, 0, 10)
+    with raises("arm sizes must be at least 1"):
+        continuous_effect("MD", 1, 1, 0, 2, 1, 10)
+    with raises("arm sizes must be at least 1"):
+        continuous_effect("MD", 1, 1, 10, 2, 1, 0)
+    # SMD with one person per arm: m = n1 + n2 - 2 = 0 leaves no SD to standardise by
+    with raises("Hedges' g needs n_int + n_ctl > 3"):
+        continuous_effect("SMD", 1, 1, 1, 0, 1, 1)
+    with raises("Hedges' g needs n_int + n_ctl > 3"):
+        hedges_j(1)
+
+
+def test_smallest_valid_continuous_input():
+    # SD 1 and arms of one are valid: MD = m1 - m2, var = sd1²/n1 + sd2²/n2 (by hand)
+    assert continuous_effect("MD", 1, 1, 10, 0, 1, 10) == (1, pytest.approx(0.2))
+    assert continuous_effect("MD", 1, 2, 1, 0, 1, 4) == (1, pytest.approx(4 / 1 + 1 / 4))
+    assert continuous_effect("MD", 1, 1, 4, 0, 2, 1) == (1, pytest.approx(1 / 4 + 4 / 1))
+    # J(2) = Γ(1) / (√1 · Γ(1/2)) = 1/√π (Hedges 1981; Γ(1/2) = √π)
+    assert hedges_j(2) == pytest.approx(1 / math.sqrt(math.pi))
+
+
+def test_generic_input_guards_name_their_reason():
+    from evidence.synthesis.effects import check_measure
+
+    with raises("unknown measure 'XY'; expected one of RR, OR, RD, MD, SMD, HR"):
+        check_measure("XY")
+    with raises("the estimate must be a finite number"):
+        generic_effect("MD", float("nan"), se=1.0)
+    with raises("the estimate must be a finite number"):
+        generic_effect("MD", None, se=1.0)
+    with raises("the estimate must be a finite number greater than 0"):
+        generic_effect("RR", 0.0, se=1.0)
+    with raises("the SE must be greater than 0"):
+        generic_effect("MD", 1.0, se=float("nan"))
+    with raises("the SE must be greater than 0"):
+        generic_effect("MD", 1.0, se=0.0)
+    with raises("give a 95% CI (ci_lower and ci_upper) or an SE"):
+        generic_effect("MD", 1.0, ci_lower=0.5)
+    with raises("CI bounds of a ratio must be greater than 0"):
+        generic_effect("RR", 1.0, 0.0, 2.0)
+    with raises("CI bounds of a ratio must be greater than 0"):
+        generic_effect("RR", 0.5, 0.25, 0.0)
+    with raises("ci_lower must be below ci_upper"):
+        generic_effect("MD", 1.0, 1.0, 1.0)
+    with raises("the estimate lies outside its CI"):
+        generic_effect("MD", 5.0, 1.0, 2.0)
+
+
+def test_generic_difference_se_from_the_ci_width():
+    # SE = (upper - lower) / (2 · 1.959964): for MD 2 (1 to 4), (3 / 3.919928)² (the module docstring's formula)
+    assert generic_effect("MD", 2.0, 1.0, 4.0) == (2.0, pytest.approx((3 / (2 * 1.959963984540054)) ** 2))
+    # a difference is not logged: MD -1 (-2 to 0) has SE 2 / 3.919928
+    assert generic_effect("MD", -1.0, -2.0, 0.0) == (-1.0, pytest.approx((2 / (2 * 1.959963984540054)) ** 2))
+    assert generic_effect("MD", 0.0, 0.0, 1.0)[0] == 0.0  # on its lower bound: inside the CI
+    assert generic_effect("MD", 1.0, 0.0, 1.0)[0] == 1.0  # on its upper bound
+
+
+def test_study_kinds_labels_and_data():
+    from evidence.synthesis.effects import is_ratio, kind_of, study_effect
+
+    with raises("a study needs events_int, n_int, events_ctl, n_ctl; or mean_int, sd_int, n_int, mean_ctl, sd_ctl, "
+                "n_ctl; or estimate with ci_lower/ci_upper or se"):
+        kind_of({"label": "empty"})
+    assert kind_of({"estimate": 1.0, "se": 0.1}) == "generic"
+    assert is_ratio("HR") and not is_ratio("MD")
+    generic = study_effect({"label": "G", "estimate": 0.5, "ci_lower": 0.25, "ci_upper": 1.0}, "RR")
+    assert (generic.label, generic.kind, dict(generic.data)) == ("G", "generic",
+                                                                 {"estimate": 0.5, "ci_lower": 0.25, "ci_upper": 1.0})
+    assert study_effect({"estimate": 1.0, "se": 0.5}, "MD").label == ""
+    continuous = study_effect({"label": "C", "mean_int": 2, "sd_int": 1, "n_int": 10, "mean_ctl": 1, "sd_ctl": 1,
+                               "n_ctl": 10}, "MD")
+    assert (continuous.label, continuous.kind, continuous.yi) == ("C", "continuous", 1.0)
+
+
+def test_unlabelled_studies_are_numbered_from_one_and_exclusions_say_why():
+    rows = [{"estimate": 1.0, "se": 0.5}, {"estimate": 2.0, "se": 0.5}]
+    assert [e.label for e in compute_effects(rows, "MD").effects] == ["study 1", "study 2"]
+    result = compute_effects([{"label": "Z", "events_int": 0, "n_int": 5, "events_ctl": 0, "n_ctl": 5}], "RR")
+    assert result.excluded == (("Z", "double-zero study (no events, or all events, in both arms): not estimable "
+                                     "on a ratio scale"),)

@@ -270,3 +270,159 @@ def test_json_dict_has_exactly_the_agreed_keys():
             "q", "pi_lower", "pi_upper"}
     assert set(pool_studies(BCG, "RR", "FE").to_dict()) == keys
     assert set(pool_studies(BCG, "RR", "FE").to_dict(studies=True)) == keys | {"studies"}
+
+
+# ---- small cases worked by hand, and the guards (mutation testing: bench/mutation.py) --------------------------
+
+def raises(message: str, kind=ValueError):
+    import re
+
+    return pytest.raises(kind, match=f"^{re.escape(message)}$")
+
+
+def test_two_studies_with_equal_variances_by_hand():
+    from evidence.synthesis.tau2 import dersimonian_laird, hedges, paule_mandel, reml
+
+    # yi 0 and 3, vi 1 and 1: Q = Σ(y - 1.5)² = 4.5 with k - 1 = 1 df. With equal variances every estimator
+    # gives s² - v = 4.5 - 1 = 3.5 (DL: (4.5 - 1) / (2 - 2/2); HE: var(y) - mean(v); PM and REML: the root of
+    # 4.5 / (1 + τ²) = 1).
+    for estimator in (dersimonian_laird, hedges, paule_mandel, reml):
+        assert estimator([0.0, 3.0], [1.0, 1.0]) == pytest.approx(3.5, abs=1e-6), estimator.__name__
+        assert estimator([0.5], [1.0]) == 0.0, estimator.__name__  # one study: no between-study variance
+    # PM: Q(0) = 1.44 / (2·0.5) = 1.44 > 1, root of 1.44 / (2(0.5 + τ²)) = 1 is τ² = 0.72 - 0.5 = 0.22
+    assert paule_mandel([0.0, 1.2], [0.5, 0.5]) == pytest.approx(0.22)
+    # PM: Q(0) = 1 / (2·0.5) = 1 = k - 1 exactly, so τ² = 0 with no search
+    assert paule_mandel([0.0, 1.0], [0.5, 0.5]) == 0.0
+
+
+def test_reml_from_a_given_start_and_without_convergence():
+    from evidence.synthesis.effects import compute_effects
+    from evidence.synthesis.tau2 import reml
+
+    effects = compute_effects(BCG, "RR").effects
+    yi, vi = [e.yi for e in effects], [e.vi for e in effects]
+    # [RMA] tau^2 0.3132 on dat.bcg, whatever the start
+    assert reml(yi, vi, start=1.0) == pytest.approx(0.3132, abs=TOL4)
+    assert reml(yi, vi, start=-1.0) == pytest.approx(0.3132, abs=TOL4)  # a negative start is taken as 0
+    with raises("REML (Fisher scoring) did not converge", ArithmeticError):
+        reml([1.0, 1.0], [1.0, 1.0], threshold=0)  # no step is ever smaller than 0
+
+
+def test_tau2_input_guards():
+    from evidence.synthesis.tau2 import q_statistic
+
+    for yi, vi in (([1.0, 2.0], [1.0]), ([], []), ([[1.0, 2.0]], [[1.0, 1.0]])):
+        with raises("yi and vi must be non-empty sequences of the same length"):
+            q_statistic(yi, vi)
+    with raises("sampling variances must be greater than 0"):
+        q_statistic([1.0, 2.0], [1.0, 0.0])
+
+
+def test_heterogeneity_and_i2_by_hand():
+    import numpy as np
+
+    from evidence.synthesis.pooling import _clean, heterogeneity, i_squared
+
+    # yi 0 and 1, vi 1 and 1: Q = 0.5² + 0.5² = 0.5 on 1 df; P(χ²₁ > 0.5) = 2(1 - Φ(√0.5)) = 0.4795
+    q, p = heterogeneity(np.array([0.0, 1.0]), np.array([1.0, 1.0]))
+    assert q == 0.5 and p == pytest.approx(0.4795, abs=TOL4)
+    assert heterogeneity(np.array([0.3]), np.array([1.0])) == (0.0, None)  # one study: no test
+    vi = np.array([1.0, 1.0])
+    # Higgins & Thompson: I² = (Q - df)/Q = (4 - 1)/4 = 75% (FE, MH); truncated at 0 and 0 for Q = 0
+    assert i_squared("FE", 4.0, 2, vi, None) == 75.0
+    assert i_squared("MH", 0.5, 3, vi, None) == 0.0
+    assert i_squared("FE", 0.0, 3, vi, None) == 0.0
+    assert i_squared("FE", 4.0, 1, vi, None) is None
+    # random effects: τ²/(τ² + s²), s² = (k-1)/(Σw - Σw²/Σw) = 1/(2 - 1) = 1 → 1/(1 + 1) = 50%
+    assert i_squared("DL", 0.0, 2, vi, 1.0) == 50.0
+    assert _clean(float("inf")) is None and _clean(np.float64(1.5)) == 1.5 and _clean("x") == "x"
+
+
+def test_pool_defaults_and_messages():
+    from evidence.synthesis.effects import EffectSet, compute_effects
+    from evidence.synthesis.pooling import pool
+
+    effects = compute_effects(BCG, "RR")
+    r = pool(effects)
+    assert (r.method, r.hartung_knapp, r.prediction) == ("REML", False, "z")
+    assert r.tau2 == pytest.approx(0.3132, abs=TOL4)  # [RMA]
+    with raises("unknown method 'ML'; expected one of FE, DL, REML, PM, MH"):
+        pool(effects, "ML")
+    with raises("prediction must be 'z' (metafor) or 't' (Riley), not 'x'"):
+        pool(effects, prediction="x")
+    with raises("the Hartung–Knapp adjustment is for random-effects methods (DL, REML, PM)"):
+        pool(effects, "MH", hartung_knapp=True)
+    with raises("no studies to pool"):
+        pool(EffectSet("RR", ()))
+    with raises("no studies to pool (all were left out)"):
+        pool_studies([{"label": "Z", "events_int": 0, "n_int": 5, "events_ctl": 0, "n_ctl": 5}], "RR")
+    with raises("the Hartung–Knapp adjustment needs at least 2 studies"):
+        pool_studies(BCG[:1], "RR", "REML", hartung_knapp=True)
+    assert pool_studies(BCG[:2], "RR", "REML", hartung_knapp=True).hartung_knapp is True
+    generic = [{"label": "A", "estimate": 0.5, "se": 0.2}, {"label": "B", "estimate": 0.7, "se": 0.2}]
+    with raises("Mantel–Haenszel needs 2×2 tables (binary data) and RR, OR or RD"):
+        pool_studies(generic, "RR", "MH")
+
+
+def test_two_studies_have_q_and_left_out_studies_are_kept():
+    # yi 0 and 1, SE 1 each (MD, FE): Q = 0.5 on 1 df (by hand, as above), I² = 0 since Q < df
+    r = pool_studies([{"label": "A", "estimate": 0.0, "se": 1.0}, {"label": "B", "estimate": 1.0, "se": 1.0}], "MD", "FE")
+    assert (r.q, r.q_df, r.i2) == (0.5, 1, 0.0) and r.q_p == pytest.approx(0.4795, abs=TOL4)
+    rows = [{"label": "Z", "events_int": 0, "n_int": 5, "events_ctl": 0, "n_ctl": 5}, *BCG[:2]]
+    r = pool_studies(rows, "RR", "FE")
+    assert [label for label, _ in r.excluded] == ["Z"] and r.k == 2
+
+
+def test_hartung_knapp_with_identical_studies_has_an_infinite_statistic():
+    # identical estimates: q = Σw(y - μ)²/(k-1) = 0, so SE_HK = 0 and the t statistic is +∞ (P = 0)
+    same = [{"label": "A", "estimate": 0.5, "se": 0.1}, {"label": "B", "estimate": 0.5, "se": 0.1}]
+    r = pool_studies(same, "MD", "DL", hartung_knapp=True)
+    assert (r.se, r.z, r.p, r.ci_lower, r.ci_upper) == (0.0, math.inf, 0.0, 0.5, 0.5)
+
+
+def test_riley_interval_is_defined_from_three_studies():
+    rows = raudenbush()[:3]
+    r = pool_studies(rows, "SMD", "REML", prediction="t")
+    half = student_t.ppf(0.975, 1) * math.sqrt(r.se**2 + r.tau2)  # t with k - 2 = 1 df (definition, as above)
+    assert r.pi_lower == pytest.approx(r.log_estimate - half) and r.pi_upper == pytest.approx(r.log_estimate + half)
+
+
+def test_study_rows_of_a_ratio_are_on_the_natural_scale():
+    r = pool_studies(BCG, "RR", "FE")
+    # dat.bcg study 1: yi -0.8893, vi 0.3256 ([README] of test_synthesis_effects); exp(yi ± 1.96·√vi) by hand:
+    # exp(-0.8893) = 0.4110, exp(-0.8893 - 1.959964·0.5706) = 0.1343, exp(-0.8893 + 1.1184) = 1.2574
+    s = r.studies[0]
+    assert (s.estimate, s.ci_lower, s.ci_upper) == (pytest.approx(0.4110, abs=1e-3), pytest.approx(0.1343, abs=1e-3),
+                                                    pytest.approx(1.2574, abs=2e-3))
+    zero = pool_studies([{"label": "0", "events_int": 0, "n_int": 10, "events_ctl": 5, "n_ctl": 10}, *BCG[:1]], "OR", "FE")
+    assert [s.corrected for s in zero.studies] == [True, False]
+
+
+def test_mantel_haenszel_small_tables_by_hand():
+    from evidence.synthesis.mh import mantel_haenszel
+
+    # OR: R = Σad/N, S = Σbc/N. (2, 3, 5, 10): R = 20/20 = 1, S = 15/20 = 0.75 → log(4/3);
+    # (5, 4, 5, 6): R = 30/20 = 1.5, S = 20/20 = 1 → log 1.5
+    assert mantel_haenszel("OR", [(2, 3, 5, 10)]).log_estimate == pytest.approx(math.log(4 / 3))
+    assert mantel_haenszel("OR", [(5, 4, 5, 6)]).log_estimate == pytest.approx(math.log(1.5))
+    # RR: R = Σa·n2/N, S = Σc·n1/N. (1, 9, 2, 8): R = 10/20, S = 20/20 → log 0.5; (2, 8, 1, 9): log 2
+    assert mantel_haenszel("RR", [(1, 9, 2, 8)]).log_estimate == pytest.approx(math.log(0.5))
+    assert mantel_haenszel("RR", [(2, 8, 1, 9)]).log_estimate == pytest.approx(math.log(2))
+    # RR weights c·n1/N: (2, 8, 4, 6) → 4·10/20 = 2; (3, 17, 6, 14) → 6·20/40 = 3: 40% and 60%
+    rows = [{"label": "A", "events_int": 2, "n_int": 10, "events_ctl": 4, "n_ctl": 10},
+            {"label": "B", "events_int": 3, "n_int": 20, "events_ctl": 6, "n_ctl": 20}]
+    assert [s.weight for s in pool_studies(rows, "RR", "MH").studies] == pytest.approx([40, 60])
+    with raises("Mantel–Haenszel needs at least one 2×2 table"):
+        mantel_haenszel("OR", [])
+    with raises("Mantel–Haenszel needs at least one 2×2 table"):
+        mantel_haenszel("OR", [(1, 2, 3)])
+    with raises("Mantel–Haenszel needs at least one 2×2 table"):
+        mantel_haenszel("OR", [1, 2, 3, 4])
+    for table in ((2, 8, 0, 10), (0, 10, 5, 5)):  # Σbc = 0, Σad = 0
+        with raises("Mantel–Haenszel OR not estimable (a zero sum of a·d or b·c)"):
+            mantel_haenszel("OR", [table])
+    for table in ((0, 10, 5, 5), (5, 5, 0, 10)):
+        with raises("Mantel–Haenszel RR not estimable (no events in one arm of every study)"):
+            mantel_haenszel("RR", [table])
+    with raises("Mantel–Haenszel is for RR, OR and RD, not MD"):
+        mantel_haenszel("MD", [(1, 2, 3, 4)])

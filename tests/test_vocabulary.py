@@ -63,3 +63,100 @@ def test_an_unknown_vocabulary_file_is_an_error(project):
     (project.data / "vocabulary" / "colours.yaml").write_text("red:\n  name: red\n  name_nl: rood\n", encoding="utf-8")
     code, lines = validate()
     assert code == 1 and lines[0].startswith("data/vocabulary/colours.yaml:1: 'colours' is not a curated vocabulary")
+
+
+# ---- the Vocabulary's own behaviour and check_kind, without the CLI (mutation testing: bench/mutation.py) ----
+
+def term(name: str, **attributes) -> dict:
+    return {"name": name, "name_nl": name, "parent": None, "rank": None, "pending": False, **attributes}
+
+
+def test_terms_names_ranks_and_flags():
+    from evidence.vocabulary import Vocabulary
+
+    vocab = Vocabulary({"rating": {"-1": term("serious"), "0": term("none")},
+                        "level": {"unranked": term("unranked"), "top": term("top", rank=1), "low": term("low", rank=-1)},
+                        "kind": {"a": term("a", pending=True), "b": term("b")}})
+    assert vocab.terms("nothing") == {} and vocab.where("nothing", "pending") == []
+    assert vocab.term("rating", -1)["name"] == "serious"  # ids are text: -1 is looked up as '-1'
+    assert vocab.term("rating", None) is None and vocab.term("rating", 5) is None
+    assert vocab.name("rating", -1) == "serious" and vocab.name("rating", 5) == "5"  # unknown: the value itself
+    # highest rank first; an unranked term counts as rank 0
+    assert vocab.ranked("level") == ["top", "unranked", "low"]
+    assert vocab.where("kind", "pending") == ["a"]
+    merged = vocab.merged(Vocabulary({"kind": {"c": term("c")}}, {"document"}))
+    assert list(merged.terms("kind")) == ["c"] and merged.terms("rating") == vocab.terms("rating")
+    assert not merged.checks("document") and merged.checks("kind")
+
+
+def test_did_you_mean_reads_spaces_as_underscores():
+    from evidence.vocabulary import Vocabulary
+
+    vocab = Vocabulary({"outcome": {"return_to_work": term("return to work"), "returntowork": term("x")}})
+    # "return to work" → "return_to_work" (ratio 1.0), not the closer-looking "returntowork" (difflib ratio 0.92)
+    assert vocab.suggestion("outcome", "Return To Work") == " (did you mean 'return_to_work'?)"
+    assert vocab.suggestion("outcome", "sick leave") == ""
+
+
+def test_family_is_the_topmost_ancestor_and_stops_at_a_cycle():
+    from evidence.vocabulary import Vocabulary
+
+    vocab = Vocabulary({"condition": {"cancer": term("cancer"), "breast_cancer": term("b", parent="cancer"),
+                                      "her2": term("h", parent="breast_cancer"), "x": term("x", parent="a"),
+                                      "a": term("a", parent="b"), "b": term("b", parent="a")}})
+    assert vocab.family("condition", "her2") == "cancer"
+    assert vocab.family("condition", "cancer") == "cancer" and vocab.family("condition", "unknown") == "unknown"
+    assert vocab.family("condition", "x") in {"a", "b"}  # a cycle below the start ends (the validator reports it)
+
+
+def test_label_shows_the_dutch_name_only_when_it_differs():
+    from evidence.vocabulary import label
+
+    assert label({"name": "cancer", "name_nl": "kanker"}) == "cancer (kanker)"
+    assert label({"name": "Long COVID", "name_nl": "long covid"}) == "Long COVID"
+
+
+def test_check_kind_names_each_problem_with_its_place():
+    from evidence.vocabulary import ATTRIBUTES, check_kind
+
+    def line_of(path):
+        return "/".join(map(str, path)) or "top"
+
+    def found(data):
+        terms, problems = check_kind("condition", data, "c.yaml", line_of)
+        return terms, [(p.file, p.field, p.message, p.line) for p in problems]
+
+    assert found(["cancer"]) == ({}, [("c.yaml", "", "vocabulary 'condition' must be a mapping of term ids to their "
+                                                     "names", "top")])
+    terms, problems = found({1: term("one"), "": term("empty"), "ok": term("ok")})
+    assert list(terms) == ["ok"] and problems == [("c.yaml", "condition", "term ids must be text, not 1", "1"),
+                                                  ("c.yaml", "condition", "term ids must be text, not ''", "top")]
+    terms, problems = found({"x": "just text"})
+    assert terms["x"]["name"] == "x" and problems == [
+        ("c.yaml", "condition.x", "must be a mapping of attributes (name, name_nl, …)", "x")]
+    assert found({"x": {"name": "x", "name_nl": "x", "zzzzz": 1}})[1] == [
+        ("c.yaml", "condition.x.zzzzz", f"unknown attribute; attributes: {', '.join(ATTRIBUTES)}", "x/zzzzz")]
+    assert found({"x": {"name": "x", "name_nl": "x", "rank": "high"}})[1] == [
+        ("c.yaml", "condition.x.rank", "Input should be a valid integer (got 'high')", "x/rank")]
+    assert found({"a": term("a", parent="b"), "b": term("b", parent="a")})[1] == [
+        ("c.yaml", "condition.a.parent", "parents form a cycle: a → b → a", "a/parent"),
+        ("c.yaml", "condition.b.parent", "parents form a cycle: b → a → b", "b/parent")]
+
+
+def test_a_grade_start_that_is_not_a_certainty_is_a_file_line_error(tmp_path, monkeypatch):
+    import pytest
+
+    from evidence import vocabulary
+    from evidence.problems import EvidenceError
+
+    text = vocabulary.SCALES.read_text(encoding="utf-8")
+    start = text.index("  rct:\n")
+    broken = text[:start] + text[start:].replace("grade_start: high", "grade_start: hihg", 1)
+    path = tmp_path / "scales.yaml"
+    path.write_text(broken, encoding="utf-8")
+    monkeypatch.setattr(vocabulary, "SCALES", path)
+    with pytest.raises(EvidenceError) as error:
+        vocabulary.scales.__wrapped__()  # the uncached body: the package's own scales stay as they are
+    assert str(error.value) == f"{path}:{line_of(broken, 'grade_start: hihg')}: design.rct.grade_start: " \
+                               "grade_start 'hihg' is not a certainty"
+    assert vocabulary.terms("design")["rct"]["grade_start"] == "high"

@@ -9,11 +9,15 @@ metadata.yml configures it under ``databases: evidence:``; ``get_metadata`` belo
 configuration to whatever name the served file has.
 """
 
+from pathlib import Path
+
 DATABASE = "evidence"  # the name metadata.yml configures the database under (not the served name)
 
 from datasette import hookimpl  # noqa: E402  (after the constant the plugin modules import)
 
 PLUGIN_NAME = "evidence"  # the distribution name in pyproject.toml: Datasette serves static/ under it
+# metadata.yml as packaged (a link to the repository's file), for `evidence serve` outside the repository
+PACKAGED_METADATA = Path(__file__).with_name("metadata.yml")
 
 
 def site_database(datasette):

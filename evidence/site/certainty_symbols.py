@@ -9,20 +9,34 @@ from markupsafe import Markup, escape
 
 from ..presenter import NOT_RATED
 from ..vocabulary import scales
-from . import DATABASE
+from . import is_site_database
+from .i18n import current, t
+
+
+def certainty_word(value: object) -> str:
+    """"moderate" (or "redelijk"), or "not GRADE-rated"."""
+    term = scales().term("certainty", value)
+    if term is None:
+        return t(NOT_RATED) if value is None else str(value)
+    return term["name_nl"] if current() == "nl" else term["name"]
 
 
 def certainty_html(value: object) -> Markup:
     if value is None:
-        return Markup(f'<span class="certainty certainty-none">{NOT_RATED}</span>')
+        return Markup(f'<span class="certainty certainty-none">{escape(t(NOT_RATED))}</span>')
     term = scales().term("certainty", value)
     if term is None:
         return Markup(escape(value))
-    word = term["name"]
+    word = escape(certainty_word(value))
     return Markup(
         f'<span class="certainty certainty-{value}" title="GRADE certainty: {word}">'
         f'<span class="symbols" aria-hidden="true">{term["symbol"]}</span> {word}</span>'
     )
+
+
+def certainty_rank(value: object) -> int:
+    term = scales().term("certainty", value)
+    return (term["rank"] or 0) if term else 0
 
 
 def terms_css() -> str:
@@ -49,11 +63,14 @@ def extra_css_urls(datasette):
 
 
 @hookimpl
-def render_cell(value, column, database):
-    if database == DATABASE and column == "certainty":
+def render_cell(value, column, table, database, datasette):
+    if column == "certainty" and table != "vocabulary" and is_site_database(datasette, database):
         return certainty_html(value)
 
 
 @hookimpl
 def prepare_jinja2_environment(env):
     env.filters["certainty"] = certainty_html
+    env.globals.update(certainty_word=certainty_word, certainty_rank=certainty_rank,
+                       certainty_levels=lambda: scales().ranked("certainty"),
+                       certainty_symbol=lambda v: (scales().term("certainty", v) or {}).get("symbol", ""))

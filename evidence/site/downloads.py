@@ -1,7 +1,9 @@
 """Downloads from a table page, from the export registry: every format that names the table in its
-``site_tables`` (.bib, .ris, .xlsx, .sof, …) is offered beside json and CSV, for the rows shown.
+``site_tables`` (.bib, .ris, .xlsx, .sof, …) is offered beside JSON and CSV.
 
-Datasette keeps the page's filters; add _size=max for more than one page of rows.
+Datasette keeps the page's filters; the page links each download with _size=max (every row up to
+max_returned_rows, and says so when the set is larger) and CSV with _stream=1 (every row). Files arrive
+as attachments (content-disposition); the Summary-of-Findings page opens in the browser.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from .. import exports
-from . import DATABASE
+from . import is_site_database, site_database
 
 NOTHING = [""]  # an id no record has: a page without rows downloads an empty file, not everything
 
@@ -24,17 +26,18 @@ def _filters(table: str, rows) -> dict:
 def renderer(fmt: exports.Format) -> dict:
     async def render(datasette, database, table, rows):
         # Datasette asks can_render only to show the link: any page may still ask for the extension
-        if not can_render(database, table) or any("id" not in row.keys() for row in rows):
+        if not is_site_database(datasette, database) or table not in fmt.site_tables or any(
+                "id" not in row.keys() for row in rows):
             return Response.text(f".{fmt.site_extension} is not available for this page", status=404)
         filters = _filters(table, rows)
-        result = await datasette.get_database(DATABASE).execute_fn(lambda conn: fmt.write(conn, table, filters, {}))
+        result = await site_database(datasette).execute_fn(lambda conn: fmt.write(conn, table, filters, {}))
         if fmt.media_type.startswith("text/html"):
             return Response.html(result.content)
         return Response(result.content, content_type=fmt.media_type,
                         headers={"content-disposition": f'attachment; filename="{table}.{fmt.suffix}"'})
 
-    def can_render(database, table):
-        return database == DATABASE and table in fmt.site_tables
+    def can_render(table):
+        return table in fmt.site_tables
 
     return {"extension": fmt.site_extension, "render": render, "can_render": can_render}
 

@@ -1,28 +1,106 @@
-"""Data for a finding's row page, laid out as a Summary-of-Findings entry by the one presenter."""
+"""Data for the row pages of findings, sources and economic evaluations: a finding laid out as a
+Summary-of-Findings entry by the one presenter; a source with how to cite it, its findings and its
+economic evaluations; an economic evaluation with its source."""
 
 from __future__ import annotations
+
+import re
+from typing import Mapping, Optional
 
 from datasette import hookimpl
 
 from ..presenter import present
 from ..read import sql
-from . import DATABASE
+from . import is_site_database, site_database
+
+BIBTEX_FIELD = re.compile(r"^\s*(\w+)\s*=\s*[{\"](.*?)[}\"]\s*,?\s*$", re.M)
+# The document that stands for the published papers themselves (their abstracts and Cochrane
+# Summary-of-Findings tables): a quote read there is cited by the paper's own reference.
+PUBLISHED_PAPERS = frozenset({"published-facts.md"})
+
+
+def bibtex_fields(bibtex: Optional[str]) -> dict[str, str]:
+    return {k.lower(): v.strip() for k, v in BIBTEX_FIELD.findall(bibtex or "")}
+
+
+def _author(name: str) -> str:
+    """"Kumar, K. S." -> "Kumar KS"; a name without a comma (an organisation) stays as written."""
+    name = name.strip()
+    if name.lower() == "others":
+        return "et al."
+    if "," not in name:
+        return name
+    last, first = (part.strip() for part in name.split(",", 1))
+    initials = "".join(w[0] for w in re.split(r"[\s.\-]+", first) if w)
+    return f"{last} {initials}".strip()
+
+
+def citation(source: Mapping) -> str:
+    """The source as a reference (Vancouver style): authors, title, journal, year;volume(issue):pages."""
+    source = dict(source or {})
+    fields = bibtex_fields(source.get("bibtex"))
+    authors = [_author(a) for a in (source.get("authors") or "").split(" and ") if a.strip()]
+    if len(authors) > 6:
+        authors = authors[:3] + ["et al."]
+    names = ", ".join(a for a in authors if a != "et al.")
+    if "et al." in authors:
+        names = f"{names}, et al." if names else "et al."
+    parts = [names, source.get("title"), source.get("journal")]
+    year = str(source.get("year") or "")
+    volume, number, pages = fields.get("volume"), fields.get("number"), fields.get("pages")
+    where = year + (f";{volume}" if volume else "") + (f"({number})" if number else "") + (f":{pages}" if pages else "")
+    parts.append(where)
+    return ". ".join(p.strip().rstrip(".") for p in parts if p and p.strip()) + "."
+
+
+def unique_recommendations(rows: list[dict]) -> list[dict]:
+    """Recommendations worded the same in several guideline modules, listed once with every module they
+    appear in (rows: recommendation_id, question_id, text, text_en, audience, module, module_en)."""
+    unique: dict[tuple, dict] = {}
+    for r in rows:
+        if not r.get("recommendation_id"):
+            continue
+        key = (r["text"], r["audience"])
+        entry = unique.setdefault(key, {**r, "places": []})
+        entry["places"].append({"question_id": r["question_id"], "recommendation_id": r["recommendation_id"],
+                                "module": r["module"], "module_en": r.get("module_en")})
+    return list(unique.values())
+
+
+async def _rows(datasette, name: str, params: dict) -> list[dict]:
+    return [dict(r) for r in (await site_database(datasette).execute(sql(name), params)).rows]
 
 
 @hookimpl
 def extra_template_vars(view_name, table, database, datasette):
-    if view_name != "row" or table != "findings" or database != DATABASE:
+    if view_name != "row" or not is_site_database(datasette, database):
         return None
-    db = datasette.get_database(DATABASE)
+    if table not in ("findings", "sources", "economic_evaluations"):
+        return None
 
     async def finding_context(finding_id: str) -> dict:
-        source = (await db.execute(sql("finding_source"), {"id": finding_id})).first()
-        siblings = (await db.execute(sql("finding_siblings"), {"id": finding_id})).rows
-        questions = (await db.execute(sql("finding_questions"), {"id": finding_id})).rows
-        return {"source": dict(source) if source else {}, "siblings": [dict(r) for r in siblings],
-                "questions": [dict(r) for r in questions]}
+        source = await _rows(datasette, "finding_source", {"id": finding_id})
+        questions = await _rows(datasette, "finding_questions", {"id": finding_id})
+        return {"source": source[0] if source else {},
+                "siblings": await _rows(datasette, "finding_siblings", {"id": finding_id}),
+                "questions": questions, "recommendations": unique_recommendations(questions)}
+
+    async def source_context(source_id: str) -> dict:
+        return {"findings": await _rows(datasette, "source_findings", {"id": source_id}),
+                "evaluations": await _rows(datasette, "source_evaluations", {"id": source_id}),
+                "questions": await _rows(datasette, "source_questions", {"id": source_id})}
+
+    async def source_of(source_id: str) -> dict:
+        found = await _rows(datasette, "source", {"id": source_id})
+        return found[0] if found else {}
 
     def view(row):
         return present(dict(row))
 
-    return {"finding_context": finding_context, "finding_view": view}
+    return {"finding_context": finding_context, "finding_view": view, "source_context": source_context,
+            "source_of": source_of}
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.globals.update(citation=citation, bibtex_fields=bibtex_fields, published_papers=PUBLISHED_PAPERS)

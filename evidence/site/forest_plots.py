@@ -6,7 +6,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
 from ..problems import EvidenceError
-from . import DATABASE
+from . import site_database
 
 
 async def forest_plot(datasette, request):
@@ -14,7 +14,7 @@ async def forest_plot(datasette, request):
 
     finding_id = request.url_vars["id"]
     try:
-        svg = await datasette.get_database(DATABASE).execute_fn(lambda conn: finding_forest(conn, finding_id))
+        svg = await site_database(datasette).execute_fn(lambda conn: finding_forest(conn, finding_id))
     except EvidenceError as e:
         raise NotFound(str(e))
     return Response(svg, content_type="image/svg+xml; charset=utf-8")

@@ -1,4 +1,6 @@
-"""The front page: "/" leads to the database page, which says what is inside and how to cite it."""
+"""The front page at "/": what is inside, and a way in for each reader — by condition, the guideline's
+recommendations, the gap map, search, and the downloads and API (/data). Datasette's own database
+page (tables and SQL) stays at /<database> for those who want it."""
 
 from __future__ import annotations
 
@@ -7,35 +9,71 @@ import json
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
+from .. import exports
 from ..read import sql
-from . import DATABASE
+from . import database_name, site_database
+
+TABLE_TITLES = {
+    "findings": "Findings", "sources": "Sources", "economic_evaluations": "Economic evaluations",
+    "conditions": "Conditions", "intervention_types": "Intervention types", "outcomes": "Outcomes",
+    "vocabulary": "Vocabulary", "documents": "Documents", "changes": "Changes", "build_info": "Build",
+    "questions": "Guideline modules", "recommendations": "Recommendations", "considerations": "Considerations",
+    "question_findings": "Findings behind the guideline", "study_results": "Study results",
+    "findings_labelled": "Findings with their names",
+}
+DATA_TABLES = ("findings", "economic_evaluations", "sources", "recommendations", "considerations", "questions",
+               "study_results", "conditions", "intervention_types", "outcomes", "vocabulary")
+FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "bib": "BibTeX", "ris": "RIS", "sof": "Summary of Findings",
+                "json": "JSON"}
+
+
+def table_title(table: str) -> str:
+    return TABLE_TITLES.get(table, table.replace("_", " ").capitalize())
+
+
+async def rows(datasette, name: str, params: dict | None = None) -> list[dict]:
+    return [dict(r) for r in (await site_database(datasette).execute(sql(name), params or {})).rows]
 
 
 async def front_page_data(datasette) -> dict:
-    db = datasette.get_database(DATABASE)
-    info = (await db.execute(sql("build_info"))).first()
+    info = (await rows(datasette, "build_info") or [{}])[0]
     return {
-        "site": datasette.metadata(),  # the instance-level title, description and licence
-        "conditions": [dict(r) for r in (await db.execute(sql("front_page_conditions"))).rows],
-        "documents": [dict(r) for r in (await db.execute(sql("front_page_documents"))).rows],
-        "build": dict(info) if info else {},
-        "changes": [dict(r) for r in (await db.execute(sql("changes_summary"))).rows],
-        "counts": json.loads(info["row_counts"]) if info else {},
+        "conditions": await rows(datasette, "front_page_conditions"),
+        "documents": await rows(datasette, "front_page_documents"),
+        "build": info,
+        "changes": await rows(datasette, "changes_summary"),
+        "counts": json.loads(info["row_counts"]) if info.get("row_counts") else {},
+        "modules": (await rows(datasette, "front_page_guideline"))[0],
     }
 
 
-@hookimpl
-def extra_template_vars(view_name, database, datasette):
-    if view_name == "database" and database == DATABASE:
-        async def inner():
-            return {"front": await front_page_data(datasette)}
-        return inner
+async def front_page(datasette, request):
+    context = {"front": await front_page_data(datasette), "database": database_name(datasette)}
+    return Response.html(await datasette.render_template("front_page.html", context, request=request))
 
 
-async def home(datasette):
-    return Response.redirect(datasette.urls.database(DATABASE))
+async def data_page(datasette, request):
+    db = site_database(datasette)
+    tables = []
+    for table in DATA_TABLES:
+        if not await db.table_exists(table):
+            continue
+        count = (await db.execute(f"select count(*) from [{table}]")).first()[0]
+        formats = [(FORMAT_NAMES.get(f.site_extension, f.name), f.site_extension) for f in exports.site_formats(table)]
+        tables.append({"table": table, "title": table_title(table), "count": count, "formats": formats})
+    context = {"tables": tables, "database": db.name,
+               "max_rows": datasette.setting("max_returned_rows")}
+    return Response.html(await datasette.render_template("data_page.html", context, request=request))
 
 
 @hookimpl
 def register_routes():
-    return [(r"^/$", home)]
+    return [(r"^/$", front_page), (r"^/data$", data_page)]
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    def site_meta() -> dict:
+        return datasette.metadata() or {}
+
+    env.globals.update(site_meta=site_meta, table_title=table_title, format_name=lambda ext: FORMAT_NAMES.get(ext, ext))

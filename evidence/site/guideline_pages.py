@@ -10,16 +10,16 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
 from ..read import sql
-from . import DATABASE
+from . import database_name, site_database
 
 
 async def _rows(datasette, name: str, params: dict | None = None) -> list[dict]:
-    return [dict(r) for r in (await datasette.get_database(DATABASE).execute(sql(name), params or {})).rows]
+    return [dict(r) for r in (await site_database(datasette).execute(sql(name), params or {})).rows]
 
 
 async def guideline(datasette, request):
     questions = await _rows(datasette, "guideline_questions")
-    html = await datasette.render_template("guideline.html", {"questions": questions, "database": DATABASE},
+    html = await datasette.render_template("guideline.html", {"questions": questions, "database": database_name(datasette)},
                                            request=request)
     return Response.html(html)
 
@@ -36,7 +36,7 @@ async def question_page(datasette, request):
         "audiences": [(key, list(group)) for key, group in groupby(recommendations, key=lambda r: r["audience_name"])],
         "criteria": [(key, list(group)) for key, group in groupby(considerations, key=lambda c: c["criterion_name"])],
         "conclusions": await _rows(datasette, "question_conclusions", {"id": qid}),
-        "database": DATABASE,
+        "database": database_name(datasette),
     }
     return Response.html(await datasette.render_template("question.html", context, request=request))
 
@@ -45,7 +45,3 @@ async def question_page(datasette, request):
 def register_routes():
     return [(r"^/guideline$", guideline), (r"^/guideline/(?P<id>[a-z0-9_]+)$", question_page)]
 
-
-@hookimpl
-def menu_links(datasette):
-    return [{"href": datasette.urls.path("/guideline"), "label": "Guideline recommendations"}]

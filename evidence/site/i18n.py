@@ -1,9 +1,9 @@
 """English and Dutch: ?lang=nl (or en) switches the interface and is remembered in a cookie; every page
 sets <html lang> from it. Interface words are translated here; the names of terms come from the
-vocabulary (name, name_nl). Templates call ``t("English text")``; text without a Dutch translation
-stays English (tests/test_site_pages.py checks every ``t("…")`` in the templates has one).
+vocabulary (name, name_nl). Templates call ``t(…)`` with the English text; text without a Dutch translation
+stays English (tests/test_site_pages.py checks that every text the templates translate has a translation).
 
-The wrapper also sends the old search address (/-/search) to the site's search page (/search).
+The wrapper also answers the old search address (/-/search) with the site's search page (/search).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from datasette import hookimpl
+from markupsafe import Markup, escape
 
 LANGUAGES = ("en", "nl")
 DEFAULT = "en"
@@ -71,7 +72,7 @@ NL = {
     "Every table as CSV, Excel and JSON, the Summary-of-Findings tables, BibTeX and RIS, and SQL.":
         "Elke tabel als CSV, Excel en JSON, de Summary-of-Findings-tabellen, BibTeX en RIS, en SQL.",
     "Condition": "Aandoening",
-    "GRADE-rated": "Met GRADE beoordeeld",
+    "GRADE-rated": "met GRADE beoordeeld",
     "Economic evaluations": "Economische evaluaties",
     "Sources": "Bronnen",
     "Where the evidence comes from": "Waar het bewijs vandaan komt",
@@ -208,7 +209,7 @@ NL = {
     "marks ongoing studies and studies awaiting classification.": "markeert lopende en nog te beoordelen studies.",
     "nothing curated yet": "nog niets verzameld",
     "highest certainty": "hoogste zekerheid",
-    "Legend": "Legenda",
+    "Legend": "Legenda", "This map as": "Deze kaart als",
     # guideline
     "Guideline modules": "Modules van de richtlijn",
     "Recommendations": "Aanbevelingen",
@@ -226,6 +227,47 @@ NL = {
     "Documents": "Documenten",
     "Document": "Document",
     "Page not found": "Pagina niet gevonden",
+    # more words of the pages
+    "Add .json to the address of any table, row or query; filters are the same as on the page.":
+        "Voeg .json toe aan het adres van een tabel, rij of zoekvraag; de filters zijn dezelfde als op de pagina.",
+    "Audience": "Doelgroep", "Build": "Versie", "Certainty judgement": "Oordeel over de zekerheid", "Change": "Wijziging",
+    "Changes": "Wijzigingen", "Column": "Kolom", "Column descriptions (metadata)": "Beschrijving van de kolommen (metadata)",
+    "Consideration": "Overweging", "Criterion": "Criterium", "Design of the source": "Opzet van de bron",
+    "Difference": "Verschil",
+    "Dutch as printed; English translations by the curators are marked":
+        "Nederlands zoals gepubliceerd; Engelse vertalingen van de samenstellers zijn gemarkeerd met",
+    "Each module of the guideline answers one clinical question (uitgangsvraag) with recommendations, the considerations behind them and the conclusions they rest on.":
+        "Elke module van de richtlijn beantwoordt één uitgangsvraag met aanbevelingen, de overwegingen erachter en de conclusies waarop ze rusten.",
+    "Economic evaluation": "Economische evaluatie",
+    "Filter a table first (by condition, certainty, …): its download links then hold the filtered set.":
+        "Filter eerst een tabel (op aandoening, zekerheid, …): de downloadlinks bevatten dan de gefilterde selectie.",
+    "Findings and economic evaluations": "Bevindingen en economische evaluaties",
+    "Findings behind the guideline": "Bevindingen achter de richtlijn", "Findings with their names": "Bevindingen met hun namen",
+    "For the panel to consider": "Ter overweging voor de werkgroep",
+    "Forest plot of the studies behind this finding": "Forest plot van de studies achter deze bevinding",
+    "GRADE assessment by": "GRADE-beoordeling door", "Guideline module": "Module van de richtlijn",
+    "Guideline modules that rest on this source": "Modules van de richtlijn die op deze bron rusten",
+    "Intervention family": "Familie van interventies", "Intervention types": "Soorten interventies", "Kind": "Soort",
+    "Links from other tables": "Verwijzingen uit andere tabellen", "On this page": "Op deze pagina", "Operator": "Bewerking",
+    "Outcomes": "Uitkomsten", "Pooled at build from the study-level results": "Gepoold uit de resultaten per studie",
+    "Recommendation": "Aanbeveling", "Remove filter": "Filter verwijderen", "Risk with comparator": "Risico met de vergelijking",
+    "Risk with intervention (95% CI)": "Risico met de interventie (95%-BI)", "Status of the source": "Status van de bron",
+    "Study results": "Resultaten per studie", "The module links to no curated conclusion.": "De module verwijst naar geen verzamelde conclusie.",
+    "The published papers themselves: their abstracts and Cochrane Summary-of-Findings tables. Each record below is cited by the paper it was read in.":
+        "De gepubliceerde artikelen zelf: hun samenvattingen en Cochrane Summary-of-Findings-tabellen. Elk record hieronder wordt geciteerd met het artikel waarin het is gelezen.",
+    "The whole module": "De hele module", "Views": "Views", "Vocabulary": "Vocabulaire", "Wording": "Formulering",
+    "all rows": "alle rijen", "and": "en", "any column": "elke kolom", "column": "kolom", "from": "uit", "in": "in",
+    "last assessed": "laatst beoordeeld", "last authorised": "laatst geautoriseerd", "many rows": "veel rijen",
+    "of the guideline": "van de richtlijn", "ongoing or awaiting study": "lopende of nog te beoordelen studie",
+    "ongoing or awaiting studies": "lopende of nog te beoordelen studies", "remove filter": "filter verwijderen",
+    "rests on": "rust op", "Rests on": "Rust op", "for this condition": "voor deze aandoening", "strength": "sterkte",
+    "suggestions from the pooled studies, not judgements": "suggesties uit de gepoolde studies, geen oordelen",
+    "the evidence it rests on": "het bewijs waarop het rust", "up to": "tot", "…": "…",
+    "added": "toegevoegd", "removed": "verwijderd", "changed": "gewijzigd",
+    "guideline recommendation": "aanbeveling uit de richtlijn", "guideline recommendations": "aanbevelingen uit de richtlijn",
+    "guideline consideration": "overweging uit de richtlijn", "guideline considerations": "overwegingen uit de richtlijn",
+    "release": "versie", "Pages": "Pagina's", "Each result": "Elk resultaat", "listed once": "één keer vermeld",
+    "Dutch": "Nederlands", "English": "Engels", "What changed (releases)": "Wat er veranderde (versies)",
 }
 
 
@@ -258,6 +300,22 @@ def other_language_url(request) -> tuple[str, str]:
     return f"{request.path}?{urlencode([*args, ('lang', other)])}", other
 
 
+def bilingual(dutch: object, english: object = None, length: int | None = None) -> Markup:
+    """Guideline text (Dutch as printed, with the curators' English translation) in the page's language,
+    marked with its own lang attribute."""
+    lang, text = ("en", english) if current() == "en" and english else ("nl", dutch)
+    text = str(text or "")
+    if length and len(text) > length:
+        text = text[: length - 1].rsplit(" ", 1)[0] + " …"
+    return Markup(f'<span lang="{lang}">{escape(text)}</span>')
+
+
+def sentence(text: object) -> str:
+    """Text with its first letter a capital, the rest as written ("cancer" -> "Cancer", "e-health" -> "E-health")."""
+    text = str(text or "")
+    return text[:1].upper() + text[1:]
+
+
 def _with_cookie(send, lang: str):
     async def wrapped(event):
         if event["type"] == "http.response.start":
@@ -275,15 +333,14 @@ def asgi_wrapper(datasette):
         async def language_app(scope, receive, send):
             if scope.get("type") != "http":
                 return await app(scope, receive, send)
-            if scope.get("path") == "/-/search":  # datasette-search-all's address: one search page
-                query = scope.get("query_string", b"").decode("latin-1")
-                location = datasette.urls.path("/search") + (f"?{query}" if query else "")
-                await send({"type": "http.response.start", "status": 302,
-                            "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0")]})
-                await send({"type": "http.response.body", "body": b""})
-                return
+            if scope.get("path") in ("/-/search", "/-/search.json"):  # datasette-search-all's address:
+                path = scope["path"].replace("/-/search", "/search")     # the site's one search page
+                scope = {**scope, "path": path, "raw_path": path.encode("latin-1")}
             cookies = b"; ".join(v for k, v in scope.get("headers", []) if k == b"cookie").decode("latin-1")
             lang, remember = choose(scope.get("query_string", b""), cookies)
+            if remember:  # ?lang= is for this wrapper only: Datasette would read it as a column filter
+                parts = scope["query_string"].split(b"&")
+                scope = {**scope, "query_string": b"&".join(p for p in parts if p.split(b"=")[0] != b"lang")}
             token = _lang.set(lang)
             try:
                 await app(scope, receive, _with_cookie(send, lang) if remember else send)
@@ -295,4 +352,6 @@ def asgi_wrapper(datasette):
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    env.globals.update(t=t, plural=plural, ui_lang=current, count=number, other_language_url=other_language_url)
+    env.filters["sentence"] = sentence
+    env.globals.update(t=t, plural=plural, ui_lang=current, count=number, other_language_url=other_language_url,
+                       bilingual=bilingual)

@@ -44,6 +44,7 @@ TABLE_KINDS = {
 ARRAYS = {"conditions": "condition", "intervention_types": "intervention_type"}  # JSON lists of terms
 RAW_TABLES = {"vocabulary", "changes", "build_info"}  # tables about the terms themselves: ids as stored
 FILE_NAME = re.compile(r"\s*\(([^()]*\.(?:md|txt|pdf|docx?|html?))\)|^\S+\.(?:md|txt|pdf|docx?|html?)$", re.I)
+TEXT_WITH_FILE_NAMES = {"note", "source_locator", "effect_source_locator", "comparator_risk_source_locator"}
 RECORD_TABLES = ("findings", "economic_evaluations", "sources", "recommendations", "questions")
 
 
@@ -153,10 +154,25 @@ class Links:
         return self.datasette.urls.path(f"/condition/{condition}")
 
     def document_url(self, document: str) -> str:
-        return self.datasette.urls.path(f"/documents/{tilde_encode(document)}")
+        from .document_pages import slug
+
+        return self.datasette.urls.path(f"/documents/{tilde_encode(slug(str(document)))}")
 
     def document_title(self, document: object) -> str:
         return document_title(self.terms.name("document", document)) if document else ""
+
+    def no_file_names(self, text: object) -> object:
+        """Free text (a note, a locator) with every document file name it mentions replaced by the
+        document's title ("the published paper" for the published papers' own document)."""
+        if not isinstance(text, str):
+            return text
+        from .finding_page import PUBLISHED_PAPERS
+
+        for document in self.terms.ids("document"):
+            if document in text:
+                title = t("the published paper") if document in PUBLISHED_PAPERS else self.document_title(document)
+                text = text.replace(document, title)
+        return text
 
     def term(self, kind: str, value: object) -> str:
         return self.terms.name(kind, value)
@@ -181,6 +197,8 @@ class Links:
         """How a cell shows, or None for Datasette's own rendering."""
         if table in RAW_TABLES:
             return None
+        if isinstance(value, dict) and "value" in value:  # a foreign key Datasette expanded to {value, label}
+            value = value["value"]
         if column in ARRAYS and isinstance(value, str) and value.startswith("["):
             try:
                 items = json.loads(value)
@@ -192,12 +210,14 @@ class Links:
         kind = kind_of(table, column)
         if kind is not None and isinstance(value, str) and kind != "certainty":
             return self.term_html(kind, value)
-        if column in ("id", "finding_id", "same_result_as") and isinstance(value, str) and table is None or (
-                column in ("finding_id", "same_result_as") and isinstance(value, str)):
+        if isinstance(value, str) and (column in ("finding_id", "same_result_as") or (column == "id" and table is None)):
             url = self.record_url(value)
             return Markup(f'<a href="{escape(url)}">{escape(value)}</a>') if url else None
         if isinstance(value, float):
             return print_number(value)
+        if column in TEXT_WITH_FILE_NAMES and isinstance(value, str):
+            cleaned = self.no_file_names(value)
+            return cleaned if cleaned != value else None
         return None
 
 
@@ -215,9 +235,11 @@ def render_cell(value, column, table, database, datasette):
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     links = Links(datasette)
+    env.filters["no_file_names"] = links.no_file_names
     env.globals.update(
         term=links.term, term_html=links.term_html, row_url=links.row_url, table_url=links.table_url,
         record_url=links.record_url, condition_url=links.condition_url, document_url=links.document_url,
         document_title=links.document_title, source_html=links.source_html, kind_of=kind_of,
         site_terms=lambda: links.terms, site_database=lambda: database_name(datasette),
+        json_list=lambda value: json.loads(value) if value else [], print_number=print_number,
     )

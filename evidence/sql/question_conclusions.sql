@@ -1,5 +1,5 @@
 -- The conclusions a question rests on, most certain first, with their source and its status.
-select f.id, f.statement, f.certainty, f.condition_label, f.outcome_label, f.source_label, f.source_status,
+select f.id, f.statement, f.certainty, f.condition, f.condition_label, f.outcome_label, f.source_label, f.source_status,
     st.name as status_name, st.in_overviews
 from question_findings qf
 join findings_labelled f on f.id = qf.finding_id

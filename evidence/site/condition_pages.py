@@ -1,0 +1,84 @@
+"""Condition pages at /condition/<id>: everything known for one condition in one place — what is known
+(per comparison, most certain first), the guideline's recommendations that apply, the economic
+evaluations, ongoing and awaiting studies, and the gaps (searched-for-but-nothing-found findings and
+intervention types with nothing curated yet)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from itertools import groupby
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+
+from ..presenter import effect_text
+from ..read import sql
+from . import database_name, site_database
+from .finding_page import unique_recommendations
+from .labels import terms as site_terms
+
+
+async def _rows(datasette, name: str, params: dict) -> list[dict]:
+    return [dict(r) for r in (await site_database(datasette).execute(sql(name), params)).rows]
+
+
+def comparisons(findings: list[dict]) -> list[dict]:
+    """Findings grouped per comparison (intervention type), the group with the most certain finding
+    first; within a group most certain first."""
+    groups = defaultdict(list)
+    for f in findings:
+        f["effect_text"] = effect_text(f) if f["effect"] is not None else ""
+        groups[f["intervention_type"]].append(f)
+    ordered = sorted(groups.items(), key=lambda kv: (-max(f["certainty_rank"] for f in kv[1]), -len(kv[1]), kv[0]))
+    return [{"intervention_type": key, "findings": items} for key, items in ordered]
+
+
+def empty_types(datasette, findings: list[dict]) -> list[dict]:
+    """Intervention types without findings for the condition, by family (the gap-map row's empty cells)."""
+    names = site_terms(datasette)
+    present = {f["intervention_type"] for f in findings}
+    families = defaultdict(list)
+    for t in names.ids("intervention_type"):
+        if t not in present:
+            families[names.family("intervention_type", t)].append(t)
+    return [{"family": family, "types": types} for family, types in families.items()]
+
+
+async def condition_page(datasette, request):
+    cid = request.url_vars["id"]
+    found = await _rows(datasette, "condition", {"id": cid})
+    if not found:
+        raise NotFound(f"No condition {cid}")
+    condition = found[0]
+    findings = await _rows(datasette, "condition_findings", {"id": cid})
+    questions = await _rows(datasette, "condition_questions", {"id": cid})
+    recommendations = await _rows(datasette, "condition_recommendations",
+                                  {"ids": json.dumps([q["id"] for q in questions])})
+    by_question = {key: list(group) for key, group in groupby(recommendations, key=lambda r: r["question_id"])}
+    modules = {q["id"]: q for q in questions}
+    for q in questions:
+        q["recommendations"] = by_question.get(q["id"], [])
+    specific = [{**r, "recommendation_id": r["id"], "module": modules[r["question_id"]]["module"],
+                 "module_en": modules[r["question_id"]]["module_en"]}
+                for r in recommendations if not modules[r["question_id"]]["for_every_condition"]]
+    context = {
+        "condition": condition,
+        "narrower": json.loads(condition["narrower"] or "[]"),
+        "findings": findings,
+        "comparisons": comparisons(findings),
+        "questions": [q for q in questions if not q["for_every_condition"]],
+        "recommendations": unique_recommendations(specific),
+        "generic_questions": [q for q in questions if q["for_every_condition"]],
+        "evaluations": await _rows(datasette, "condition_evaluations", {"id": cid}),
+        "pending": await _rows(datasette, "condition_pending", {"id": cid}),
+        "no_evidence": [f for f in findings if f["direction"] == "no_evidence"],
+        "empty_types": empty_types(datasette, findings),
+        "database": database_name(datasette),
+    }
+    return Response.html(await datasette.render_template("condition.html", context, request=request))
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/condition/(?P<id>[a-z0-9_]+)$", condition_page)]

@@ -1,0 +1,141 @@
+"""The site's one search, at /search?q=…: findings first, then the guideline's recommendations and
+considerations, economic evaluations and sources, each result a short card that links to its page,
+with the matched words highlighted (FTS5 highlight() and snippet()).
+
+Words are matched in English and Dutch (the Dutch quotes and the terms' Dutch names are indexed, see
+evidence/sql/fts.sql), with or without diacritics; ``rehab*`` finds every word that begins with
+rehab; "quoted words" are found side by side. Datasette-search-all's address /-/search leads here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+from . import database_name, site_database
+from .i18n import current
+
+OPEN, CLOSE, MORE = "\x02", "\x03", "…"
+MAX_QUERY = 500  # characters
+PER_GROUP = 20
+
+
+def fts_query(text: str) -> str:
+    """The visitor's words as an FTS5 query: every word must match; "a phrase" matches side by side;
+    word* matches every word that begins with it. FTS5 operators and punctuation are taken literally."""
+    parts = []
+    for token in re.findall(r'"[^"]*"?|[^\s"]+', text[:MAX_QUERY]):
+        if token.startswith('"'):
+            phrase = token.strip('"').strip()
+            if phrase:
+                parts.append('"' + phrase.replace('"', "") + '"')
+            continue
+        prefix = token.endswith("*")
+        word = token.rstrip("*").replace('"', "")
+        if word.strip("*"):
+            parts.append(f'"{word}"' + ("*" if prefix else ""))
+    return " ".join(parts)
+
+
+def marked(text: object) -> Markup:
+    """Text from highlight()/snippet() with its matches in <mark>, everything else escaped."""
+    if not text:
+        return Markup("")
+    return Markup(str(escape(str(text))).replace(OPEN, "<mark>").replace(CLOSE, "</mark>"))
+
+
+@dataclass(frozen=True)
+class Group:
+    table: str
+    title: str  # heading, translated in the template
+    fts: str
+    columns: tuple[str, ...]  # the index's columns, in order; the last one is the terms' names
+    select: str  # the record's own columns, from the base table aliased r
+    noun: str  # one result, for counting ("finding")
+
+
+GROUPS = (
+    Group("findings", "Findings", "findings_fts",
+          ("statement", "quote", "population", "intervention", "comparator", "timepoint", "terms"),
+          "r.id, r.certainty, r.condition, r.outcome, r.source_id, r.timepoint", "finding"),
+    Group("recommendations", "Guideline recommendations", "recommendations_fts", ("text", "text_en", "note", "terms"),
+          "r.id, r.question_id, r.audience, r.text, r.text_en", "guideline recommendation"),
+    Group("considerations", "Guideline considerations", "considerations_fts", ("quote", "summary_en", "note", "terms"),
+          "r.id, r.question_id, r.criterion, r.quote, r.summary_en", "guideline consideration"),
+    Group("economic_evaluations", "Economic evaluations", "economic_evaluations_fts",
+          ("statement", "quote", "intervention", "comparator", "note", "terms"),
+          "r.id, r.conclusion, r.condition, r.source_id", "economic evaluation"),
+    Group("sources", "Sources", "sources_fts", ("label", "title", "authors", "journal", "note", "terms"),
+          "r.id, r.label, r.design, r.status, r.year", "source"),
+)
+
+
+def group_sql(group: Group) -> str:
+    marks = f"'{OPEN}', '{CLOSE}'"
+    highlights = ", ".join(f"highlight({group.fts}, {i}, {marks}) as hl_{name}"
+                           for i, name in enumerate(group.columns[:-1]))
+    snippets = ", ".join(f"snippet({group.fts}, {i}, {marks}, '{MORE}', 20) as sn_{name}"
+                         for i, name in enumerate(group.columns[:-1]))
+    return (f"select {group.select}, {highlights}, {snippets} "
+            f"from {group.fts} join {group.table} r on r.rowid = {group.fts}.rowid "
+            f"where {group.fts} match :q order by {group.fts}.rank limit {PER_GROUP}")
+
+
+def card(group: Group, row: dict) -> dict:
+    """What a result shows: a title (the statement, recommendation or label, highlighted) and, when the
+    match is elsewhere, a snippet of the text that matched."""
+    columns = group.columns[:-1]
+    title_column = columns[0]
+    if group.table == "recommendations" and current() == "en" and row.get("text_en"):
+        title_column = "text_en"
+    if group.table == "considerations" and current() == "en" and row.get("summary_en"):
+        title_column = "summary_en"
+    title = row[f"hl_{title_column}"] or row.get(title_column) or ""
+    snippet = None
+    if OPEN not in str(title):
+        for name in columns:
+            if name != title_column and OPEN in str(row[f"sn_{name}"] or ""):
+                snippet = (name, row[f"sn_{name}"])
+                break
+    return {**row, "title": marked(title if len(str(title)) <= 400 else row[f"sn_{title_column}"]),
+            "snippet": marked(snippet[1]) if snippet else None, "snippet_column": snippet[0] if snippet else None}
+
+
+async def search(datasette, request):
+    text = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    query = fts_query(text)
+    db = site_database(datasette)
+    name = database_name(datasette)
+    results = []
+    if query:
+        for group in GROUPS:
+            if not await db.table_exists(group.fts):
+                continue
+            total = (await db.execute(f"select count(*) from {group.fts} where {group.fts} match :q", {"q": query})).first()[0]
+            if not total:
+                continue
+            rows = [card(group, dict(r)) for r in (await db.execute(group_sql(group), {"q": query})).rows]
+            more = datasette.urls.table(name, group.table) + "?" + urlencode({"_search": query, "_searchmode": "raw"})
+            results.append({"group": group, "total": total, "rows": rows, "more": more})
+    if request.url_vars.get("format") == "json":
+        return Response.json({"q": text, "query": query, "results": [
+            {"table": r["group"].table, "total": r["total"],
+             "ids": [row["id"] for row in r["rows"]]} for r in results]})
+    context = {"q": text, "search_query": text, "results": results, "database": name,
+               "total": sum(r["total"] for r in results)}
+    return Response.html(await datasette.render_template("search.html", context, request=request))
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/search(\.(?P<format>json))?$", search)]
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.globals["marked_title"] = marked

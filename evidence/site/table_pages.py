@@ -1,0 +1,152 @@
+"""Table pages as lists a reader can scan: findings, economic evaluations and sources in a compact
+layout (the columns a working group reads, labelled, ?_all=1 for every column), the active filters
+in words, facets by their terms' names, and downloads of the whole filtered set."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from datasette import hookimpl
+
+from .. import exports
+from ..presenter import effect_text, number
+from . import is_site_database
+from .certainty_symbols import certainty_rank, certainty_word
+from .front_page import FORMAT_NAMES
+from .i18n import t
+from .labels import ARRAYS, Links, kind_of
+
+# The compact layout of a table: (column, heading); a column named "effect" is the effect with its CI.
+COMPACT = {
+    "findings": [("certainty", "Certainty"), ("statement", "Statement"), ("effect", "Effect (95% CI)"),
+                 ("condition", "Condition"), ("intervention_type", "Intervention type"), ("outcome", "Outcome"),
+                 ("timepoint", "Timepoint"), ("source_id", "Source")],
+    "economic_evaluations": [("conclusion", "Conclusion"), ("statement", "Statement"), ("value", "Value"),
+                             ("condition", "Condition"), ("intervention_type", "Intervention type"),
+                             ("perspective", "Perspective"), ("source_id", "Source")],
+    "sources": [("label", "Source"), ("title", "Title"), ("year", "Year"), ("design", "Design"), ("status", "Status"),
+                ("conditions", "Conditions")],
+}
+LINK_COLUMN = {"findings": "statement", "economic_evaluations": "statement", "sources": "label"}
+COLUMN_TITLES = {
+    "condition": "Condition", "certainty": "Certainty", "intervention_type": "Intervention type", "outcome": "Outcome",
+    "source_design": "Design of the source", "design": "Design", "status": "Status", "conditions": "Conditions",
+    "intervention_types": "Intervention types", "conclusion": "Conclusion", "perspective": "Perspective",
+    "source_id": "Source", "statement": "Statement", "timepoint": "Timepoint", "direction": "Direction",
+    "measure": "Measure", "value": "Value", "year": "Year", "title": "Title", "label": "Source",
+    "intervention_family": "Intervention family", "source_status": "Status of the source", "_search": "Search",
+    "audience": "Audience", "kind": "Kind", "criterion": "Criterion", "question_id": "Guideline module",
+    "table_name": "Table", "change": "Change",
+}
+NOT_DOWNLOAD_ARGS = {"_next", "_size", "_stream", "_dl", "lang", "_all", "_facet", "_facet_size", "_labels",
+                     "_nocount", "_nofacet"}
+
+
+def column_title(column: str) -> str:
+    return t(COLUMN_TITLES.get(column, column.replace("_", " ").capitalize()))
+
+
+def value_label(table: str, column: str, value: str, links: Links) -> str:
+    if column == "certainty":
+        return certainty_word(value)
+    kind = ARRAYS.get(column) or kind_of(table, column)
+    if column == "source_id":
+        return links.terms.sources.get(value, value)
+    return links.term(kind, value) if kind else value
+
+
+def active_filters(request, table: str, links: Links) -> list[dict]:
+    """The page's filters in words, each with the address that removes it."""
+    pairs = parse_qsl(request.query_string, keep_blank_values=True)
+    shown = []
+    for i, (key, value) in enumerate(pairs):
+        if key.startswith("_") and key != "_search" or key == "lang":
+            continue
+        column, _, op = key.partition("__")
+        others = [p for j, p in enumerate(pairs) if j != i and p[0] != "_next"]
+        if key == "same_result_as__isnull":
+            shown.append({"column": t("Each result"), "text": t("listed once"),
+                          "remove": request.path + ("?" + urlencode(others) if others else "")})
+            continue
+        if op == "isnull":
+            text = t("not GRADE-rated") if column == "certainty" else t("not stated")
+        elif op in ("", "exact"):
+            text = value_label(table, column, value, links)
+        elif op == "in":
+            text = ", ".join(value_label(table, column, v.strip(), links) for v in value.split(","))
+        else:
+            text = f"{op} {value}"
+        shown.append({"column": column_title(column), "text": text,
+                      "remove": request.path + ("?" + urlencode(others) if others else "")})
+    return shown
+
+
+def download_links(datasette, request, database: str, table: str) -> list[dict]:
+    """CSV (every row, streamed), the registry's formats for the table and JSON, for the page's filters."""
+    args = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True) if k not in NOT_DOWNLOAD_ARGS]
+
+    def url(fmt: str, extra: list[tuple[str, str]]) -> str:
+        return datasette.urls.table(database, table, format=fmt) + "?" + urlencode(args + extra)
+
+    links = [{"name": "CSV", "url": url("csv", [("_stream", "1"), ("_dl", "1")]), "file": True, "complete": True}]
+    for fmt in exports.site_formats(table):
+        ext = fmt.site_extension
+        links.append({"name": FORMAT_NAMES.get(ext, ext), "url": url(ext, [("_size", "max")]),
+                      "file": not fmt.media_type.startswith("text/html"), "complete": False})
+    links.append({"name": "JSON", "url": url("json", [("_shape", "array"), ("_size", "max")]), "file": False,
+                  "complete": False})
+    return links
+
+
+def row_values(row, display_row, table: str, links: Links) -> dict:
+    """A row's cells by column, with the computed ones (a finding's effect with its CI, an evaluation's
+    measure with its value and currency)."""
+    cells = {cell["column"]: cell["value"] for cell in display_row}
+    keys = row.keys()
+    if table == "findings" and {"effect", "effect_measure", "ci_lower", "ci_upper"} <= set(keys):
+        cells["effect"] = effect_text(row) if row["effect"] is not None else "–"
+    if table == "economic_evaluations" and {"measure", "value", "currency"} <= set(keys):
+        amount = " ".join(x for x in (row["currency"] or "", number(row["value"])) if x)
+        cells["value"] = ": ".join(x for x in (links.term("economic_measure", row["measure"]), amount) if x) or "–"
+    return cells
+
+
+@hookimpl
+def extra_template_vars(view_name, database, table, request, datasette):
+    if view_name != "table" or not table or request is None or not is_site_database(datasette, database):
+        return None
+    links = Links(datasette)
+
+    async def inner():
+        columns = await datasette.get_database(database).table_columns(table)
+        return {
+            "compact_columns": COMPACT.get(table) if not request.args.get("_all") else None,
+            "link_column": LINK_COLUMN.get(table),
+            "active_filters": active_filters(request, table, links),
+            "downloads": download_links(datasette, request, database, table),
+            "max_rows": datasette.setting("max_returned_rows"),
+            "certainty_sort": "certainty_rank" if "certainty_rank" in columns else None,
+            "row_values": lambda row, display_row: row_values(row, display_row, table, links),
+            "column_title": column_title,
+            "value_label": lambda column, value: value_label(table, column, value, links),
+        }
+    return inner
+
+
+NOUNS = {"findings": "finding", "economic_evaluations": "economic evaluation", "sources": "source",
+         "recommendations": "recommendation", "considerations": "consideration", "questions": "module"}
+
+
+def table_noun(table: str) -> str:
+    """What one row of the table is called: "finding", or "row"."""
+    return NOUNS.get(table, "row")
+
+
+def by_certainty(results: list) -> list:
+    """Facet values of certainty, most certain first."""
+    return sorted(results, key=lambda r: -certainty_rank(r["value"]))
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.globals.update(column_title=column_title, table_noun=table_noun, by_certainty=by_certainty)

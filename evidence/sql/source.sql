@@ -1,0 +1,2 @@
+-- One source.
+select * from sources where id = :id
