@@ -90,3 +90,17 @@ def test_a_bad_version_or_date_is_refused(project):
     assert result.exit_code == 2 and "use letters, digits" in result.output
     result = CliRunner().invoke(cli, ["release", "1.0", "--date", "yesterday", "--metadata", str(ROOT / "metadata.yml")])
     assert result.exit_code == 2 and "is not a date" in result.output
+
+
+def test_every_page_says_which_release_it_shows_and_condition_pages_what_is_new(project):
+    shutil.copy(ROOT / "maintainers.yaml", project.root / "maintainers.yaml")
+    result = CliRunner().invoke(cli, ["release", "2026.1", "--db", "evidence.db", "--date", "2026-01-15",
+                                      "--metadata", str(ROOT / "metadata.yml")])
+    assert result.exit_code == 0, result.output
+    get = client_for(project.root / "evidence.db")
+    for path in ("/", "/condition/cancer", "/evidence/findings/smith-2020-f1", "/gap-map"):
+        page = get(path).text
+        assert 'This is release <a href="/changes/2026.1">2026.1</a> (2026-01-15).' in page, path
+        assert "Work participation evidence, release 2026.1, content hash" in page, path
+    new = get("/condition/cancer").text.split("New since the last release")[1]
+    assert 'href="/evidence/findings/smith-2020-f1"' in new.split("</section>")[0]

@@ -72,6 +72,7 @@ async def condition_page(datasette, request):
         "generic_questions": [q for q in questions if q["for_every_condition"]],
         "evaluations": await _rows(datasette, "condition_evaluations", {"id": cid}),
         "pending": await _rows(datasette, "condition_pending", {"id": cid}),
+        "new_in_release": await _rows(datasette, "condition_new_in_release", {"id": cid}),
         "no_evidence": [f for f in findings if f["direction"] == "no_evidence"],
         "empty_types": empty_types(datasette, findings),
         "database": database_name(datasette),

@@ -76,4 +76,9 @@ def prepare_jinja2_environment(env, datasette):
     def site_meta() -> dict:
         return datasette.metadata() or {}
 
-    env.globals.update(site_meta=site_meta, table_title=table_title, format_name=lambda ext: FORMAT_NAMES.get(ext, ext))
+    async def build_info() -> dict:
+        """Which release (or build) every page shows, and the content hash to cite it by."""
+        return (await rows(datasette, "build_info") or [{}])[0]
+
+    env.globals.update(site_meta=site_meta, table_title=table_title, format_name=lambda ext: FORMAT_NAMES.get(ext, ext),
+                       build_info=build_info)

@@ -268,6 +268,10 @@ NL = {
     "guideline consideration": "overweging uit de richtlijn", "guideline considerations": "overwegingen uit de richtlijn",
     "release": "versie", "Pages": "Pagina's", "Each result": "Elk resultaat", "listed once": "één keer vermeld",
     "Dutch": "Nederlands", "English": "Engels", "What changed (releases)": "Wat er veranderde (versies)",
+    "This is release": "Dit is versie", "This is a build of": "Dit is een bouw van", "not a release": "geen versie",
+    "Cite it as": "Citeer als", "content hash": "inhoudshash", "What changed": "Wat er veranderde",
+    "New since the last release": "Nieuw sinds de vorige versie",
+    "What changed, release by release": "Wat er veranderde, per versie",
 }
 
 
