@@ -18,7 +18,7 @@ import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Iterable, Union
 
 import yaml
 from jinja2 import Environment, PackageLoader

@@ -15,7 +15,7 @@ from evidence.cli import cli
 from evidence import exports
 from evidence.read import select
 from evidence.problems import EvidenceError
-from tests.conftest import ROOT, query
+from tests.conftest import query
 
 
 def export(*args: str):

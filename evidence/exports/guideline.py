@@ -14,7 +14,7 @@ from itertools import groupby
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..presenter import certainty_text, effect_text
+from ..presenter import certainty_text
 from ..read import Filters, records, select, sql
 from . import Format, Output, register
 

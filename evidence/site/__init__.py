@@ -25,6 +25,13 @@ def site_database(datasette):
     return datasette.get_database()
 
 
+async def named_rows(datasette, name: str, params: dict | None = None) -> list[dict]:
+    """The rows of a named query (evidence/sql/NAME.sql) on the site's database, as dicts."""
+    from ..read import sql
+
+    return [dict(r) for r in (await site_database(datasette).execute(sql(name), params or {})).rows]
+
+
 def database_name(datasette) -> str:
     return site_database(datasette).name
 

@@ -12,16 +12,11 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
 from ..diff import TITLES
-from ..read import sql
-from . import database_name, site_database
-
-
-async def _rows(datasette, name: str, params: dict | None = None) -> list[dict]:
-    return [dict(r) for r in (await site_database(datasette).execute(sql(name), params or {})).rows]
+from . import database_name, named_rows
 
 
 async def changes(datasette, request):
-    releases = await _rows(datasette, "releases")
+    releases = await named_rows(datasette, "releases")
     html = await datasette.render_template("changes.html", {"releases": releases, "release": None,
                                                             "database": database_name(datasette)}, request=request)
     return Response.html(html)
@@ -29,7 +24,7 @@ async def changes(datasette, request):
 
 async def release_page(datasette, request):
     release = request.url_vars["release"]
-    rows = await _rows(datasette, "release_changes", {"release": release})
+    rows = await named_rows(datasette, "release_changes", {"release": release})
     if not rows:
         raise NotFound(f"No release {release}")
     tables = [(TITLES.get(t, t), t, list(g)) for t, g in groupby(rows, key=lambda r: r["table_name"])]
@@ -43,7 +38,7 @@ def _updated(date: str) -> str:
 
 
 async def atom(datasette, request):
-    releases = await _rows(datasette, "releases")
+    releases = await named_rows(datasette, "releases")
     base = request.url.split("/changes.atom")[0]
     title = escape(datasette.metadata("title") or "Work participation evidence")
     entries = []
@@ -73,7 +68,7 @@ def extra_template_vars(view_name, table, datasette):
         return None
 
     async def record_history(record_id: str) -> list[dict]:
-        return await _rows(datasette, "record_history", {"table": table, "id": record_id})
+        return await named_rows(datasette, "record_history", {"table": table, "id": record_id})
 
     return {"record_history": record_history}
 

@@ -13,14 +13,9 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
 from ..presenter import effect_text
-from ..read import sql
-from . import database_name, site_database
+from . import database_name, named_rows
 from .finding_page import unique_recommendations
 from .labels import terms as site_terms
-
-
-async def _rows(datasette, name: str, params: dict) -> list[dict]:
-    return [dict(r) for r in (await site_database(datasette).execute(sql(name), params)).rows]
 
 
 def comparisons(findings: list[dict]) -> list[dict]:
@@ -47,13 +42,13 @@ def empty_types(datasette, findings: list[dict]) -> list[dict]:
 
 async def condition_page(datasette, request):
     cid = request.url_vars["id"]
-    found = await _rows(datasette, "condition", {"id": cid})
+    found = await named_rows(datasette, "condition", {"id": cid})
     if not found:
         raise NotFound(f"No condition {cid}")
     condition = found[0]
-    findings = await _rows(datasette, "condition_findings", {"id": cid})
-    questions = await _rows(datasette, "condition_questions", {"id": cid})
-    recommendations = await _rows(datasette, "condition_recommendations",
+    findings = await named_rows(datasette, "condition_findings", {"id": cid})
+    questions = await named_rows(datasette, "condition_questions", {"id": cid})
+    recommendations = await named_rows(datasette, "condition_recommendations",
                                   {"ids": json.dumps([q["id"] for q in questions])})
     by_question = {key: list(group) for key, group in groupby(recommendations, key=lambda r: r["question_id"])}
     modules = {q["id"]: q for q in questions}
@@ -70,9 +65,9 @@ async def condition_page(datasette, request):
         "questions": [q for q in questions if not q["for_every_condition"]],
         "recommendations": unique_recommendations(specific),
         "generic_questions": [q for q in questions if q["for_every_condition"]],
-        "evaluations": await _rows(datasette, "condition_evaluations", {"id": cid}),
-        "pending": await _rows(datasette, "condition_pending", {"id": cid}),
-        "new_in_release": await _rows(datasette, "condition_new_in_release", {"id": cid}),
+        "evaluations": await named_rows(datasette, "condition_evaluations", {"id": cid}),
+        "pending": await named_rows(datasette, "condition_pending", {"id": cid}),
+        "new_in_release": await named_rows(datasette, "condition_new_in_release", {"id": cid}),
         "no_evidence": [f for f in findings if f["direction"] == "no_evidence"],
         "empty_types": empty_types(datasette, findings),
         "database": database_name(datasette),

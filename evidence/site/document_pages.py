@@ -12,8 +12,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound, Response
 
-from ..read import sql
-from . import database_name, site_database
+from . import database_name, named_rows
 from .finding_page import PUBLISHED_PAPERS
 from .labels import terms as site_terms
 
@@ -30,24 +29,20 @@ def document_for(datasette, given: str) -> str | None:
     return given if given in ids else next((d for d in ids if slug(d) == given), None)
 
 
-async def _rows(datasette, name: str, params: dict) -> list[dict]:
-    return [dict(r) for r in (await site_database(datasette).execute(sql(name), params)).rows]
-
-
 async def document_page(datasette, request):
     document = document_for(datasette, request.url_vars["slug"])
-    found = await _rows(datasette, "document", {"id": document}) if document else []
+    found = await named_rows(datasette, "document", {"id": document}) if document else []
     if not found:
         raise NotFound("No such document")
-    records = await _rows(datasette, "document_records", {"id": document})
-    sources = {s["id"]: s for s in await _rows(datasette, "sources_by_ids",
+    records = await named_rows(datasette, "document_records", {"id": document})
+    sources = {s["id"]: s for s in await named_rows(datasette, "sources_by_ids",
                                                 {"ids": json.dumps(sorted({r["source_id"] for r in records}))})}
     context = {
         "document": found[0],
         "papers": document in PUBLISHED_PAPERS,
         "by_source": [(sources.get(key, {"id": key, "label": key}), list(group))
                       for key, group in groupby(records, key=lambda r: r["source_id"])],
-        "modules": await _rows(datasette, "document_guideline", {"id": document}),
+        "modules": await named_rows(datasette, "document_guideline", {"id": document}),
         "database": database_name(datasette),
     }
     return Response.html(await datasette.render_template("document.html", context, request=request))

@@ -10,8 +10,7 @@ from typing import Mapping, Optional
 from datasette import hookimpl
 
 from ..presenter import present
-from ..read import sql
-from . import is_site_database, site_database
+from . import is_site_database, named_rows
 
 BIBTEX_FIELD = re.compile(r"^\s*(\w+)\s*=\s*[{\"](.*?)[}\"]\s*,?\s*$", re.M)
 # The document that stands for the published papers themselves (their abstracts and Cochrane
@@ -67,10 +66,6 @@ def unique_recommendations(rows: list[dict]) -> list[dict]:
     return list(unique.values())
 
 
-async def _rows(datasette, name: str, params: dict) -> list[dict]:
-    return [dict(r) for r in (await site_database(datasette).execute(sql(name), params)).rows]
-
-
 @hookimpl
 def extra_template_vars(view_name, table, database, datasette):
     if view_name != "row" or not is_site_database(datasette, database):
@@ -79,19 +74,19 @@ def extra_template_vars(view_name, table, database, datasette):
         return None
 
     async def finding_context(finding_id: str) -> dict:
-        source = await _rows(datasette, "finding_source", {"id": finding_id})
-        questions = await _rows(datasette, "finding_questions", {"id": finding_id})
+        source = await named_rows(datasette, "finding_source", {"id": finding_id})
+        questions = await named_rows(datasette, "finding_questions", {"id": finding_id})
         return {"source": source[0] if source else {},
-                "siblings": await _rows(datasette, "finding_siblings", {"id": finding_id}),
+                "siblings": await named_rows(datasette, "finding_siblings", {"id": finding_id}),
                 "questions": questions, "recommendations": unique_recommendations(questions)}
 
     async def source_context(source_id: str) -> dict:
-        return {"findings": await _rows(datasette, "source_findings", {"id": source_id}),
-                "evaluations": await _rows(datasette, "source_evaluations", {"id": source_id}),
-                "questions": await _rows(datasette, "source_questions", {"id": source_id})}
+        return {"findings": await named_rows(datasette, "source_findings", {"id": source_id}),
+                "evaluations": await named_rows(datasette, "source_evaluations", {"id": source_id}),
+                "questions": await named_rows(datasette, "source_questions", {"id": source_id})}
 
     async def source_of(source_id: str) -> dict:
-        found = await _rows(datasette, "source", {"id": source_id})
+        found = await named_rows(datasette, "source", {"id": source_id})
         return found[0] if found else {}
 
     def view(row):

@@ -10,8 +10,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from .. import exports
-from ..read import sql
-from . import database_name, site_database
+from . import database_name, named_rows, site_database
 
 TABLE_TITLES = {
     "findings": "Findings", "sources": "Sources", "economic_evaluations": "Economic evaluations",
@@ -31,19 +30,15 @@ def table_title(table: str) -> str:
     return TABLE_TITLES.get(table, table.replace("_", " ").capitalize())
 
 
-async def rows(datasette, name: str, params: dict | None = None) -> list[dict]:
-    return [dict(r) for r in (await site_database(datasette).execute(sql(name), params or {})).rows]
-
-
 async def front_page_data(datasette) -> dict:
-    info = (await rows(datasette, "build_info") or [{}])[0]
+    info = (await named_rows(datasette, "build_info") or [{}])[0]
     return {
-        "conditions": await rows(datasette, "front_page_conditions"),
-        "documents": await rows(datasette, "front_page_documents"),
+        "conditions": await named_rows(datasette, "front_page_conditions"),
+        "documents": await named_rows(datasette, "front_page_documents"),
         "build": info,
-        "changes": await rows(datasette, "changes_summary"),
+        "changes": await named_rows(datasette, "changes_summary"),
         "counts": json.loads(info["row_counts"]) if info.get("row_counts") else {},
-        "modules": (await rows(datasette, "front_page_guideline"))[0],
+        "modules": (await named_rows(datasette, "front_page_guideline"))[0],
     }
 
 
@@ -78,7 +73,7 @@ def prepare_jinja2_environment(env, datasette):
 
     async def build_info() -> dict:
         """Which release (or build) every page shows, and the content hash to cite it by."""
-        return (await rows(datasette, "build_info") or [{}])[0]
+        return (await named_rows(datasette, "build_info") or [{}])[0]
 
     env.globals.update(site_meta=site_meta, table_title=table_title, format_name=lambda ext: FORMAT_NAMES.get(ext, ext),
                        build_info=build_info)

@@ -9,16 +9,11 @@ from itertools import groupby
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
-from ..read import sql
-from . import database_name, site_database
-
-
-async def _rows(datasette, name: str, params: dict | None = None) -> list[dict]:
-    return [dict(r) for r in (await site_database(datasette).execute(sql(name), params or {})).rows]
+from . import database_name, named_rows
 
 
 async def guideline(datasette, request):
-    questions = await _rows(datasette, "guideline_questions")
+    questions = await named_rows(datasette, "guideline_questions")
     html = await datasette.render_template("guideline.html", {"questions": questions, "database": database_name(datasette)},
                                            request=request)
     return Response.html(html)
@@ -26,16 +21,16 @@ async def guideline(datasette, request):
 
 async def question_page(datasette, request):
     qid = request.url_vars["id"]
-    found = await _rows(datasette, "question", {"id": qid})
+    found = await named_rows(datasette, "question", {"id": qid})
     if not found:
         raise NotFound(f"No question {qid}")
-    recommendations = await _rows(datasette, "question_recommendations", {"id": qid})
-    considerations = await _rows(datasette, "question_considerations", {"id": qid})
+    recommendations = await named_rows(datasette, "question_recommendations", {"id": qid})
+    considerations = await named_rows(datasette, "question_considerations", {"id": qid})
     context = {
         "q": found[0],
         "audiences": [(key, list(group)) for key, group in groupby(recommendations, key=lambda r: r["audience_name"])],
         "criteria": [(key, list(group)) for key, group in groupby(considerations, key=lambda c: c["criterion_name"])],
-        "conclusions": await _rows(datasette, "question_conclusions", {"id": qid}),
+        "conclusions": await named_rows(datasette, "question_conclusions", {"id": qid}),
         "database": database_name(datasette),
     }
     return Response.html(await datasette.render_template("question.html", context, request=request))
