@@ -237,6 +237,7 @@ def citation(source: dict) -> dict:
     return {
         "resourceType": "Citation",
         "id": fhir_id(source["id"]),
+        "text": narrative(" ".join(x for x in (source["label"], source["title"], source["journal"]) if x)),
         "identifier": [{"system": "urn:evidence-db:source", "value": source["id"]}],
         "status": "active",
         "title": source["label"],
@@ -247,9 +248,9 @@ def citation(source: dict) -> dict:
 def outcome_variable(outcome: str, label: str) -> dict:
     """An outcome as an EvidenceVariable, which each Evidence's measured variable points to."""
     return {"resourceType": "EvidenceVariable", "id": fhir_id(f"outcome-{outcome}"),
-            "meta": {"profile": [IG + "variable-definition"]},
+            "meta": {"profile": [IG + "variable-definition"]}, "text": narrative(f"Outcome: {label}"),
             "identifier": [{"system": "urn:evidence-db:outcome", "value": outcome}],
-            "status": "active", "title": label, "name": fhir_id(f"outcome_{outcome}").replace("-", "_")}
+            "status": "active", "title": label, "name": "Outcome_" + fhir_id(outcome).replace("-", "_")}
 
 
 def summary_of_findings(table, evidence_urls: dict[str, str]) -> dict:
@@ -259,6 +260,8 @@ def summary_of_findings(table, evidence_urls: dict[str, str]) -> dict:
         "resourceType": "Composition",
         "id": fhir_id("sof-" + "-".join(r.id for r in table.rows[:3]) + f"-{len(table.rows)}"),
         "meta": {"profile": [IG + "summary-of-findings"]},
+        "text": narrative(f"Summary of findings: {table.title}. Population: {table.population}. "
+                          f"Intervention: {table.intervention}. Comparison: {table.comparison}."),
         "status": "final",
         "type": {"text": "Summary of findings"},
         "date": "2024",
@@ -319,6 +322,7 @@ def justification(r: dict, considerations: list[dict]) -> dict:
         "resourceType": "ArtifactAssessment",
         "id": fhir_id(f"{r['id']}-justification"),
         "meta": {"profile": [IG + "recommendation-justification"]},
+        "text": narrative(f"The considerations behind the recommendation {r['id']} ({r['module']})."),
         "title": f"Justification: {r['module']}",
         "artifactReference": {"reference": full_url("Composition", r["id"])},
         "content": [{"informationType": "comment", "type": {"text": c["criterion_name"]},
