@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test build validate install clean
+.PHONY: serve test build validate install clean mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -34,3 +34,6 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) evidence.db .pytest_cache
+
+mutate: $(STAMP)
+	$(BIN)/python bench/mutation.py

@@ -127,3 +127,26 @@ def test_ids_quotes_and_evidence_bases(project):
     text = QUESTION.replace("      quote: Vraag naar werk.\n", "      quote: Vraag naar werk.\n"
                             "      evidence_basis: no_evidence_found\n      evidence_basis_quote: Geen bewijs.\n")
     assert problems(project, text) == []
+
+
+def test_duplicates_are_placed_at_their_id_and_dates_only_where_a_date_belongs(project):
+    moved = QUESTION.replace("- id: q1\n  module: Module een\n", "- module: Module een\n  id: q1\n")
+    text = moved + moved.replace("    - id: r1", "    - id: r2")
+    assert problems(project, text) == [f"data/guideline.yaml:{len(moved.splitlines()) + 2}: q1: duplicate question id"]
+    text = QUESTION.replace("  considerations:", "    - audience: all\n      id: r1\n      kind: recommendation\n"
+                                                 "      text: Nog eens.\n      source_locator: x\n      quote: Nog eens.\n"
+                                                 "  considerations:")
+    assert problems(project, text) == [
+        f"data/guideline.yaml:{line_of(text, 'text: Nog eens.') - 2}: q1-r1: duplicate id within the question"]
+    # a YAML date is read as ISO text in last_assessed/last_authorised only; elsewhere it is the wrong type
+    text = QUESTION.replace("  quote: Wat werkt?\n", "  quote: Wat werkt?\n  note: 2020-01-31\n")
+    assert problems(project, text) == [
+        f"data/guideline.yaml:{line_of(text, 'note:')}: q1.note: Input should be a valid string (got "
+        "datetime.date(2020, 1, 31))"]
+
+
+def test_an_unreadable_document_vocabulary_leaves_the_documents_unchecked(project):
+    (project.data / "vocabulary" / "document.yaml").write_text("doc: [\n", encoding="utf-8")
+    text = QUESTION.replace(f"  source_document: {DOCUMENT}", "  source_document: nope.txt")
+    found = problems(project, text)
+    assert found and all(p.startswith("data/vocabulary/document.yaml:") for p in found)

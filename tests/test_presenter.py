@@ -143,3 +143,23 @@ def test_relative_and_continuous_effects_as_a_sof_table_reads_them():
     assert participants_text(finding(participants_n=434)) == "434"
     assert participants_text(finding(studies_n=2)) == "(2 studies)"
     assert participants_text(finding()) is None
+
+
+def test_present_uses_the_vocabulary_and_model_it_is_given():
+    from evidence.vocabulary import Vocabulary, scales
+
+    class WithNewField(FindingFields):
+        risk_of_harm_note: Optional[str] = Field(default=None, description="A field added later.")
+
+    kinds = scales().kinds
+    dutch = Vocabulary({**kinds,
+                        "certainty": {k: {**t, "name": t["name_nl"]} for k, t in kinds["certainty"].items()},
+                        "domain_rating": {k: {**t, "name": t["name_nl"], "footnote": f"({t['name_nl']})"}
+                                          for k, t in kinds["domain_rating"].items()}})
+    f = {**finding(certainty="low", risk_of_bias=-1, inconsistency=0, indirectness=0, imprecision=0,
+                   publication_bias=0), "risk_of_harm_note": "Shown"}
+    view = present(f, WithNewField, dutch)
+    assert view.certainty == "⊕⊕◯◯ " + kinds["certainty"]["low"]["name_nl"]
+    assert view.domains[0]["judgement"] == kinds["domain_rating"]["-1"]["name_nl"]
+    assert view.footnotes == [f"Risk of bias: rated down ({kinds['domain_rating']['-1']['name_nl']})."]
+    assert view.details == [("risk_of_harm_note", "A field added later.", "Shown")]

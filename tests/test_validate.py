@@ -437,12 +437,13 @@ def test_rows_of_a_source_its_findings_and_evaluations(project):
         "vocational"]
     assert "studies" not in finding and (finding["id"], finding["source_id"], finding["source_design"],
                                          finding["source_status"]) == ("smith-2020-f1", "smith-2020", "rct", "included")
-    assert finding["intervention_family"] == vocational["parent"]
+    parent = vocational.get("parent")  # a family of its own when it has none (one level of parents in the file)
+    assert finding["intervention_family"] == (parent or "vocational")
     [row] = [r for r in rows["intervention_types"] if r["id"] == "vocational"]
-    assert (row["description"], row["parent"], row["family"]) == (vocational.get("description"), vocational["parent"],
-                                                                  vocational["parent"])
+    assert (row["description"], row["parent"], row["family"]) == (vocational.get("description"), parent,
+                                                                  parent or "vocational")
     [term] = [r for r in rows["vocabulary"] if (r["kind"], r["id"]) == ("intervention_type", "vocational")]
-    assert term["parent"] == vocational["parent"] and term["name"] == vocational["name"]
+    assert term["parent"] == parent and term["name"] == vocational["name"]
 
 
 def test_the_bibliography_decides_label_and_journal(project):
@@ -498,3 +499,115 @@ def test_guideline_problems_are_reported_with_the_sources(project):
     text = QUESTION.replace("[smith-2020-f1]", "[smith-2020-f9]")
     project.write("guideline.yaml", text)
     assert messages() == [f"data/guideline.yaml:{line_of(text, 'findings:')}: q1.findings: 'smith-2020-f9' is not a finding"]
+
+
+def test_places_are_the_keys_named_even_when_they_are_not_first(project):
+    moved = SECOND_FINDING.replace("    - id: f2\n      condition: cancer\n", "    - condition: cancer\n      id: f1\n")
+    text = VALID.replace("    - id: f1\n      condition: cancer\n", "    - condition: cancer\n      id: f1\n") + moved
+    project.write("studies.yaml", text)
+    first, second = [n for n, line in enumerate(text.splitlines(), 1) if line == "      id: f1"]
+    assert messages() == [f"data/studies.yaml:{second}: smith-2020-f1: duplicate id; first defined at "
+                          f"data/studies.yaml:{first}"]
+    project.write("studies.yaml", VALID.split("  findings:\n")[0] + "  conditions: []\n")
+    assert messages() == ["data/studies.yaml:5: smith-2020.conditions: no condition: list the conditions covered or "
+                          "add findings"]  # at the empty list
+    text = project.edit("  conditions: []\n", "  conditions: []\n  findings:\n" + VALID.split("  findings:\n")[1].replace(
+        "      certainty: low\n", "      certainty: low\n      effect_measure: RR\n      effect: 0.9\n      ci_lower: 0.8\n"
+        + PROVENANCE))
+    assert messages() == [f"data/studies.yaml:{line_of(text, 'ci_lower')}: smith-2020-f1.ci_lower: give both ci_lower and "
+                          "ci_upper, or neither"]
+
+
+def test_every_bound_of_a_ratio_must_be_above_zero(project):
+    text = project.edit("      certainty: low\n", "      certainty: low\n      effect_measure: HR\n      effect: -2.0\n"
+                        "      ci_lower: -3.0\n      ci_upper: -1.0\n" + PROVENANCE)
+    assert messages() == [f"data/studies.yaml:{line_of(text, f'{name}: -')}: smith-2020-f1.{name}: a hazard ratio (HR) is "
+                          f"a ratio: it must be greater than 0 (got {value})"
+                          for name, value in (("effect", -2.0), ("ci_lower", -3.0), ("ci_upper", -1.0))]
+
+
+def test_studies_without_a_measure_at_their_place(project):
+    text = project.edit("      certainty: low\n", "      certainty: low\n      studies:\n        - label: A\n"
+                        "          events_int: 1\n          n_int: 10\n          events_ctl: 2\n          n_ctl: 10\n")
+    assert messages() == [f"data/studies.yaml:{line_of(text, 'studies:')}: smith-2020-f1.effect_measure: study-level "
+                          "results need an effect_measure to pool them"]
+
+
+def test_an_unknown_certainty_settles_nothing_else(project):
+    # 'medium' is reported once; the statement is not read against it (it would read as little or no difference)
+    text = project.edit("Work support may increase return to work.\n      source",
+                        "Work support may result in little to no difference in return to work.\n      source")
+    text = project.edit("certainty: low", "certainty: medium")
+    assert messages() == [f"data/studies.yaml:{line_of(text, 'medium')}: smith-2020-f1.certainty: 'medium' is not a "
+                          "known certainty"]
+
+
+def test_certainty_rank_orders_findings(project):
+    from evidence.vocabulary import scales
+
+    rows, _ = rows_and_messages()
+    assert rows["findings"][0]["certainty_rank"] == scales().terms("certainty")["low"]["rank"]
+    project.edit("      certainty: low\n", "")
+    rows, _ = rows_and_messages()
+    assert rows["findings"][0]["certainty_rank"] == 0  # not GRADE-rated: below every certainty
+
+
+def test_a_source_row_has_exactly_its_columns(project):
+    project.edit("  pmid = {12345678},", "  pmid = {12345678},\n  pmcid = {PMC123456},", "references.bib")
+    rows, _ = rows_and_messages()
+    assert set(rows["sources"][0]) == {"id", "citation_key", "design", "status", "note", "conditions",
+                                       "intervention_types", "title", "authors", "journal", "doi", "pmid", "pmcid",
+                                       "year", "bibtex", "label"}
+    assert rows["sources"][0]["pmcid"] == "PMC123456"
+
+
+def test_unknown_fields_are_suggested_only_when_close(project):
+    # difflib ratio of 'dirn' and 'direction' is 0.615, below the 0.7 asked for: no suggestion
+    text = project.edit("      certainty: low\n", "      certainty: low\n      dirn: x\n")
+    assert messages() == [f"data/studies.yaml:{line_of(text, 'dirn')}: smith-2020-f1.dirn: unknown field"]
+
+
+def test_a_source_with_errors_does_not_stop_the_next_one(project):
+    other = VALID.replace("- id: smith-2020", "- id: jones-2021").replace("citation_key: smith2020",
+                                                                          "citation_key: jones2021")
+    text = VALID.replace("  status: included\n", "  status: included\n  note: [1]\n") + other
+    project.write("studies.yaml", text)
+    assert messages() == [f"data/studies.yaml:{line_of(text, 'note:')}: smith-2020.note: Input should be a valid string "
+                          "(got [1])",
+                          f"data/studies.yaml:{line_of(text, 'jones2021')}: jones-2021.citation_key: 'jones2021' is not "
+                          "in the bibliography"]
+
+
+def test_economic_evaluations_link_repeats_too(project):
+    evaluation = EVALUATION.replace("return_to_work_condition", "cancer")
+    text = project.edit("  findings:\n", evaluation.replace("      quote: kosteneffectief\n",
+                        "      quote: kosteneffectief\n      same_result_as: smith-2020-e1\n") + "  findings:\n")
+    assert messages() == [f"data/studies.yaml:{line_of(text, 'same_result_as')}: smith-2020-e1.same_result_as: "
+                          "'smith-2020-e1' is not another record of the same kind"]
+
+
+def test_an_unreadable_curated_vocabulary_is_reported_once(project):
+    # its file's YAML error only: not 'missing', and the values of its kind are not reported as unknown
+    (project.data / "vocabulary" / "condition.yaml").write_text("cancer: [\n", encoding="utf-8")
+    project.edit("condition: cancer", "condition: cancre")
+    project.edit("  status: included\n", "  status: included\n  conditions: [cancre]\n")
+    found = messages()
+    assert len(found) == 1 and found[0].startswith("data/vocabulary/condition.yaml:2: invalid YAML")
+
+
+def test_missing_curated_vocabularies_beside_the_ones_found(project):
+    for kind in ("document", "intervention_type", "outcome"):
+        (project.data / "vocabulary" / f"{kind}.yaml").unlink()
+    assert [m for m in messages() if "curated vocabulary" in m] == [
+        f"data/vocabulary/{kind}.yaml:1: the curated vocabulary '{kind}' is missing"
+        for kind in ("document", "intervention_type", "outcome")]
+
+
+def test_without_any_curated_vocabulary_the_folder_is_reported_once(project):
+    import shutil
+
+    shutil.rmtree(project.data / "vocabulary")
+    found = messages()
+    assert "data/vocabulary:1: no curated vocabularies found (data/vocabulary/<kind>.yaml for condition, document, " \
+           "intervention_type, outcome)" in found
+    assert not any("is missing" in m for m in found)  # not once more per vocabulary

@@ -80,6 +80,7 @@ def test_terms_names_ranks_and_flags():
     assert vocab.terms("nothing") == {} and vocab.where("nothing", "pending") == []
     assert vocab.term("rating", -1)["name"] == "serious"  # ids are text: -1 is looked up as '-1'
     assert vocab.term("rating", None) is None and vocab.term("rating", 5) is None
+    assert Vocabulary({"k": {"None": term("none")}}).term("k", None) is None  # no value is no term, whatever the ids
     assert vocab.name("rating", -1) == "serious" and vocab.name("rating", 5) == "5"  # unknown: the value itself
     # highest rank first; an unranked term counts as rank 0
     assert vocab.ranked("level") == ["top", "unranked", "low"]
@@ -96,6 +97,7 @@ def test_did_you_mean_reads_spaces_as_underscores():
     # "return to work" → "return_to_work" (ratio 1.0), not the closer-looking "returntowork" (difflib ratio 0.92)
     assert vocab.suggestion("outcome", "Return To Work") == " (did you mean 'return_to_work'?)"
     assert vocab.suggestion("outcome", "sick leave") == ""
+    assert Vocabulary({"k": {"a_b_c": term("abc")}}).suggestion("k", "A B C") == " (did you mean 'a_b_c'?)"
 
 
 def test_family_is_the_topmost_ancestor_and_stops_at_a_cycle():

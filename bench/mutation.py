@@ -1,0 +1,256 @@
+"""Mutation testing of the pure modules: does every fault we can plant make some test fail?
+
+Not part of CI and not part of `make test`: run it by hand (`make mutate`) after changing one of the
+modules below or their tests. A full run takes about 15 minutes on the 2-core project machine (measured:
+14 min 19 s for all six groups, of which validate about 8-9 min; it prints its own run time); `--group NAME`
+runs one group only (grade about 20 s, presenter 35 s, vocabulary 30 s, guideline 1.5 min, synthesis 4 min).
+
+Tool: mutmut 3.8.1. This script installs nothing; install the tool into the project's venv first:
+
+    .venv/bin/pip install mutmut==3.8.1
+
+How it works. mutmut rewrites the sources it mutates into a `mutants/` folder beside them, so each
+group below runs in its own copy of the working tree in a temporary folder (tracked and untracked,
+not ignored files, listed with `git ls-files`; the repository itself is never written to). Each group
+names the modules it mutates and the fast test files that are meant to kill their mutants (never the
+browser test, never the whole suite); mutmut runs, for each mutant, only those of the group's tests
+that call the mutated function. mutmut 3 mutates code inside functions and methods only: module
+constants, and functions with a decorator other than @staticmethod/@classmethod (``scales``, which is
+``lru_cache``d), are not mutated.
+
+Surviving mutants that were examined and cannot change behaviour are listed in EQUIVALENT below with the
+reason; a survivor that is not listed there is a test gap (or a new equivalent: add it with its reason).
+mutmut numbers mutants per function, so the list holds only while those functions are unchanged.
+
+Per module it prints the mutants, killed, survived (mutmut's "survived" plus "no tests": a mutant no
+selected test reaches), timeouts and other outcomes, and the score (killed + timeouts) / (mutants -
+skipped), then the total. `--show` prints the diff of each surviving mutant.
+
+Usage:
+    .venv/bin/python bench/mutation.py [--group grade --group synthesis ...] [--show] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOL = "mutmut==3.8.1"
+
+SYNTHESIS = ("effects", "tau2", "mh", "pooling", "absolute", "assist", "findings")
+
+# group: (modules mutated, test files that are meant to kill their mutants). A tests/test_mutation_<group>*.py
+# file is added to its group when it exists.
+GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "grade": (("evidence/grade.py",), ("tests/test_grade.py", "tests/test_validate.py")),
+    "presenter": (("evidence/presenter.py",), ("tests/test_presenter.py", "tests/test_sof.py")),
+    "vocabulary": (("evidence/vocabulary.py",), ("tests/test_vocabulary.py",)),
+    "validate": (("evidence/validate.py",), ("tests/test_validate.py", "tests/test_synthesis_build.py")),
+    "guideline": (("evidence/guideline.py",), ("tests/test_guideline.py", "tests/test_validate.py")),
+    "synthesis": (tuple(f"evidence/synthesis/{m}.py" for m in SYNTHESIS), ("tests/test_synthesis_*.py",)),
+}
+
+# Tests left out of every group: they serve pages through Datasette or write every export format (slow,
+# and the site's plugins load from the installed package's entry points); they are not about these modules.
+DESELECT = ("tests/test_synthesis_build.py::test_a_pooled_finding_shows_its_forest_plot_and_absolute_effects",
+            "tests/test_guideline.py::test_the_guideline_pages_go_from_question_to_finding_and_back",
+            "tests/test_guideline.py::test_guideline_document_in_every_format")
+
+# Survivors examined and found equivalent (mutmut's names without "evidence."), each with the reason.
+EQUIVALENT = {
+    "grade.x_wording_fits__mutmut_27": "return for a certainty outside the four levels: unreachable (check_grade "
+                                       "returns first unless the certainty is a term of the four-level scale)",
+    **{f"vocabulary.x_check_kind__mutmut_{n}": "TermIn is flat: a pydantic location has at most one part, so the "
+                                               "join separator and the 'term' fallback are never read"
+       for n in (35, 40, 41)},
+    **{f"vocabulary.x_check_kind__mutmut_{n}": "n of get_close_matches: only the best match close[0] is used"
+       for n in (53, 57)},
+    **{f"vocabulary.x_check_kind__mutmut_{n}": "a non-mapping term fails with model_type only, never "
+                                               "model_attributes_type or dict_type" for n in (78, 79, 80, 81)},
+    **{f"vocabulary.xǁVocabularyǁsuggestion__mutmut_{n}": "n=3 instead of n=1 (only close[0] is used) or the "
+                                                          "default cutoff, which is 0.6 already" for n in (11, 12, 21)},
+    **{f"validate.x__close_field__mutmut_{n}": "n of get_close_matches: only close[0] is used" for n in (8, 11)},
+    **{f"validate.x__record_of__mutmut_{n}": "pydantic reports a nested location only for an item that exists "
+                                             "in a list" for n in (19, 21, 23)},
+    "validate.x_add_labels__mutmut_16": "same[0] and same[1] share their label (grouped by it)",
+    **{f"validate.x_curated_vocabulary__mutmut_{n}": "line None for a vocabulary-level problem is printed and "
+                                                     "resolved as line 1, the line it names" for n in (8, 11, 38, 41)},
+    "validate.x_validate__mutmut_31": "doc.data is released after checking and never read again",
+    "validate.xǁFileCheckerǁcheck__mutmut_4": "field None and field '' both print no field",
+    **{f"validate.xǁFileCheckerǁcheck_numbers__mutmut_{n}": "reached only when both bounds are given or both "
+                                                            "missing, so bounds[0] and bounds[1] agree" for n in (79, 93)},
+    **{f"validate.xǁFileCheckerǁpydantic_problems__mutmut_{n}": "a non-mapping nested record fails with "
+                                                                "model_attributes_type only" for n in (55, 56, 59, 60)},
+    **{f"validate.xǁFileCheckerǁunique__mutmut_{n}": "the return value is not used by any caller" for n in (14, 17)},
+    **{f"guideline.x_check_guideline__mutmut_{n}": "there is one guideline file (data/guideline.yaml): continue "
+                                                   "and break end the same loop" for n in (12, 24)},
+    **{f"guideline.x_check_guideline__mutmut_{n}": "line None is resolved to line 1 of the file, as given"
+       for n in (17, 20)},
+    "synthesis.absolute.x__direction__mutmut_15": "rounded == 0 has returned before the comparison",
+    "synthesis.absolute.x__half_up__mutmut_9": "quantize uses the exponent only: 2e-d and 1e-d have the same",
+    **{f"synthesis.absolute.x_more_fewer__mutmut_{n}": "for n == 0, f'{abs(n)} fewer' is '0 fewer'"
+       for n in (9, 11, 12)},
+    **{f"synthesis.absolute.x_smd_text__mutmut_{n}": "'MD ' occurs once in the MD text" for n in (7, 24)},
+    "synthesis.assist.x_suggestions__mutmut_15": "a comparator risk of 0 is already excluded by its truth test",
+    "synthesis.effects.x_continuous_effect__mutmut_62": "m == 1 raises in hedges_j either way",
+    "synthesis.effects.x_continuous_effect__mutmut_65": "float('NAN') is nan",
+    **{f"synthesis.mh.x_mantel_haenszel__mutmut_{n}": "integer tables: numpy's / is true division, results equal"
+       for n in (3, 5)},
+    **{f"synthesis.tau2.x__arrays__mutmut_{n}": "numeric input computes in float either way" for n in (3, 5, 7, 9)},
+    "synthesis.pooling.x_i_squared__mutmut_38": "for 0 < Q <= 1 <= k - 1, I² is 0 either way",
+    **{f"synthesis.tau2.x_paule_mandel__mutmut_{n}": "the first bracket 10·var(y) already has Q(upper) <= (k-1)/10 "
+                                                     "< k-1, so the widening loop never runs"
+       for n in (40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50)},
+    **{f"synthesis.tau2.x_paule_mandel__mutmut_{n}": "bracket or iteration constant of a bisection run to machine "
+                                                     "precision: the same root" for n in (30, 31, 36, 38, 52, 63)},
+    **{f"synthesis.tau2.x_reml__mutmut_{n}": "only the start or the step-halving path changes; Fisher scoring "
+                                             "converges to the same tau² within the threshold" for n in (11, 21, 68)},
+}
+
+# mutmut's exit code per mutant → the column it is counted in (mutmut.stats.status_by_exit_code).
+COLUMN = {1: "killed", 3: "killed", 0: "survived", 5: "survived", 33: "survived", 34: "skipped",
+          36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
+
+
+def tracked_files(root: Path) -> list[str]:
+    """The working tree's files that are not ignored (read-only git; a plain walk without git)."""
+    try:
+        out = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=root, check=True,
+                             capture_output=True).stdout.decode()
+        return [p for p in out.split("\0") if p and (root / p).is_file()]
+    except (OSError, subprocess.CalledProcessError):
+        skip = {".git", ".venv", "mutants", "__pycache__", ".pytest_cache", "build", "dist"}
+        return [str(p.relative_to(root)) for p in root.rglob("*")
+                if p.is_file() and not skip & set(p.relative_to(root).parts)]
+
+
+def copy_tree(root: Path, target: Path) -> None:
+    for name in tracked_files(root):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / name, target / name)
+    shared = root.parent / "shared"  # tests read ../shared (grade rules, seeds) beside the repository
+    if shared.is_dir() and not (target.parent / "shared").exists():
+        (target.parent / "shared").symlink_to(shared)
+
+
+def test_files(copy: Path, group: str, patterns: tuple[str, ...]) -> list[str]:
+    files = sorted({str(p.relative_to(copy)) for pattern in patterns for p in copy.glob(pattern)})
+    files += sorted(str(p.relative_to(copy)) for p in copy.glob(f"tests/test_mutation_{group}*.py"))
+    return files
+
+
+def write_config(copy: Path, modules: tuple[str, ...], tests: list[str]) -> None:
+    """mutmut reads [mutmut] in setup.cfg (the copy's pyproject.toml has no [tool.mutmut])."""
+    lines = "\n    ".join
+    (copy / "setup.cfg").write_text(
+        "[mutmut]\n"
+        "source_paths = evidence\n"
+        f"only_mutate =\n    {lines(modules)}\n"
+        f"pytest_add_cli_args_test_selection =\n    {lines(tests)}\n"
+        f"pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    {lines(f'--deselect={t}' for t in DESELECT)}\n"
+        "also_copy =\n    data\n    metadata.yml\n"
+        "use_git_change_detection = false\n"
+        "use_setproctitle = false\n",
+        encoding="utf-8")
+
+
+def mutmut() -> Path:
+    tool = Path(sys.executable).with_name("mutmut")
+    if not tool.exists():
+        sys.exit(f"mutmut is not installed in {Path(sys.executable).parent.parent}: run\n"
+                 f"    {Path(sys.executable).with_name('pip')} install {TOOL}")
+    return tool
+
+
+def run_group(root: Path, work: Path, group: str, max_children: int, show: bool) -> dict[str, Counter]:
+    modules, patterns = GROUPS[group]
+    copy = work / group
+    copy.mkdir()
+    copy_tree(root, copy)
+    tests = test_files(copy, group, patterns)
+    write_config(copy, modules, tests)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("CI", None)
+    started = time.monotonic()
+    log = work / f"{group}.log"
+    with log.open("w") as out:
+        done = subprocess.run([str(mutmut()), "run", "--max-children", str(max_children)], cwd=copy, env=env,
+                              stdout=out, stderr=subprocess.STDOUT)
+    print(f"[{group}] {len(tests)} test files, {time.monotonic() - started:.0f} s", file=sys.stderr)
+    if done.returncode:
+        sys.exit(f"mutmut failed for {group} (exit {done.returncode}); last lines of {log}:\n"
+                 + "\n".join(log.read_text(errors="replace").splitlines()[-30:]))
+    counts: dict[str, Counter] = {}
+    survivors = []
+    for module in modules:
+        meta = copy / "mutants" / (module + ".meta")
+        codes = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+        c = counts[module] = Counter(COLUMN.get(code, "other") for code in codes.values())
+        c["mutants"] = len(codes)
+        survivors += [name for name, code in codes.items() if COLUMN.get(code) == "survived"]
+    if show:
+        for name in sorted(survivors):
+            diff = subprocess.run([str(mutmut()), "show", name], cwd=copy, env=env, capture_output=True, text=True)
+            reason = EQUIVALENT.get(name.removeprefix("evidence."))
+            print(diff.stdout.rstrip() or f"# {name}", flush=True)
+            if reason:
+                print(f"# equivalent: {reason}", flush=True)
+            print(flush=True)
+    known = [name for name in survivors if name.removeprefix("evidence.") in EQUIVALENT]
+    gaps = sorted(set(survivors) - set(known))
+    print(f"[{group}] {len(known)} surviving mutant(s) known to be equivalent (EQUIVALENT); "
+          f"{len(gaps)} other(s){': ' if gaps else ''}{' '.join(gaps)}", file=sys.stderr)
+    return counts
+
+
+def score(c: Counter) -> float:
+    tested = c["mutants"] - c["skipped"]
+    return 100.0 * (c["killed"] + c["timeout"]) / tested if tested else 100.0
+
+
+def row(name: str, c: Counter) -> str:
+    other = c["mutants"] - c["killed"] - c["survived"] - c["timeout"]
+    return (f"{name:<34} {c['mutants']:>7} {c['killed']:>7} {c['survived']:>8} {c['timeout']:>8} {other:>6}"
+            f" {score(c):>6.1f}%")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--group", action="append", choices=GROUPS, help="run this group only (repeatable)")
+    parser.add_argument("--show", action="store_true", help="print the diff of every surviving mutant")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary copies (paths are printed)")
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--root", type=Path, default=ROOT, help="the tree to copy (default: this repository)")
+    args = parser.parse_args()
+    mutmut()
+    work = Path(tempfile.mkdtemp(prefix="evidence-mutation-"))
+    started = time.monotonic()
+    try:
+        counts: dict[str, Counter] = {}
+        for group in args.group or GROUPS:
+            counts.update(run_group(args.root.resolve(), work, group, args.max_children, args.show))
+    finally:
+        if args.keep:
+            print(f"copies and logs kept in {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    total = sum(counts.values(), Counter())
+    print(f"{'module':<34} {'mutants':>7} {'killed':>7} {'survived':>8} {'timeouts':>8} {'other':>6} {'score':>7}")
+    for module, c in counts.items():
+        print(row(module, c))
+    print(row("total", total))
+    print(f"run time {time.monotonic() - started:.0f} s ({TOOL}); score = (killed + timeouts) / mutants, "
+          f"equivalent survivors included")
+
+
+if __name__ == "__main__":
+    main()
