@@ -101,11 +101,6 @@ def _source_clauses(filters: dict[str, tuple[str, ...]]) -> list[tuple[str, list
     return clauses
 
 
-def rows(conn: sqlite3.Connection, table: str, filters: Filters) -> list[dict]:
-    """The filtered rows of a table as dicts."""
-    return records(conn, *select(table, filters))
-
-
 def source_ids(conn: sqlite3.Connection, filters: Filters) -> Optional[list[str]]:
     """The sources a filtered set cites: those of the matching findings and economic evaluations."""
     filters = normalise(filters)

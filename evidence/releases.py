@@ -19,8 +19,6 @@ from . import diff
 from .problems import EvidenceError
 from .read import connect, records
 
-HISTORY_COLUMNS = ("id", "release", "released_at", "table_name", "record_id", "change", "field", "old", "new")
-CHANGE_COLUMNS = ("id", "table_name", "record_id", "change", "field", "old", "new")
 
 
 def previous_release(path: Optional[Path]) -> tuple[diff.Snapshot, list[dict], Optional[str]]:
@@ -39,12 +37,14 @@ def record_history(conn: sqlite3.Connection, release: dict) -> list[diff.Change]
     before, history, _ = previous_release(release.get("previous"))
     changes = diff.diff(before, diff.snapshot(conn))
     start = len(history)
-    history += [{"id": start + i, "release": release["version"], "released_at": release["date"], **row}
-                for i, row in enumerate(diff.rows(changes), 1) for row in [{k: v for k, v in row.items() if k != "id"}]]
-    conn.executemany(f"insert into history ({', '.join(HISTORY_COLUMNS)}) values ({', '.join('?' * len(HISTORY_COLUMNS))})",
-                     [tuple(h[c] for c in HISTORY_COLUMNS) for h in history])
-    conn.executemany(f"insert into changes ({', '.join(CHANGE_COLUMNS)}) values ({', '.join('?' * len(CHANGE_COLUMNS))})",
-                     [tuple(r[c] for c in CHANGE_COLUMNS) for r in diff.rows(changes)])
+    history += [{**row, "id": start + i, "release": release["version"], "released_at": release["date"]}
+                for i, row in enumerate(diff.rows(changes), 1)]
+    from .build import _insert_sql  # the builder's own INSERT from the schema (build imports this module)
+    from .schema import ChangeRecord, HistoryRecord
+
+    for table, table_rows in ((HistoryRecord.__table__, history), (ChangeRecord.__table__, diff.rows(changes))):
+        statement, names = _insert_sql(table)
+        conn.executemany(statement, [tuple(r[n] for n in names) for r in table_rows])
     return changes
 
 

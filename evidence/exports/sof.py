@@ -25,7 +25,6 @@ from ..vocabulary import scales
 from . import Format, Output, register
 
 GROUPINGS = {"condition": ("condition", "condition_label"), "source": ("source_id", "source_label")}
-FORMATS = ("md", "html", "docx")
 NOT_APPLICABLE = "—"
 
 
