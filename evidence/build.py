@@ -45,6 +45,7 @@ from .validate import Rows, validate
 
 PACKAGE = Path(__file__).parent
 FINGERPRINTED = {".py", ".yaml", ".sql"}
+AFTER_INSERT = ("fts", "views", "finish")  # evidence/sql/<name>.sql, run in this order once the rows are in
 Log = Callable[[str], None]
 
 
@@ -299,7 +300,7 @@ def _write_tables(rows: Rows, path: Path, content_hash: str, release: Optional[d
                 _insert(conn, table, rows.get(table.name, []))
         with engine.connect() as conn:
             # executescript commits first, so it runs after the inserts' transaction, not inside it
-            conn.connection.driver_connection.executescript(sql("fts") + sql("views") + sql("finish"))
+            conn.connection.driver_connection.executescript("".join(sql(name) for name in AFTER_INSERT))
             broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise EvidenceError(f"foreign key check failed: {broken[:5]}")
