@@ -22,6 +22,7 @@ import hashlib
 import gc
 import json
 import os
+import shutil
 import sqlite3
 import time
 from contextlib import closing, contextmanager
@@ -34,10 +35,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlmodel import SQLModel
 
-from . import __version__, diff
+from . import __version__, diff, incremental
 from . import releases
 from .files import Staged, stale_temporaries
-from .inputs import GUIDELINE, VOCABULARY, default_bib, display, folder, input_hash, read_inputs
+from .inputs import GUIDELINE, VOCABULARY, Inputs, default_bib, display, folder, read_inputs
 from .problems import EvidenceError, Report, ValidationFailed
 from .read import sql
 from .schema import TABLES, ChangeRecord
@@ -45,7 +46,9 @@ from .validate import Rows, validate
 
 PACKAGE = Path(__file__).parent
 FINGERPRINTED = {".py", ".yaml", ".sql"}
-AFTER_INSERT = ("fts", "views", "finish")  # evidence/sql/<name>.sql, run in this order once the rows are in
+AFTER_INSERT = ("fts", "views", "serving_counts", "finish")  # evidence/sql/<name>.sql, run in this order once the rows are in
+REFRESHED = ("finish",)  # those of them an incremental build runs again (each can run on a finished database)
+UNCOUNTED = ("build_info", "changes", "history", "input_blocks")  # tables build_info.row_counts leaves out
 Log = Callable[[str], None]
 
 
@@ -75,22 +78,52 @@ def gc_paused() -> Iterator[None]:
 
 def quick_hash(data: Path, bib: Optional[Path]) -> Optional[str]:
     """The build's content hash from the raw inputs alone, as ``check`` computes it after parsing."""
-    raw = input_hash(data, bib)
-    return hashlib.sha256(raw.encode() + code_fingerprint()).hexdigest() if raw else None
+    try:
+        raw = incremental.read_raw(data, bib)
+    except incremental.NotIncremental:
+        return None
+    return hashlib.sha256(raw.content_hash.encode() + code_fingerprint()).hexdigest()
 
 
 def check(data: Path, bib: Optional[Path] = None, log: Log = lambda _: None) -> tuple[Rows, Report, str]:
     """Load and validate; returns rows, problems and the content hash of the inputs."""
+    rows, report, content_hash, _, _ = _check(data, bib, log)
+    return rows, report, content_hash
+
+
+def _check(data: Path, bib: Optional[Path], log: Log) -> tuple[Rows, Report, str, Inputs, dict[str, list]]:
     started = time.perf_counter()
     with gc_paused():
         inputs = read_inputs(data, bib)
         log(f"Loaded {len(inputs.yaml_files)} YAML file(s) in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
+        ids = item_ids(inputs, folder(data))  # before validation lets go of the parsed records
         rows, report = validate(inputs)
     counts = ", ".join(f"{len(rows[t])} {t}" for t in ("sources", "findings", "economic_evaluations"))
     log(f"Validated {counts} in {time.perf_counter() - started:.1f} s: {report.summary()}")
     content_hash = hashlib.sha256(inputs.content_hash.encode() + code_fingerprint()).hexdigest()
-    return rows, report, content_hash
+    return rows, report, content_hash, inputs, ids
+
+
+def item_ids(inputs: Inputs, root: Path) -> dict[str, list]:
+    """The id of the source each top-level item of each data file defines, for ``input_blocks``."""
+    return {doc.path.relative_to(root).as_posix(): [item.get("id") if isinstance(item, dict) else None for item in doc.data]
+            for doc in inputs.yaml_files if isinstance(doc.data, list)}
+
+
+def block_rows(data: Path, bib: Optional[Path], inputs: Inputs, ids: dict[str, list], log: Log) -> list[dict]:
+    """The input_blocks of a full build, from the bytes it read (read again: when they differ from what
+    was parsed, a file changed during the build and the next build will be a full one)."""
+    try:
+        raw = incremental.read_raw(data, bib)
+    except incremental.NotIncremental:
+        return []
+    if raw.content_hash != inputs.content_hash:
+        log("An input changed while it was read: the next build reads everything again")
+        return []
+    entries = inputs.bibliography.entries if inputs.bibliography else {}
+    dois = {key: (entry.text("doi") or "").lower() or None for key, entry in entries.items()}
+    return incremental.block_rows(raw, code_fingerprint().hex(), ids, dois)
 
 
 @dataclass
@@ -113,23 +146,70 @@ def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False
     check_targets(data, bib, db, changelog)
     with build_lock(db):
         remove_stale_temporaries(db, changelog, log)
-        if not force and not release and not strict:  # one hash pass: unchanged inputs are not parsed at all
-            unchanged = quick_hash(data, bib)
-            if unchanged and stored_hash(db) == unchanged:
-                log(f"{db} is up to date (content hash {unchanged[:12]}): nothing to do")
-                return BuildResult(Report(), None, unchanged)
-        rows, report, content_hash = check(data, bib, log)
+        if not force and not release and not strict and db.exists():
+            result = build_incrementally(data, bib, db, log, changelog)
+            if result:
+                return result
+        rows, report, content_hash, inputs, ids = _check(data, bib, log)
         if report.fails(strict):
             raise ValidationFailed(report)
         if not force and not release and stored_hash(db) == content_hash:
             log(f"{db} is up to date (content hash {content_hash[:12]}): nothing to do")
             return BuildResult(report, None, content_hash)
         started = time.perf_counter()
+        rows["input_blocks"] = block_rows(data, bib, inputs, ids, log)
         changes = write(rows, db, content_hash, log, changelog, release)
         log(f"Wrote {db} in {time.perf_counter() - started:.1f} s")
         if changelog:
             log(f"Wrote the changelog ({len(changes)} changes) to {changelog}")
     return BuildResult(report, changes, content_hash)
+
+
+def build_incrementally(data: Path, bib: Optional[Path], db: Path, log: Log,
+                        changelog: Optional[Path]) -> Optional[BuildResult]:
+    """Nothing to do when the inputs hash as the database's; else apply what changed to a copy of the
+    database (see evidence.incremental). None when a full build must run, the reason logged."""
+    started = time.perf_counter()
+    try:
+        raw = incremental.read_raw(data, bib)
+    except incremental.NotIncremental as e:
+        log(f"Reading everything: {e}")
+        return None
+    content_hash = hashlib.sha256(raw.content_hash.encode() + code_fingerprint()).hexdigest()  # as quick_hash
+    if stored_hash(db) == content_hash:
+        log(f"{db} is up to date (content hash {content_hash[:12]}): nothing to do")
+        return BuildResult(Report(), None, content_hash)
+    try:
+        update = incremental.prepare(raw, db, code_fingerprint().hex())
+        log(f"Re-read {len(update.rows['sources'])} source(s), {len(update.plan.removed)} replaced or removed, "
+            f"in {time.perf_counter() - started:.1f} s: {update.report.summary()}")
+        changes: list[diff.Change] = []
+
+        def write_database(tmp: Path) -> None:
+            shutil.copyfile(db, tmp)
+            with closing(sqlite3.connect(tmp, isolation_level=None)) as conn:
+                changes.extend(incremental.apply(update, conn, content_hash, REFRESHED))
+
+        with Staged() as staged:
+            staged.write(db, write_database)
+            if changelog:
+                write_changelog(staged, changelog, changes)
+            staged.commit()
+    except incremental.NotIncremental as e:
+        log(f"Reading everything: {e}")
+        return None
+    except sqlite3.Error as e:
+        log(f"Reading everything: the previous database could not be updated ({e})")
+        return None
+    log(f"Wrote {db} incrementally in {time.perf_counter() - started:.1f} s")
+    if changelog:
+        log(f"Wrote the changelog ({len(changes)} changes) to {changelog}")
+    return BuildResult(update.report, changes, content_hash)
+
+
+def write_changelog(staged: Staged, changelog: Path, changes: list[diff.Change]) -> None:
+    fmt = "md" if changelog.suffix.lower() in (".md", ".markdown") else "text"
+    staged.write(changelog, lambda tmp: tmp.write_text(diff.FORMATTERS[fmt](changes), encoding="utf-8"))
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -262,8 +342,7 @@ def write(rows: Rows, db: Path, content_hash: str, log: Log = lambda _: None,
             reason = getattr(e, "orig", None) or e
             raise EvidenceError(f"{db}: could not write the database ({reason}); it is unchanged") from None
         if changelog:
-            fmt = "md" if changelog.suffix.lower() in (".md", ".markdown") else "text"
-            staged.write(changelog, lambda tmp: tmp.write_text(diff.FORMATTERS[fmt](changes), encoding="utf-8"))
+            write_changelog(staged, changelog, changes)
         staged.commit()
     return changes
 
@@ -282,7 +361,7 @@ def _previous(db: Path, log: Log) -> diff.Snapshot:
 def _write_tables(rows: Rows, path: Path, content_hash: str, release: Optional[dict] = None) -> None:
     engine = sa.create_engine(f"sqlite:///{path}")
     tables = [model.__table__ for model in TABLES]
-    counts = {t.name: len(rows.get(t.name, [])) for t in tables if t.name not in ("build_info", "changes", "history")}
+    counts = {name: len(rows.get(name, [])) for name in counted_tables()}
     rows["build_info"] = [{
         "id": 1,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -306,6 +385,11 @@ def _write_tables(rows: Rows, path: Path, content_hash: str, release: Optional[d
                 raise EvidenceError(f"foreign key check failed: {broken[:5]}")
     finally:
         engine.dispose()
+
+
+def counted_tables() -> list[str]:
+    """The tables whose row counts build_info records."""
+    return [model.__tablename__ for model in TABLES if model.__tablename__ not in UNCOUNTED]
 
 
 def _insert_sql(table: sa.Table) -> tuple[str, list[str]]:

@@ -612,11 +612,21 @@ class BuildInfo(SQLModel, table=True):
     released_at: Optional[str] = Field(default=None, description="Date of the release (ISO 8601).")
 
 
-# Columns the build derives from other columns or tables (not written by curators): a change to them is
-# the change of what they derive from, so changelogs and history leave them out.
-DERIVED_COLUMNS: dict[str, frozenset[str]] = {
-    "findings": frozenset(Finding.__table__.columns.keys()) - set(FindingFields.model_fields) - set(FindingKey.model_fields),
-}
+class InputBlock(SQLModel, table=True):
+    """What the database was built from, block by block, so the next build re-reads only what changed.
+
+    One row per input file (position -1, the hash of the whole file) and one per top-level block of a
+    data file (a source) or of the bibliography (an entry). The hashes are SHA-256 of the raw bytes.
+    """
+
+    __tablename__ = "input_blocks"
+    kind: str = Field(primary_key=True, description="code, vocabulary, guideline, data or bibliography.")
+    path: str = Field(primary_key=True, description="The file, relative to the data folder (the bibliography: its name).")
+    position: int = Field(primary_key=True, description="Order of the block in the file (0, 1, …); -1 for the whole file.")
+    hash: str = Field(description="SHA-256 of the block's bytes.")
+    record: Optional[str] = Field(default=None, description="The source id (data) or citation key (bibliography) it defines.")
+    doi: Optional[str] = Field(default=None, description="The entry's DOI, lower case (bibliography), to find a DOI given twice.")
+
 
 # Columns the build derives from other columns or tables (not written by curators): a change to them is
 # the change of what they derive from, so changelogs and history leave them out.
@@ -625,5 +635,6 @@ DERIVED_COLUMNS: dict[str, frozenset[str]] = {
 }
 
 TABLES: tuple[type[SQLModel], ...] = (
-    *TERM_TABLES, Term, Source, Finding, StudyResult, EconomicEvaluation, *GUIDELINE_TABLES, ChangeRecord, HistoryRecord, BuildInfo
+    *TERM_TABLES, Term, Source, Finding, StudyResult, EconomicEvaluation, *GUIDELINE_TABLES, ChangeRecord, HistoryRecord, BuildInfo,
+    InputBlock,
 )

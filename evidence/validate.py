@@ -36,8 +36,13 @@ VOCAB_FIELDS = {
 Rows = dict[str, list[dict]]
 
 
-def validate(inputs: Inputs) -> tuple[Rows, Report]:
-    """Check every record and return the rows of each table with the problems found."""
+def validate(inputs: Inputs, partial: bool = False) -> tuple[Rows, Report]:
+    """Check every record and return the rows of each table with the problems found.
+
+    ``partial``: the inputs hold only some of the sources (an incremental build re-reads what
+    changed); what spans all records (links between records, the guideline's links to findings, the
+    letters that tell sources of one label apart) is then left to the caller, which sees them all.
+    """
     report = Report(list(inputs.problems))
     vocab = scales().merged(curated_vocabulary(inputs.vocabulary_files, report))
     rows: Rows = defaultdict(list)
@@ -50,11 +55,12 @@ def validate(inputs: Inputs) -> tuple[Rows, Report]:
             doc.data = None  # the rows hold what the build needs; the raw records would double the memory
     if inputs.bibliography:
         check_bibliography(inputs.bibliography.name, bib, cited, report)
-    check_links(rows["findings"], seen, report)
-    check_links(rows["economic_evaluations"], seen, report)
-    rows.update(check_guideline(inputs.guideline_files, {f["id"] for f in rows["findings"]}, vocab, report))
-    rows.update(vocabulary_rows(vocab))
-    add_labels(rows["sources"])
+    if not partial:
+        check_links(rows["findings"], seen, report)
+        check_links(rows["economic_evaluations"], seen, report)
+        rows.update(check_guideline(inputs.guideline_files, {f["id"] for f in rows["findings"]}, vocab, report))
+        rows.update(vocabulary_rows(vocab))
+        add_labels(rows["sources"])
     resolve_lines(report, [*inputs.yaml_files, *inputs.guideline_files, *inputs.vocabulary_files])
     return rows, report
 
@@ -337,9 +343,14 @@ def source_row(source: SourceIn, entry: Optional[BibEntry], conditions: list[str
     row.update(title=title, authors=authors, journal=journal, doi=doi, pmid=pmid, pmcid=pmcid,
                year=int(year) if year and year.isdigit() and len(year) == 4 else None,
                bibtex=entry.raw if entry else None)
-    name = first_author(entry) or plain(fields.get("shorttitle")) or source.id
-    row["label"] = f"{name} {row['year'] or ''}".strip()
+    row["label"] = base_label(source.id, entry, row["year"])
     return row
+
+
+def base_label(source_id: str, entry: Optional[BibEntry], year: Optional[int]) -> str:
+    """How a source is cited before sources of one label are told apart: first author and year."""
+    name = first_author(entry) or plain((entry.fields if entry else {}).get("shorttitle")) or source_id
+    return f"{name} {year or ''}".strip()
 
 
 def first_author(entry: Optional[BibEntry]) -> Optional[str]:

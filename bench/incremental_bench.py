@@ -1,0 +1,148 @@
+"""Incremental build benchmark: one review added, one record edited, nothing changed, against a full build.
+
+    python bench/incremental_bench.py --findings 100000 [--out DIR] [--no-verify]
+
+Generates the synthetic corpus of bench/build_bench.py (10 findings per source), builds it in full,
+then, each timed in a child process of its own (the build call only, as build_bench times it):
+1. add one review: a new source block of 10 findings at the end of studies.yaml and its entry in
+   references.bib, and build;
+2. add one review in a new file (data/new-review.yaml) and its entry, and build;
+3. edit one record: one finding's statement in the middle of studies.yaml, and build;
+4. build again with nothing changed (the one-hash-pass path).
+Each is reported as seconds and as a share of the full build; the goal (issue 17) is at most 5% for
+1–3 and 3% for 4. With verification (the default), the final database is compared with a full build
+of the same inputs from the same previous database: the same rows in every table (build_info's
+content hash and the changes table included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+GOALS = {"add_review": 0.05, "add_review_file": 0.05, "edit_record": 0.05, "no_op": 0.03}
+
+
+def phase_build(out: Path, db: Path, force: bool) -> dict:
+    from evidence import build as builder
+
+    lines: list[str] = []
+    started = time.perf_counter()
+    result = builder.build(out / "data", db, force=force, log=lines.append)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "incremental": any("incrementally" in line for line in lines),
+            "changes": None if result.changes is None else len(result.changes), "log": lines[-3:]}
+
+
+def run_child(out: Path, force: bool = False, db: str = "evidence.db") -> dict:
+    args = [sys.executable, __file__, "--phase", "full" if force else "build", "--out", str(out), "--db", str(out / db)]
+    child = subprocess.Popen(args, stdout=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    output = child.stdout.read().decode()
+    if status != 0:
+        raise SystemExit(f"build failed (status {status})")
+    return {**json.loads(output.strip().splitlines()[-1]), "peak_rss_mb": round(usage.ru_maxrss / 1024)}
+
+
+def review(n: int) -> tuple[str, str]:
+    """A new source block of 10 findings and its bibliography entry."""
+    from build_bench import FINDINGS_PER_SOURCE, finding_yaml
+
+    block = (f"- id: added-{n}\n  citation_key: added{n}\n  design: cochrane_review\n  status: included\n  findings:\n"
+             + "\n".join(finding_yaml(n * FINDINGS_PER_SOURCE + k) for k in range(FINDINGS_PER_SOURCE)) + "\n")
+    entry = (f"@article{{added{n},\n  author = {{Added{n}, A.}},\n  title = {{An added review {n}}},\n"
+             f"  journal = {{Journal of Benchmarks}},\n  year = {{2026}},\n}}\n\n")
+    return block, entry
+
+
+def add(out: Path, path: Path, n: int) -> None:
+    block, entry = review(n)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(block)
+    with (out / "data" / "references.bib").open("a", encoding="utf-8") as f:
+        f.write(entry)
+
+
+def edit(out: Path) -> None:
+    path = out / "data" / "studies.yaml"
+    text = path.read_text(encoding="utf-8")
+    at = text.index("      statement: ", len(text) // 2)
+    path.write_text(text[:at] + "      statement: Edited. " + text[at + len("      statement: "):], encoding="utf-8")
+
+
+def table_rows(db: Path) -> dict[str, list[str]]:
+    conn = sqlite3.connect(db)
+    tables = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' and name not like '%_fts%' "
+                                         "and name not like 'sqlite_%'")]
+    result = {}
+    for table in tables:
+        cursor = conn.execute(f"select * from {table}")
+        names = [d[0] for d in cursor.description]
+        result[table] = sorted(repr(tuple(v for k, v in zip(names, row) if k != "built_at")) for row in cursor)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--findings", type=int, default=10_000, help="How many synthetic findings (default 10000).")
+    parser.add_argument("--out", type=Path, help="Work here (kept).")
+    parser.add_argument("--no-verify", action="store_true", help="Skip the comparison with a full build at the end.")
+    parser.add_argument("--phase", choices=("build", "full"), help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(phase_build(args.out, args.db, args.phase == "full")))
+        return
+    from build_bench import generate
+
+    out = args.out or Path(tempfile.mkdtemp(prefix="incremental-bench-"))
+    shutil.rmtree(out / "data", ignore_errors=True)
+    (out / "data").mkdir(parents=True)
+    (out / "evidence.db").unlink(missing_ok=True)
+    print(f"Generating {args.findings:,} findings in {out} …", file=sys.stderr)
+    generate(args.findings, out / "data")
+    print("Full build …", file=sys.stderr)
+    full = run_child(out, force=True)
+    results = {}
+    steps = {
+        "add_review": lambda: add(out, out / "data" / "studies.yaml", 1),
+        "add_review_file": lambda: add(out, out / "data" / "new-review.yaml", 2),
+        "edit_record": lambda: edit(out),
+        "no_op": lambda: None,
+    }
+    for name, change in steps.items():
+        change()
+        if name != "no_op":  # the database the last change was applied to, for the verification
+            shutil.copy(out / "evidence.db", out / "previous.db")
+        print(f"{name} …", file=sys.stderr)
+        results[name] = run_child(out)
+    summary = {"findings": args.findings, "full_seconds": round(full["seconds"], 2), "full_peak_rss_mb": full["peak_rss_mb"]}
+    for name, result in results.items():
+        share = result["seconds"] / full["seconds"]
+        summary[name] = {"seconds": round(result["seconds"], 3), "share_of_full": round(share, 4),
+                         "incremental": result["incremental"], "changes": result["changes"],
+                         "peak_rss_mb": result["peak_rss_mb"], "goal": GOALS[name],
+                         "met": share <= GOALS[name] and (name == "no_op" or result["incremental"])}
+    if not args.no_verify:
+        print("Verifying: a full build from the database the last change was applied to …", file=sys.stderr)
+        run_child(out, force=True, db="previous.db")
+        summary["identical_to_full_build"] = table_rows(out / "evidence.db") == table_rows(out / "previous.db")
+    for key, value in summary.items():
+        print(f"{key:>24}: {value}")
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
