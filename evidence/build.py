@@ -33,7 +33,6 @@ from typing import Callable, Iterator, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
-from sqlmodel import SQLModel
 
 from . import __version__, diff, incremental
 from . import releases
@@ -47,7 +46,7 @@ from .validate import Rows, validate
 PACKAGE = Path(__file__).parent
 FINGERPRINTED = {".py", ".yaml", ".sql"}
 AFTER_INSERT = ("fts", "views", "serving_counts", "finish")  # evidence/sql/<name>.sql, run in this order once the rows are in
-REFRESHED = ("finish",)  # those of them an incremental build runs again (each can run on a finished database)
+REFRESHED = ("serving_counts", "finish")  # those an incremental build runs again (each can run on a finished database)
 UNCOUNTED = ("build_info", "changes", "history", "input_blocks")  # tables build_info.row_counts leaves out
 Log = Callable[[str], None]
 
@@ -321,45 +320,54 @@ def write(rows: Rows, db: Path, content_hash: str, log: Log = lambda _: None,
     db = db.resolve()
     if not db.parent.is_dir():
         raise EvidenceError(f"{db.parent}: the folder for the database does not exist")
-    previous = _previous(db, log)
+
+    def record_changes(conn: sqlite3.Connection) -> None:  # conn is in autocommit mode: one transaction here
+        if release:  # a release compares with the previous release, not with the previous build
+            conn.execute("BEGIN")
+            changes.extend(releases.record_history(conn, release))
+            conn.execute("COMMIT")
+            return
+        changes.extend(_changes(conn, db, rows, log))  # attaches the previous database: outside a transaction
+        statement, names = _insert_sql(ChangeRecord.__table__)
+        conn.execute("BEGIN")
+        conn.executemany(statement, (tuple(r[n] for n in names) for r in diff.rows(changes)))
+        conn.execute("COMMIT")
 
     def write_database(tmp: Path) -> None:
-        _write_tables(rows, tmp, content_hash, release)
-        with closing(sqlite3.connect(tmp)) as conn, conn:
-            if release:  # a release compares with the previous release, not with the previous build
-                changes.extend(releases.record_history(conn, release))
-                return
-            # a first build adds every record: no need to read the new database back to say so
-            changes.extend(diff.added(rows) if not any(previous.values()) else diff.diff(previous, diff.snapshot(conn)))
-            statement, names = _insert_sql(ChangeRecord.__table__)
-            conn.executemany(statement, [tuple(r[n] for n in names) for r in diff.rows(changes)])
+        _write_tables(rows, tmp, content_hash, release, record_changes)
 
     changes: list[diff.Change] = []
     with Staged() as staged:
         try:
             staged.write(db, write_database)
-        except (sqlite3.Error, sa.exc.DBAPIError) as e:
-            reason = getattr(e, "orig", None) or e
-            raise EvidenceError(f"{db}: could not write the database ({reason}); it is unchanged") from None
+        except sqlite3.Error as e:
+            raise EvidenceError(f"{db}: could not write the database ({e}); it is unchanged") from None
         if changelog:
             write_changelog(staged, changelog, changes)
         staged.commit()
     return changes
 
 
-def _previous(db: Path, log: Log) -> diff.Snapshot:
-    """The records of the database being replaced, to say what changed; empty for a first build."""
-    if not db.exists():
-        return {}
-    try:
-        return diff.read(db)
-    except (sqlite3.Error, EvidenceError) as e:
-        log(f"Could not read the previous {db.name} ({e}); every record counts as added")
-        return {}
+def _changes(conn: sqlite3.Connection, db: Path, rows: Rows, log: Log) -> list[diff.Change]:
+    """What changed since the database being replaced, compared inside SQLite; for a first build (or a
+    previous database that cannot be read) every record is added, said from the rows themselves."""
+    if db.exists():
+        try:
+            conn.execute("attach database ? as old", [db.as_uri() + "?mode=ro"])
+            try:
+                return diff.between(conn, "old")
+            finally:
+                conn.execute("detach database old")
+        except sqlite3.Error as e:
+            log(f"Could not read the previous {db.name} ({e}); every record counts as added")
+    return diff.added(rows)
 
 
-def _write_tables(rows: Rows, path: Path, content_hash: str, release: Optional[dict] = None) -> None:
-    engine = sa.create_engine(f"sqlite:///{path}")
+def _write_tables(rows: Rows, path: Path, content_hash: str, release: Optional[dict] = None,
+                  record_changes: Callable[[sqlite3.Connection], None] = lambda _: None) -> None:
+    """The tables, their rows, then their indexes; the changes (``record_changes``, which compares with
+    the previous database); then the AFTER_INSERT scripts (full-text indexes, views, the derived counts
+    of the changes too, planner statistics); then the foreign-key check."""
     tables = [model.__table__ for model in TABLES]
     counts = {name: len(rows.get(name, [])) for name in counted_tables()}
     rows["build_info"] = [{
@@ -371,20 +379,26 @@ def _write_tables(rows: Rows, path: Path, content_hash: str, release: Optional[d
         "release": release and release["version"],
         "released_at": release and release["date"],
     }]
-    try:
-        SQLModel.metadata.create_all(engine, tables=tables)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
-            for table in tables:
-                _insert(conn, table, rows.get(table.name, []))
-        with engine.connect() as conn:
-            # executescript commits first, so it runs after the inserts' transaction, not inside it
-            conn.connection.driver_connection.executescript("".join(sql(name) for name in AFTER_INSERT))
-            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                raise EvidenceError(f"foreign key check failed: {broken[:5]}")
-    finally:
-        engine.dispose()
+    dialect = sqlite.dialect()
+    with closing(sqlite3.connect(path.as_uri(), uri=True, isolation_level=None)) as conn:
+        # a temporary file, discarded if anything fails and synced before it is renamed (files.Staged):
+        # no journal and no syncs of its own
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("BEGIN")
+        for table in tables:
+            conn.execute(str(sa.schema.CreateTable(table).compile(dialect=dialect)))
+        for table in tables:
+            _insert(conn, table, rows.get(table.name, []))
+        for table in tables:  # after the rows: one sort per index instead of one update per row
+            for index in sorted(table.indexes, key=lambda i: i.name):
+                conn.execute(str(sa.schema.CreateIndex(index).compile(dialect=dialect)))
+        conn.execute("COMMIT")
+        record_changes(conn)
+        conn.executescript("".join(sql(name) for name in AFTER_INSERT))
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise EvidenceError(f"foreign key check failed: {broken[:5]}")
 
 
 def counted_tables() -> list[str]:
@@ -398,11 +412,11 @@ def _insert_sql(table: sa.Table) -> tuple[str, list[str]]:
     return statement, [c.name for c in table.columns]
 
 
-def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+def _insert(conn: sqlite3.Connection, table: sa.Table, rows: list[dict]) -> None:
     if not rows:
         return
     statement, names = _insert_sql(table)
-    conn.exec_driver_sql(statement, [tuple(row.get(n) for n in names) for row in rows])
+    conn.executemany(statement, (tuple(row.get(n) for n in names) for row in rows))  # no second copy of the rows
 
 
 def stored_hash(db: Path) -> Optional[str]:

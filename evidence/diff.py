@@ -63,6 +63,49 @@ def diff(old: Snapshot, new: Snapshot) -> list[Change]:
     return changes
 
 
+def between(conn: sqlite3.Connection, old: str = "old") -> list[Change]:
+    """What ``diff(snapshot of old, snapshot of main)`` gives, computed by SQLite: ``old`` is an attached
+    database with the previous build. Only the rows that differ reach Python, so neither build is read
+    into memory whole."""
+    changes: list[Change] = []
+    for table in TABLES:
+        new_columns, old_columns = _columns(conn, "main", table), _columns(conn, old, table)
+        summary = SUMMARY_COLUMN[table]
+        if not new_columns and not old_columns:
+            continue
+        for kind, present, missing, columns in (("added", "main", old, new_columns), ("removed", old, "main", old_columns)):
+            if not columns:
+                continue
+            label = summary if summary in columns else "null"
+            absent = f"where id not in (select id from {missing}.{table})" if (old_columns and new_columns) else ""
+            for record, text in conn.execute(f"select id, {label} from {present}.{table} {absent} order by id"):
+                changes.append(Change(table, record, kind, summary=str(text or "")))
+        derived = DERIVED_COLUMNS.get(table, frozenset())
+        compared = [c for c in new_columns if c in old_columns and c not in derived]
+        if not compared or not old_columns:
+            continue
+        pairs = ", ".join(f"o.{c}, n.{c}" for c in compared)
+        differs = " or ".join(f"o.{c} is not n.{c}" for c in compared)
+        query = f"select n.id, {pairs} from main.{table} n join {old}.{table} o on o.id = n.id where {differs} order by n.id"
+        for row in conn.execute(query):
+            for i, column in enumerate(compared):
+                a, b = row[1 + 2 * i], row[2 + 2 * i]
+                if a != b:
+                    changes.append(Change(table, row[0], "changed", column, a, b))
+    return _in_diff_order(changes)
+
+
+def _columns(conn: sqlite3.Connection, schema: str, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f"pragma {schema}.table_info({table})")]
+
+
+def _in_diff_order(changes: list[Change]) -> list[Change]:
+    """Per table: added, removed, then changed (as ``diff`` orders them)."""
+    order = {"added": 0, "removed": 1, "changed": 2}
+    tables = {t: i for i, t in enumerate(TABLES)}
+    return sorted(changes, key=lambda c: (tables[c.table], order[c.change]))
+
+
 def added(rows: dict[str, list[dict]]) -> list[Change]:
     """The changes of a first build, from its rows: every record added (what ``diff({}, …)`` gives)."""
     return [Change(table, row["id"], "added", summary=str(row.get(SUMMARY_COLUMN[table]) or ""))

@@ -412,16 +412,15 @@ def apply(update: Update, conn: sqlite3.Connection, content_hash: str, refresh: 
     check_links(conn)
     changes = diff.diff(before, restricted_snapshot(conn, affected))
     conn.execute("delete from changes")
+    statement, names = _insert_sql(ChangeRecord.__table__)
+    conn.executemany(statement, [tuple(r[n] for n in names) for r in diff.rows(changes)])
     conn.execute("delete from input_blocks")
     statement, names = _insert_sql(tables["input_blocks"])
     block = block_rows(update.raw, update.fingerprint, update.ids, update.dois)
     conn.executemany(statement, [tuple(r[n] for n in names) for r in block])
     stamp(conn, content_hash)
     conn.execute("commit")
-    conn.executescript("".join(sql(name) for name in refresh))  # before the changes go in, as in a full build
-    statement, names = _insert_sql(ChangeRecord.__table__)
-    with conn:
-        conn.executemany(statement, [tuple(r[n] for n in names) for r in diff.rows(changes)])
+    conn.executescript("".join(sql(name) for name in refresh))  # the derived tables, as a full build ends
     return changes
 
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Optional
 
 from pydantic import AfterValidator, AllowInfNan, BeforeValidator, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
+import sqlalchemy as sa
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
@@ -638,3 +639,17 @@ TABLES: tuple[type[SQLModel], ...] = (
     *TERM_TABLES, Term, Source, Finding, StudyResult, EconomicEvaluation, *GUIDELINE_TABLES, ChangeRecord, HistoryRecord, BuildInfo,
     InputBlock,
 )
+
+
+def drop_leading_indexes(table: sa.Table) -> None:
+    """Drop an index whose columns lead a longer index of the table (a facet's own index beside the
+    covering facet index that starts with it): SQLite uses the longer one for the same lookups, and
+    every index costs the build a sort and the database its pages."""
+    columns = {index: [c.name for c in index.columns] for index in table.indexes}
+    for index, names in columns.items():
+        if any(len(other) > len(names) and other[: len(names)] == names for other in columns.values()):
+            table.indexes.discard(index)
+
+
+for _model in TABLES:
+    drop_leading_indexes(_model.__table__)

@@ -134,6 +134,7 @@ class FileChecker:
             self.problem((), "", f"the top level must be a list of sources, not a {type(data).__name__}")
             return
         for i, raw in enumerate(data):
+            data[i] = None  # the rows keep what the build needs: each record's mapping goes once it is read
             if not isinstance(raw, dict):
                 self.problem((i,), f"sources[{i}]", "each source must be a mapping of fields")
                 continue

@@ -190,8 +190,10 @@ def test_the_database_and_its_changelog_are_written_together_or_not_at_all(built
 
 # --- killed at random points -----------------------------------------------------------------------
 
-STEPS = [(builder, "_write_tables"), (builder, "_insert"), (builder, "_previous"), (builder.diff, "diff"),
-         (builder.diff, "rows"), (files.os, "replace"), (files, "_sync"), (builder, "remove_stale_temporaries")]
+STEPS = [(builder, "_write_tables"), (builder, "_insert"), (builder, "_changes"), (builder.diff, "between"),
+         (builder.diff, "rows"), (files.os, "replace"), (files, "_sync"), (builder, "remove_stale_temporaries"),
+         (builder.incremental, "apply"), (builder.incremental, "search_index"), (builder.incremental, "relabel"),
+         (builder.shutil, "copyfile")]
 
 
 def test_interrupted_in_process_at_random_points(built, project):
