@@ -40,7 +40,7 @@ from .files import Staged, stale_temporaries
 from .inputs import GUIDELINE, VOCABULARY, Inputs, default_bib, display, folder, read_inputs
 from .problems import EvidenceError, Report, ValidationFailed
 from .read import sql
-from .schema import TABLES, ChangeRecord
+from .schema import TABLES, ChangeRecord, Row
 from .validate import Rows, validate
 
 PACKAGE = Path(__file__).parent
@@ -416,7 +416,7 @@ def _insert(conn: sqlite3.Connection, table: sa.Table, rows: list[dict]) -> None
     if not rows:
         return
     statement, names = _insert_sql(table)
-    conn.executemany(statement, (tuple(row.get(n) for n in names) for row in rows))  # no second copy of the rows
+    conn.executemany(statement, (row.values if isinstance(row, Row) else tuple(row.get(n) for n in names) for row in rows))
 
 
 def stored_hash(db: Path) -> Optional[str]:

@@ -653,3 +653,46 @@ def drop_leading_indexes(table: sa.Table) -> None:
 
 for _model in TABLES:
     drop_leading_indexes(_model.__table__)
+
+
+class Row:
+    """One row of a table as a tuple in the table's column order, read by column name like a dict.
+
+    The build holds every finding until it writes them: as a dict a finding costs about 4 KB, as a
+    tuple about 0.6 KB, and the tuple is what ``executemany`` takes. Columns the mapping lacks are
+    None; keys that are not columns (``studies``) are left out.
+    """
+
+    __slots__ = ("values",)
+    columns: dict[str, int] = {}
+
+    def __init__(self, mapping: dict[str, Any]):
+        self.values = tuple(mapping.get(name) for name in self.columns)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[self.columns[name]]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        index = self.columns.get(name)
+        return default if index is None else self.values[index]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.columns
+
+    def __iter__(self):
+        return iter(self.columns)
+
+    def keys(self):
+        return self.columns.keys()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(zip(self.columns, self.values))!r})"
+
+
+def row_type(model: type[SQLModel]) -> type[Row]:
+    """The Row class of a table."""
+    columns = {c.name: i for i, c in enumerate(model.__table__.columns)}
+    return type(f"{model.__name__}Row", (Row,), {"__slots__": (), "columns": columns})
+
+
+FindingRow, StudyResultRow = row_type(Finding), row_type(StudyResult)

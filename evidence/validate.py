@@ -21,7 +21,7 @@ from .guideline import check_guideline
 from .inputs import BibEntry, Inputs, YamlFile
 from .latex import plain
 from .problems import Problem, Report
-from .schema import TERM_TABLES, EconomicIn, FindingIn, SourceIn, vocabulary_of
+from .schema import TERM_TABLES, EconomicIn, FindingIn, FindingRow, SourceIn, StudyResultRow, vocabulary_of
 from .vocabulary import CURATED, ATTRIBUTES, Vocabulary, check_kind, label, scales
 
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -218,7 +218,7 @@ class FileChecker:
             row = self.check_finding((i, "findings", j), source, finding, rows)
             conditions.add(finding.condition)
             types.add(finding.intervention_type)
-            rows["findings"].append(row)
+            rows["findings"].append(FindingRow(row))
         for j, evaluation in enumerate(source.economic_evaluations):
             record = f"{source.id}-{evaluation.id}"
             self.unique((i, "economic_evaluations", j), record)
@@ -259,7 +259,7 @@ class FileChecker:
             self.problem((*path, "effect"), f"{record}.effect", result.differs, warning=True)
         row.update(result.columns)
         row.update(absolute_columns(row))
-        rows["study_results"].extend(result.studies)
+        rows["study_results"].extend(StudyResultRow(study) for study in result.studies)
 
     def check_numbers(self, path: tuple, record: str, f: FindingIn) -> None:
         lo, hi = f.follow_up_months_min, f.follow_up_months_max
