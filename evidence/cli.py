@@ -98,7 +98,7 @@ def validate(data: Path, bib: Optional[Path], strict: bool) -> None:
 @data_options
 @db_option
 @strict_option
-@click.option("--force", is_flag=True, help="Rebuild even when the inputs have not changed.")
+@click.option("--force", is_flag=True, help="Read and rebuild everything, even when the inputs have not changed (the full build).")
 @click.option("--changelog", type=click.Path(path_type=Path, dir_okay=False),
               help="Write what changed since the previous database to this file (.md for Markdown).")
 def build(data: Path, bib: Optional[Path], db: Path, strict: bool, force: bool, changelog: Optional[Path]) -> None:
@@ -107,6 +107,12 @@ def build(data: Path, bib: Optional[Path], db: Path, strict: bool, force: bool, 
     The database is replaced atomically: when validation or the build fails, the existing file
     is left exactly as it was. Nothing is done when the inputs are unchanged (same content hash).
     What changed since the previous build is recorded in the `changes` table.
+
+    Only what changed is read again: the sources whose YAML block or bibliography entry changed
+    are validated and applied to a copy of the database, which then holds what a full build
+    gives. When that cannot be told (the code, a vocabulary or the guideline changed, or a
+    changed source has an error) everything is read, and the log says why. --force and --strict
+    always read everything.
     """
     result = builder.build(data, db, bib, strict=strict, log=log, force=force, changelog=changelog)
     print_report(result.report, justified=False)
@@ -322,7 +328,8 @@ def export_command(what: str, fmt: Optional[str], by: str, excel: bool, output: 
 
 def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters: dict, output: Optional[Path],
                  **options: Any) -> None:
-    """Every export goes through here: the registry's format, one read-only connection, one write."""
+    """Every export goes through here: the registry's format, one read-only connection, and the writer
+    streaming to standard output or through a temporary file that replaces ``output`` only when complete."""
     try:
         chosen = exports.find(export, fmt)
     except EvidenceError as e:
@@ -330,15 +337,20 @@ def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters:
     if output is None and chosen.binary:
         raise click.UsageError(f"{chosen.name} is a binary format: give a file with -o")
     with connect(db) as conn:
-        result = chosen.write(conn, table, filters, options)
-    if output is None:
-        click.echo(result.content, nl=False)
-        return
-    if isinstance(result.content, bytes):
-        atomic_write(output, lambda tmp: tmp.write_bytes(result.content))
-    else:
-        atomic_write(output, lambda tmp: tmp.write_text(result.content, encoding="utf-8"))
-    click.echo(f"Wrote {result.message()} to {output}", err=True)
+        if output is None:
+            sys.stdout.flush()
+            stream = sys.stdout.buffer
+            chosen.write(conn, table, filters, options, stream)
+            stream.flush()
+            return
+        written: list[exports.Output] = []
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb", buffering=1 << 20) as f:
+                written.append(chosen.write(conn, table, filters, options, f))
+
+        atomic_write(output, write)
+    click.echo(f"Wrote {written[0].message()} to {output}", err=True)
 
 
 @cli.command(name="sof")

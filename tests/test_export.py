@@ -113,7 +113,7 @@ def test_failed_export_leaves_no_partial_file(real_db, tmp_path, monkeypatch):
     out.write_bytes(b"previous")
     parquet = exports.find("table", "parquet")
 
-    def broken(conn, table, filters, options):
+    def broken(conn, table, filters, options, out):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(exports, "FORMATS", [dataclasses.replace(f, write=broken) if f == parquet else f

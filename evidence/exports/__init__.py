@@ -2,15 +2,21 @@
 
 Each format module registers its formats once (name, media type, suffix, writer, which tables) when
 it is imported; every module of this package is imported. Adding a format is one module and a test.
+
+A writer streams: it writes the file to a binary file object as it reads the database (``out``: the
+atomic temporary file of `evidence export -o`, standard output, or a buffer for the site) and returns
+an ``Output`` saying what it wrote. No writer holds the whole file, or every row, in memory.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
 import pkgutil
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Union
+from typing import IO, Any, Callable, Iterator, Optional
 
 from ..problems import EvidenceError
 from ..read import Filters
@@ -19,9 +25,8 @@ from ..read import Filters
 
 @dataclass
 class Output:
-    """What a writer produced: the file's content and what it holds, for the "Wrote …" message."""
+    """What a writer wrote, for the "Wrote …" message."""
 
-    content: Union[str, bytes]
     count: int
     noun: str  # e.g. "rows of findings", "references"
 
@@ -29,7 +34,27 @@ class Output:
         return f"{self.count} {self.noun}"
 
 
-Writer = Callable[[sqlite3.Connection, str, Filters, dict[str, Any]], Output]
+# write(conn, table, filters, options, out): writes the file to ``out`` (binary), chunk by chunk
+Writer = Callable[[sqlite3.Connection, str, Filters, dict[str, Any], IO[bytes]], Output]
+
+
+@contextmanager
+def text(out: IO[bytes]) -> Iterator[IO[str]]:
+    """``out`` as UTF-8 text (newlines as written); ``out`` itself stays open."""
+    wrapper = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    try:
+        yield wrapper
+        wrapper.flush()
+    finally:
+        wrapper.detach()
+
+
+def render(fmt: "Format", conn: sqlite3.Connection, table: str, filters: Filters,
+           options: Optional[dict[str, Any]] = None) -> tuple[bytes, Output]:
+    """The whole file in memory, for callers bounded elsewhere (the site's downloads, by the page size)."""
+    buffer = io.BytesIO()
+    result = fmt.write(conn, table, filters, options or {}, buffer)
+    return buffer.getvalue(), result
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ import json
 import re
 import sqlite3
 import uuid
-from typing import Optional
+from typing import IO, Any, Iterator, Optional
 
 from ..presenter import DOMAINS_NOT_REPORTED, domains_reported, present
 from ..read import Filters, records, select, source_ids, sql
 from ..schema import FindingBody
 from ..vocabulary import scales, terms
-from . import Format, Output, register
+from . import Format, Output, register, text
 
 CODE_SYSTEMS = {  # as R5 core and the EBM IG's R5 examples use them
     "certainty-type": "http://hl7.org/fhir/certainty-type",
@@ -331,44 +331,76 @@ def justification(r: dict, considerations: list[dict]) -> dict:
     }
 
 
+class _EvidenceUrls:
+    """Each finding's Evidence fullUrl, computed when asked for (no dict of every finding)."""
+
+    def __getitem__(self, finding_id: str) -> str:
+        return full_url("Evidence", finding_id)
+
+
 def bundle(conn: sqlite3.Connection, filters: Filters) -> dict:
     """A collection Bundle: Citations for the cited sources, an Evidence per matching finding and economic
     evaluation, and the recommendations (with their justification) that rest on the matching findings."""
-    ids = [row[0] for row in conn.execute(*select("findings", filters, "id"))]
-    findings = records(conn, sql("sof_findings"), {"ids": json.dumps(ids)})
-    cited = source_ids(conn, filters)
-    # no matching finding cites no source (an empty list of ids is no filter at all)
-    sources = records(conn, *select("sources", {"id": cited} if cited is not None else {})) if cited != [] else []
-    entries = [{"fullUrl": full_url("Citation", s["id"]), "resource": citation(s)} for s in sources]
-    outcomes = {f["outcome"]: f["outcome_label"] for f in findings}
-    entries += [{"fullUrl": full_url("EvidenceVariable", o), "resource": outcome_variable(o, label)}
-                for o, label in sorted(outcomes.items())]
-    entries += [{"fullUrl": full_url("Evidence", f["id"]), "resource": evidence(f)} for f in findings]
-    from .sof import tables as sof_tables
-
-    evidence_urls = {f["id"]: full_url("Evidence", f["id"]) for f in findings}
-    entries += [{"fullUrl": full_url("Composition", f"sof/{t.title}/{t.rows[0].id}"), "resource": summary_of_findings(t, evidence_urls)}
-                for t in sof_tables(conn, {"id": ids or [""]})]
-    if not any(o in filters for o in ("certainty", "intervention_type", "outcome")):  # they describe findings only
-        entries += [{"fullUrl": full_url("Evidence", e["id"]), "resource": economic_evidence(e)}
-                    for e in records(conn, sql("fhir_economic"), {"ids": json.dumps(
-                        [r[0] for r in conn.execute(*select("economic_evaluations", filters, "id"))])})]
-    entries += _recommendations(conn, ids, unfiltered=not filters)
+    entries = list(bundle_entries(conn, filters))
     bundle_resource = {"resourceType": "Bundle", "id": "evidence-export", "type": "collection", "entry": entries}
-    info = records(conn, sql("build_info"))
-    if info:  # which release (or build) the export is, and the content hash of its inputs
-        bundle_resource["meta"] = {"tag": [{"system": "urn:evidence-db:content-hash", "code": info[0]["content_hash"]}]}
-        if info[0].get("release"):
-            bundle_resource["meta"]["versionId"] = info[0]["release"]
+    meta = bundle_meta(conn)
+    if meta:
+        bundle_resource["meta"] = meta
     return bundle_resource
 
 
-def _recommendations(conn: sqlite3.Connection, finding_ids: list[str], unfiltered: bool) -> list[dict]:
+def bundle_meta(conn: sqlite3.Connection) -> Optional[dict]:
+    """Which release (or build) the export is, and the content hash of its inputs."""
+    info = records(conn, sql("build_info"))
+    if not info:
+        return None
+    meta: dict = {"tag": [{"system": "urn:evidence-db:content-hash", "code": info[0]["content_hash"]}]}
+    if info[0].get("release"):
+        meta["versionId"] = info[0]["release"]
+    return meta
+
+
+def _rows(conn: sqlite3.Connection, query: str, params: Any = ()) -> Iterator[dict]:
+    """Rows as dicts, one at a time, from a cursor of its own."""
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    for row in cursor.execute(query, params):
+        yield dict(row)
+
+
+def bundle_entries(conn: sqlite3.Connection, filters: Filters) -> Iterator[dict]:
+    """The Bundle's entries in order, one at a time: nothing holds every finding."""
+    from .sof import iter_tables, matching_findings
+
+    cited = source_ids(conn, filters)
+    # no matching finding cites no source (an empty list of ids is no filter at all)
+    if cited != []:
+        for s in _rows(conn, *select("sources", {"id": cited} if cited is not None else {})):
+            yield {"fullUrl": full_url("Citation", s["id"]), "resource": citation(s)}
+    query, params = select("findings", filters, "id")
+    outcomes = dict(conn.execute("select outcome, outcome_label from findings_labelled "
+                                 f"where id in ({query}) group by outcome, outcome_label", params).fetchall())
+    for o, label in sorted(outcomes.items()):
+        yield {"fullUrl": full_url("EvidenceVariable", o), "resource": outcome_variable(o, label)}
+    for f in matching_findings(conn, filters):
+        yield {"fullUrl": full_url("Evidence", f["id"]), "resource": evidence(f)}
+    urls = _EvidenceUrls()
+    for t in iter_tables(conn, filters):
+        yield {"fullUrl": full_url("Composition", f"sof/{t.title}/{t.rows[0].id}"), "resource": summary_of_findings(t, urls)}
+    if not any(o in filters for o in ("certainty", "intervention_type", "outcome")):  # they describe findings only
+        ids = [r[0] for r in conn.execute(*select("economic_evaluations", filters, "id"))]
+        for e in _rows(conn, sql("fhir_economic"), {"ids": json.dumps(ids)}):
+            yield {"fullUrl": full_url("Evidence", e["id"]), "resource": economic_evidence(e)}
+    yield from _recommendations(conn, filters, unfiltered=not filters)
+
+
+def _recommendations(conn: sqlite3.Connection, filters: Filters, unfiltered: bool) -> Iterator[dict]:
     rests_on: dict[str, list[str]] = {}
     for question, finding in conn.execute(sql("fhir_question_findings")):
         rests_on.setdefault(question, []).append(finding)
-    chosen = set(finding_ids)
-    entries = []
+    referenced = {f for findings in rests_on.values() for f in findings}
+    query, params = select("findings", filters, "id")
+    chosen = {row[0] for row in conn.execute(query, params) if row[0] in referenced}
     considerations: dict[str, list[dict]] = {}
     for c in records(conn, sql("fhir_considerations")):
         considerations.setdefault(c["question_id"], []).append(c)
@@ -376,20 +408,34 @@ def _recommendations(conn: sqlite3.Connection, finding_ids: list[str], unfiltere
         evidence_ids = [f for f in rests_on.get(r["question_id"], []) if f in chosen]
         if not evidence_ids and not unfiltered:
             continue
-        entries.append({"fullUrl": full_url("Composition", r["id"]), "resource": recommendation(r, evidence_ids)})
+        yield {"fullUrl": full_url("Composition", r["id"]), "resource": recommendation(r, evidence_ids)}
         if considerations.get(r["question_id"]):
-            entries.append({"fullUrl": full_url("ArtifactAssessment", r["id"]),
-                            "resource": justification(r, considerations[r["question_id"]])})
-    return entries
+            yield {"fullUrl": full_url("ArtifactAssessment", r["id"]),
+                   "resource": justification(r, considerations[r["question_id"]])}
 
 
 def dumps(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict) -> Output:
-    data = bundle(conn, filters)
-    return Output(dumps(data), len(data["entry"]), "FHIR resources in a Bundle")
+def write_bundle(conn: sqlite3.Connection, filters: Filters, out: IO[bytes]) -> int:
+    """The Bundle as ``dumps`` writes it (same keys, order and indentation), an entry at a time."""
+    count = 0
+    with text(out) as f:
+        f.write('{\n  "resourceType": "Bundle",\n  "id": "evidence-export",\n  "type": "collection",\n  "entry": [')
+        for entry in bundle_entries(conn, filters):
+            f.write(("," if count else "") + "\n    " + json.dumps(entry, ensure_ascii=False, indent=2).replace("\n", "\n    "))
+            count += 1
+        f.write("\n  ]" if count else "]")
+        meta = bundle_meta(conn)
+        if meta:
+            f.write(',\n  "meta": ' + json.dumps(meta, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+        f.write("\n}\n")
+    return count
+
+
+def _write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> Output:
+    return Output(write_bundle(conn, filters, out), "FHIR resources in a Bundle")
 
 
 register(Format("fhir", "json", "application/fhir+json", "json", _write, default=True))

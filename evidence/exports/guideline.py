@@ -11,12 +11,13 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import IO
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..presenter import certainty_text
 from ..read import Filters, records, select, sql
-from . import Format, Output, register
+from . import Format, Output, register, text
 
 
 @dataclass
@@ -29,7 +30,13 @@ class Module:
 
 def modules(conn: sqlite3.Connection, filters: Filters) -> tuple[list[Module], list[dict]]:
     """The guideline's modules in order, and the references of the conclusions shown."""
-    chosen = {row[0] for row in conn.execute(*select("findings", filters, "id"))}
+    query, params = select("findings", filters, "id")
+
+    def chosen(conclusions: list[dict]) -> set[str]:  # those that match the filters (no set of every finding)
+        ids = json.dumps([c["id"] for c in conclusions])
+        return {row[0] for row in conn.execute(
+            f"select id from ({query}) where id in (select value from json_each(?))", [*params, ids])}
+
     result, cited = [], set()
     for q in records(conn, sql("guideline_questions")):
         module = Module(q)
@@ -37,7 +44,9 @@ def modules(conn: sqlite3.Connection, filters: Filters) -> tuple[list[Module], l
         module.audiences = [(k, list(g)) for k, g in groupby(recommendations, key=lambda r: r["audience_name"])]
         considerations = records(conn, sql("question_considerations"), {"id": q["id"]})
         module.criteria = [(k, list(g)) for k, g in groupby(considerations, key=lambda c: c["criterion_name"])]
-        conclusions = [c for c in records(conn, sql("question_conclusions"), {"id": q["id"]}) if c["id"] in chosen]
+        conclusions = records(conn, sql("question_conclusions"), {"id": q["id"]})
+        shown = chosen(conclusions)
+        conclusions = [c for c in conclusions if c["id"] in shown]
         for c in conclusions:
             c["certainty_text"] = certainty_text(c["certainty"])
         module.conclusions = conclusions
@@ -95,10 +104,15 @@ def docx_bytes(result: list[Module], references: list[dict]) -> bytes:
 
 
 def _writer(fmt: str):
-    def write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict) -> Output:
-        result, references = modules(conn, filters)
-        content = docx_bytes(result, references) if fmt == "docx" else render(result, references, fmt)
-        return Output(content, len(result), "guideline modules")
+    def write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> Output:
+        result, references = modules(conn, filters)  # the guideline's modules: their number does not grow with findings
+        if fmt == "docx":
+            out.write(docx_bytes(result, references))
+        else:
+            with text(out) as f:
+                for piece in ENV.get_template(f"guideline.{fmt}").generate(modules=result, references=references):
+                    f.write(piece)
+        return Output(len(result), "guideline modules")
     return write
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from typing import Iterable, Optional
+from typing import IO, Iterable, Iterator, Optional
 
 import bibtexparser
 import rispy
@@ -18,7 +18,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts
 
 from ..latex import plain as _plain
 from ..read import Filters, select, source_ids, sql
-from . import Format, Output, register
+from . import Format, Output, register, text
 
 RIS_TYPES = {"article": "JOUR", "techreport": "RPRT", "unpublished": "UNPB", "book": "BOOK",
              "inproceedings": "CPAPER", "misc": "GEN"}
@@ -27,14 +27,26 @@ RIS_FIELDS = {"title": "title", "journal": "secondary_title", "year": "year", "v
               "number": "number", "doi": "doi", "publisher": "publisher",
               "institution": "publisher", "pmid": "accession_number"}
 CITING_TABLES = ("findings", "sources", "economic_evaluations")
+BATCH = 500  # entries parsed and written at a time
 
 
 def entries(conn: sqlite3.Connection, ids: Optional[Iterable[str]]) -> list[str]:
     """The BibTeX entries of the given sources (all sources when None), ordered by key."""
+    return [entry for batch in entry_batches(conn, ids) for entry in batch]
+
+
+def entry_batches(conn: sqlite3.Connection, ids: Optional[Iterable[str]], size: Optional[int] = None) -> Iterator[list[str]]:
+    """The same entries, ``size`` at a time, from a cursor of its own."""
     if ids is None:
         ids = [row[0] for row in conn.execute(*select("sources", {}, "id"))]
-    rows = conn.execute(sql("source_entries"), {"ids": json.dumps(list(ids))}).fetchall()
-    return [row[3] for row in rows if row[3]]
+    cursor = conn.cursor().execute(sql("source_entries"), {"ids": json.dumps(list(ids))})
+    while True:
+        rows = cursor.fetchmany(size or BATCH)
+        if not rows:
+            return
+        batch = [row[3] for row in rows if row[3]]
+        if batch:
+            yield batch
 
 
 def to_bibtex(raw_entries: list[str]) -> str:
@@ -100,14 +112,26 @@ def split_pages(pages: str) -> tuple[str, str]:
     return first, last
 
 
-def _writer(render):
-    def write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict) -> Output:
-        raw = entries(conn, source_ids(conn, filters))
-        return Output(render(raw), len(raw), "references")
+SEPARATORS = {"bib": "\n\n", "ris": "\n"}  # between the entries of two batches, as between any two entries
+
+
+def _writer(render, kind: str):
+    """Each batch of entries rendered on its own (neither writer looks beyond one entry) and joined as
+    the whole list would be."""
+    def write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> Output:
+        count, started = 0, False
+        with text(out) as f:
+            for batch in entry_batches(conn, source_ids(conn, filters)):
+                rendered = render(batch)
+                if rendered:
+                    f.write((SEPARATORS[kind] if started else "") + rendered)
+                    started = True
+                count += len(batch)
+        return Output(count, "references")
     return write
 
 
-register(Format("bib", "bib", "application/x-bibtex; charset=utf-8", "bib", _writer(to_bibtex), default=True,
+register(Format("bib", "bib", "application/x-bibtex; charset=utf-8", "bib", _writer(to_bibtex, "bib"), default=True,
                 site_tables=CITING_TABLES))
-register(Format("ris", "ris", "application/x-research-info-systems; charset=utf-8", "ris", _writer(to_ris),
+register(Format("ris", "ris", "application/x-research-info-systems; charset=utf-8", "ris", _writer(to_ris, "ris"),
                 default=True, site_tables=CITING_TABLES))

@@ -10,19 +10,17 @@ the relative effect. Every cell is formatted by the one presenter.
 from __future__ import annotations
 
 import html
-import json
 import sqlite3
 from dataclasses import dataclass, field
-from itertools import groupby
-from typing import Optional
+from typing import IO, Iterable, Iterator, Optional
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..presenter import absolute_effects, certainty_text, continuous_text, domain_footnotes, effect_source_note, \
     participants_text, relative_text
-from ..read import Filters, records, select, sql
+from ..read import Filters, select
 from ..vocabulary import scales
-from . import Format, Output, register
+from . import Format, Output, register, text
 
 GROUPINGS = {"condition": ("condition", "condition_label"), "source": ("source_id", "source_label")}
 NOT_APPLICABLE = "—"
@@ -67,22 +65,39 @@ def _comparison_key(f: dict) -> tuple:
 
 def tables(conn: sqlite3.Connection, filters: Filters, by: str = "condition") -> list[Table]:
     """The SoF tables for the findings that match ``filters``: per condition (or source), per comparison."""
-    ids = [row[0] for row in conn.execute(*select("findings", filters, "id"))]
-    findings = records(conn, sql("sof_findings"), {"ids": json.dumps(ids)})
+    return list(iter_tables(conn, filters, by))
+
+
+def iter_tables(conn: sqlite3.Connection, filters: Filters, by: str = "condition") -> Iterator[Table]:
+    """The same tables one at a time, from one query ordered as the tables are (per group by its label,
+    per comparison, then outcome and follow-up): only the table being filled is in memory."""
     statuses = scales().terms("status")
     key, label = GROUPINGS[by]
-    result = []
-    for _, group in groupby(sorted(findings, key=lambda f: (f[label], f[key])), key=lambda f: f[key]):
-        group = list(group)
-        for comparison, rows in groupby(sorted(group, key=_comparison_key), key=_comparison_key):
-            rows = list(rows)
-            intervention, comparator, population = comparison
-            title = f"{intervention} compared with {comparator or 'no stated comparator'} for {rows[0]['condition_label']}"
-            table = Table(title, group[0][label], population, intervention, comparator or "not stated")
-            for f in rows:  # in the query's order: outcome, then follow-up
-                table.rows.append(_row(table, f, statuses))
-            result.append(table)
-    return result
+    table: Optional[Table] = None
+    current: Optional[tuple] = None
+    for f in matching_findings(conn, filters, (label, key, "intervention", "coalesce(comparator, '')", "population")):
+        this = (f[key], *_comparison_key(f))
+        if this != current:
+            if table is not None:
+                yield table
+            current = this
+            intervention, comparator, population = _comparison_key(f)
+            title = f"{intervention} compared with {comparator or 'no stated comparator'} for {f['condition_label']}"
+            table = Table(title, f[label], population, intervention, comparator or "not stated")
+        table.rows.append(_row(table, f, statuses))
+    if table is not None:
+        yield table
+
+
+def matching_findings(conn: sqlite3.Connection, filters: Filters, first: tuple[str, ...] = ()) -> Iterator[dict]:
+    """The labelled findings (sof_findings' columns) that match ``filters``, ordered by the columns
+    ``first`` and then as sof_findings orders them, one at a time from a cursor of its own."""
+    query, params = select("findings", filters, "id")
+    order = ", ".join((*first, "condition", "source_id", "outcome", "coalesce(follow_up_months_max, 1e9)", "id"))
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    for row in cursor.execute(f"select * from findings_labelled where id in ({query}) order by {order}", params):
+        yield dict(row)
 
 
 def _row(table: Table, f: dict, statuses: dict) -> Row:
@@ -132,23 +147,38 @@ ENV.filters["md_cell"] = _md_cell
 ENV.filters["marks"] = lambda notes: ",".join(map(str, notes))
 
 
-def render(result: list[Table], fmt: str, title: str = "Summary of findings") -> str:
+def render(result: Iterable[Table], fmt: str, title: str = "Summary of findings") -> str:
+    return "".join(stream(result, fmt, title))
+
+
+def stream(result: Iterable[Table], fmt: str, title: str = "Summary of findings") -> Iterator[str]:
+    """The Markdown or HTML document, a piece at a time (the tables may be an iterator)."""
     if fmt not in ("md", "html"):
         raise ValueError(f"unknown SoF text format {fmt}")
-    return ENV.get_template(f"sof.{fmt}").render(tables=result, title=title, legend=legend(),
-                                                 definitions=definitions(), certainty=scales().terms("certainty"))
+    return ENV.get_template(f"sof.{fmt}").generate(tables=result, title=title, legend=legend(),
+                                                   definitions=definitions(), certainty=scales().terms("certainty"))
+
+
+def counted(items: Iterable, counter: list[int]) -> Iterator:
+    """``items``, counting them into counter[0] as they pass."""
+    for item in items:
+        counter[0] += 1
+        yield item
 
 
 def _writer(fmt: str):
-    def write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict) -> Output:
-        result = tables(conn, filters, options.get("by") or "condition")
+    def write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> Output:
+        count = [0]
+        result = counted(iter_tables(conn, filters, options.get("by") or "condition"), count)
         if fmt == "docx":
-            from .sof_docx import docx_bytes
+            from .sof_docx import write_docx
 
-            content = docx_bytes(result, definitions())
+            write_docx(result, definitions(), out)
         else:
-            content = render(result, fmt)
-        return Output(content, len(result), "Summary-of-Findings table(s)")
+            with text(out) as f:
+                for piece in stream(result, fmt):
+                    f.write(piece)
+        return Output(count[0], "Summary-of-Findings table(s)")
     return write
 
 

@@ -8,23 +8,28 @@ formula (starting with =, +, - or @) and describe their columns and the build.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
+import shutil
 import sqlite3
+import tempfile
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import IO, TYPE_CHECKING, Any, Iterator, Optional, Union
 
 import sqlalchemy as sa
 
 from ..read import TABLE_MODELS, Filters, connect, records, select, sql
-from . import Format, Output, register
+from . import Format, Output, register, text
 
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)  # zip member times in .xlsx files, so that exports are reproducible
 TABLES = tuple(TABLE_MODELS)
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as the start of a formula
 BOM = "\ufeff"
+CHUNK_ROWS = 5_000  # rows read from the database (and written) at a time
+PARQUET_ROWS = 50_000  # rows per Parquet row group (one group for smaller tables, as pandas wrote them)
 
 if TYPE_CHECKING:  # pandas is imported when a table is exported, not when the CLI starts
     import pandas as pd
@@ -70,15 +75,87 @@ def guarded(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA) else value
 
 
-def _csv(df: "pd.DataFrame", conn: sqlite3.Connection, table: str, options: dict) -> Union[str, bytes]:
-    if options.get("excel"):
-        df = df.astype(object).map(guarded)
-        return BOM + df.to_csv(index=False, lineterminator="\r\n")
-    return df.to_csv(index=False, lineterminator="\n")
+def _column_sql(name: str, kind: str, excel: bool) -> str:
+    """The column as the writers want it from SQLite: booleans as True/False (as pandas writes them),
+    floats as floats, and, for spreadsheets, formula-like text guarded (as ``guarded`` does)."""
+    column = f"[{name}]"
+    if kind == "boolean":
+        return f"case when {column} is null then null when {column} then 'True' else 'False' end"
+    if kind == "float":
+        return f"cast({column} as real)"
+    if kind == "text" and excel:
+        starts = ", ".join(f"char({ord(c)})" for c in FORMULA)
+        return f"case when substr({column}, 1, 1) in ({starts}) then char(39) || {column} else {column} end"
+    return column
 
 
-def _json(df: "pd.DataFrame", conn: sqlite3.Connection, table: str, options: dict) -> Union[str, bytes]:
-    return df.to_json(orient="records", force_ascii=False, indent=2) + "\n"
+def cursor(conn: sqlite3.Connection, table: str, filters: Filters, excel: bool = False,
+           booleans: bool = False) -> sqlite3.Cursor:
+    """The table's matching rows, typed by the schema, on a cursor of its own (read with fetchmany).
+    Booleans come as the text True/False, or as 0/1 with ``booleans``."""
+    kinds = column_kinds(table)
+    # [name], not "name": SQLite reads a double-quoted name that is no column as a string
+    columns = ", ".join(f"[{n}]" if (booleans and k == "boolean") or _column_sql(n, k, excel) == f"[{n}]"
+                        else f"{_column_sql(n, k, excel)} as [{n}]" for n, k in kinds.items())
+    query, params = select(table, filters, columns)
+    rows = conn.cursor()
+    rows.row_factory = None  # tuples, whatever the connection's factory (Datasette's gives sqlite3.Row)
+    return rows.execute(query, params)
+
+
+def chunks(rows: sqlite3.Cursor, size: Optional[int] = None) -> Iterator[list]:
+    """The cursor's rows, ``size`` (CHUNK_ROWS) at a time."""
+    while True:
+        batch = rows.fetchmany(size or CHUNK_ROWS)
+        if not batch:
+            return
+        yield batch
+
+
+def _csv(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> int:
+    """CSV as pandas wrote it (empty cells for nulls, True/False, floats as repr), from a cursor."""
+    excel = bool(options.get("excel"))
+    rows = cursor(conn, table, filters, excel=excel)
+    count = 0
+    with text(out) as f:
+        if excel:
+            f.write(BOM)
+        writer = csv.writer(f, lineterminator="\r\n" if excel else "\n")
+        writer.writerow(column_kinds(table))
+        for batch in chunks(rows):
+            writer.writerows(batch)
+            count += len(batch)
+    return count
+
+
+def frames(conn: sqlite3.Connection, table: str, filters: Filters, size: Optional[int] = None) -> Iterator["pd.DataFrame"]:
+    """The matching rows as typed DataFrames of at most ``size`` rows (one empty frame when none match)."""
+    import pandas as pd
+
+    query, params = select(table, filters)
+    types = {name: PANDAS_TYPES[kind] for name, kind in column_kinds(table).items()}
+    empty = True
+    for df in pd.read_sql_query(query, conn, params=params, dtype_backend="numpy_nullable",
+                                chunksize=size or CHUNK_ROWS):
+        empty = False
+        yield df.astype(types)
+    if empty:
+        yield pd.DataFrame({name: pd.Series([], dtype=t) for name, t in types.items()})
+
+
+def _json(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> int:
+    """pandas' records JSON (its number format and escapes), a frame of rows at a time: each frame's
+    array without its brackets, joined as one array."""
+    count = 0
+    with text(out) as f:
+        f.write("[\n")
+        for df in frames(conn, table, filters):
+            if len(df):
+                part = df.to_json(orient="records", force_ascii=False, indent=2)
+                f.write((",\n" if count else "") + part[2:-2])
+                count += len(df)
+        f.write("\n]\n")
+    return count
 
 
 def arrow_schema(table: str):
@@ -88,85 +165,153 @@ def arrow_schema(table: str):
     return pa.schema([(name, types[kind]) for name, kind in column_kinds(table).items()])
 
 
-def _parquet(df: "pd.DataFrame", conn: sqlite3.Connection, table: str, options: dict) -> Union[str, bytes]:
+def _parquet_schema(conn: sqlite3.Connection, table: str):
+    """The Arrow schema with the metadata a pandas frame of the table gives it, and the build's."""
+    import pandas as pd
+    import pyarrow as pa
+
+    empty = pd.DataFrame({name: pd.Series([], dtype=PANDAS_TYPES[kind]) for name, kind in column_kinds(table).items()})
+    schema = pa.Table.from_pandas(empty, schema=arrow_schema(table), preserve_index=False).schema
+    info = records(conn, sql("build_info"))
+    if info:  # the release (or build) and content hash, in the file's key-value metadata
+        schema = schema.with_metadata({**(schema.metadata or {}), b"evidence": json.dumps(info[0]).encode()})
+    return schema
+
+
+def _parquet(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> int:
+    """Parquet in row groups of PARQUET_ROWS rows, each gathered as Arrow batches of CHUNK_ROWS rows
+    read from the cursor (one group for a smaller table, as pandas wrote it)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    buffer = io.BytesIO()
-    arrow = pa.Table.from_pandas(df, schema=arrow_schema(table), preserve_index=False)
-    info = records(conn, sql("build_info"))
-    if info:  # the release (or build) and content hash, in the file's key-value metadata
-        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), b"evidence": json.dumps(info[0]).encode()})
-    pq.write_table(arrow, buffer)
-    return buffer.getvalue()
+    schema = _parquet_schema(conn, table)
+    kinds = list(column_kinds(table).values())
+    rows = cursor(conn, table, filters, booleans=True)
+    count, group, grouped = 0, [], 0
+    with pq.ParquetWriter(out, schema) as writer:
+        for batch in chunks(rows):
+            columns = [pa.array(values, pa.int8()).cast(pa.bool_()) if kind == "boolean" else
+                       pa.array(values, field.type) for values, kind, field in zip(zip(*batch), kinds, schema)]
+            group.append(pa.RecordBatch.from_arrays(columns, schema=schema))
+            grouped += len(batch)
+            if grouped >= PARQUET_ROWS:
+                writer.write_table(pa.Table.from_batches(group, schema), row_group_size=grouped)
+                count, group, grouped = count + grouped, [], 0
+        if group or not count:
+            writer.write_table(pa.Table.from_batches(group, schema), row_group_size=max(grouped, 1))
+            count += grouped
+    return count
 
 
-def _xlsx(df: "pd.DataFrame", conn: sqlite3.Connection, table: str, options: dict) -> Union[str, bytes]:
+def _xlsx(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> int:
+    """The table, a sheet describing its columns and one describing the build, written row by row
+    (openpyxl's write-only mode) in the layout a whole-table workbook had: bold frozen header, filter,
+    column widths from the first 200 rows."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     from ..metadata import described_tables
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = table[:31]
-    columns = list(df.columns)
-    sheet.append(columns)
-    for row in df.astype(object).itertuples(index=False):
-        sheet.append([None if _missing(v) else guarded(v) for v in row])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    kinds = column_kinds(table)
+    columns = list(kinds)
+    booleans = [i for i, kind in enumerate(kinds.values()) if kind == "boolean"]
+    query, params = select(table, filters, "count(*)")
+    count = conn.execute(query, params).fetchone()[0]
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def header(ws, values):
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(ws, value)
+            cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+
+    sheet = _sheet(workbook, table[:31], f"A1:{get_column_letter(len(columns))}{count + 1}")
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+    sheet.auto_filter.ref = sheet.dimension
+    longest = {name: len(name) for name in columns}
+    for row in cursor(conn, table, filters).fetchmany(200):  # the widths, from the first rows as they read
+        for name, value in zip(columns, row):
+            if value is not None:
+                longest[name] = max(longest[name], len(str(value)))
     for i, name in enumerate(columns, 1):
-        longest = max([len(name), *(len(str(v)) for v in df[name].head(200).dropna())])
-        sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest + 2))
-    about = workbook.create_sheet("columns")
-    about.append(["column", "description"])
-    for name, description in described_tables()[table]["columns"].items():
-        about.append([name, guarded(description)])
+        sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest[name] + 2))
+    header(sheet, columns)
+    written = 0
+    for batch in chunks(cursor(conn, table, filters, excel=True, booleans=True)):
+        for row in batch:
+            if booleans:
+                row = list(row)
+                for i in booleans:
+                    if row[i] is not None:
+                        row[i] = bool(row[i])
+            sheet.append(row)
+        written += len(batch)
+    described = list(described_tables()[table]["columns"].items())
+    about = _sheet(workbook, "columns", f"A1:B{len(described) + 1}")
     about.column_dimensions["A"].width, about.column_dimensions["B"].width = 28, 100
-    info = workbook.create_sheet("build")
-    for key, value in (records(conn, sql("build_info")) or [{}])[0].items():
-        info.append([key, guarded(str(value))])
-    info.append(["rows", len(df)])
-    for ws in (about, info):
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return fixed_zip_times(buffer.getvalue())
+    header(about, ["column", "description"])
+    for name, description in described:
+        about.append([name, guarded(description)])
+    build = [[key, guarded(str(value))] for key, value in (records(conn, sql("build_info")) or [{}])[0].items()]
+    build.append(["rows", written])
+    info = _sheet(workbook, "build", f"A1:B{len(build)}")
+    header(info, build[0])
+    for row in build[1:]:
+        info.append(row)
+    with tempfile.TemporaryFile() as spool:
+        workbook.save(spool)
+        spool.seek(0)
+        copy_with_fixed_times(spool, out)
+    return written
 
 
-def _missing(value: Any) -> bool:
-    try:
-        import pandas as pd
+def _sheet(workbook, title: str, dimension: str):
+    """A write-only sheet that states its dimension (the range of its cells), as a whole sheet does."""
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    class Sheet(WriteOnlyWorksheet):
+        def calculate_dimension(self) -> str:
+            return dimension
+
+    sheet = Sheet(parent=workbook, title=title)
+    sheet.dimension = dimension
+    workbook._add_sheet(sheet)
+    return sheet
 
 
 def fixed_zip_times(data: bytes) -> bytes:
     """An .xlsx (or .docx) file with fixed member times and document dates, so one export equals the next."""
-    with zipfile.ZipFile(io.BytesIO(data)) as source:
-        members = [(info.filename, source.read(info)) for info in source.infolist()]
-    stamp = b"2000-01-01T00:00:00Z"
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, content in members:
-            if name == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, content)
-            target.writestr(zipfile.ZipInfo(name, FIXED_TIME), content, zipfile.ZIP_DEFLATED)
+    copy_with_fixed_times(io.BytesIO(data), out)
     return out.getvalue()
 
 
-def _writer(render):
-    def write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict) -> Output:
-        df = frame(conn, table, filters)
-        return Output(render(df, conn, table, options), len(df), f"row{'s' if len(df) != 1 else ''} of {table}")
-    return write
+def copy_with_fixed_times(source: IO[bytes], out: IO[bytes]) -> None:
+    """Copy a zip file member by member (streamed, each deflated) with fixed times and document dates."""
+    stamp = b"2000-01-01T00:00:00Z"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in zin.infolist():
+            info = zipfile.ZipInfo(member.filename, FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.file_size = member.file_size  # as writestr knew it: the same choice of zip64 headers
+            with zin.open(member) as src, target.open(info, "w") as dst:
+                if member.filename == "docProps/core.xml":
+                    content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, src.read())
+                    dst.write(content)
+                else:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _writer(write, noun: str = "row"):
+    def export(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> Output:
+        count = write(conn, table, filters, options, out)
+        return Output(count, f"{noun}{'s' if count != 1 else ''} of {table}")
+    return export
 
 
 register(Format("table", "csv", "text/csv; charset=utf-8", "csv", _writer(_csv), default=True))

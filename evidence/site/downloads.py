@@ -3,7 +3,8 @@
 
 Datasette keeps the page's filters; the page links each download with _size=max (every row up to
 max_returned_rows, and says so when the set is larger) and CSV with _stream=1 (every row). Files arrive
-as attachments (content-disposition); the Summary-of-Findings page opens in the browser.
+as attachments (content-disposition); the Summary-of-Findings page opens in the browser. The writers
+stream; here they write to a buffer, which the page size bounds.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ def renderer(fmt: exports.Format) -> dict:
                 "id" not in row.keys() for row in rows):
             return Response.text(f".{fmt.site_extension} is not available for this page", status=404)
         filters = _filters(table, rows)
-        result = await site_database(datasette).execute_fn(lambda conn: fmt.write(conn, table, filters, {}))
+        content, _ = await site_database(datasette).execute_fn(
+            lambda conn: exports.render(fmt, conn, table, filters))
         if fmt.media_type.startswith("text/html"):
-            return Response.html(result.content)
-        return Response(result.content, content_type=fmt.media_type,
+            return Response.html(content.decode("utf-8"))
+        return Response(content, content_type=fmt.media_type,
                         headers={"content-disposition": f'attachment; filename="{table}.{fmt.suffix}"'})
 
     def can_render(table):
