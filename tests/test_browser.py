@@ -47,10 +47,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(real_db):
+def start_server(db: Path, metadata: Path):
     port = free_port()
-    args = serve_args(real_db, ROOT / "metadata.yml", "127.0.0.1", port)
+    args = serve_args(db, metadata, "127.0.0.1", port)
     process = subprocess.Popen([sys.executable, "-m", "datasette", *args],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
@@ -64,6 +63,29 @@ def server(real_db):
     else:
         process.kill()
         pytest.fail(f"server did not start: {process.stderr.read().decode()[-2000:]}")
+    return base, process
+
+
+@pytest.fixture(scope="module")
+def server(real_db):
+    base, process = start_server(real_db, ROOT / "metadata.yml")
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def bounded_server(real_db, tmp_path_factory):
+    """The site with bounds small enough for the real data to reach them (metadata.yml's plugins: evidence:)."""
+    import yaml
+
+    from evidence.metadata import read
+
+    metadata = read(ROOT / "metadata.yml")
+    metadata["plugins"]["evidence"].update(search_max_matches=3, search_ranked=2, condition_findings_per_comparison=1)
+    path = tmp_path_factory.mktemp("bounded") / "metadata.yml"
+    path.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
+    base, process = start_server(real_db, path)
     yield base
     process.terminate()
     process.wait(timeout=10)
@@ -288,3 +310,24 @@ def test_no_serious_or_critical_accessibility_violations(server, browser, axe_so
             screenshot(browser, f"phone-{name}", full=False)
     browser.set_window_size(*LAPTOP)
     assert found == {}
+
+
+def test_bounded_pages_say_what_they_show_and_lead_to_the_rest(bounded_server, laptop, axe_source):
+    """A search with very many matches, the site search and a condition page with more findings than it
+    lists: each says so where it is seen, and the condition page leads to the comparison's findings."""
+    laptop.get(bounded_server + "/evidence/findings?_search=work")
+    notice = laptop.find_element(By.CSS_SELECTOR, ".search-bounded")
+    assert notice.is_displayed() and "the first 3" in notice.text
+    assert len(laptop.find_elements(By.CSS_SELECTOR, ".compact-table tbody tr, table tbody tr")) == 3
+    laptop.get(bounded_server + "/search?q=work")
+    assert laptop.find_element(By.CSS_SELECTOR, ".search-ranked").is_displayed()
+    laptop.get(bounded_server + "/condition/cancer")
+    violations = [v for v in axe_violations(laptop, axe_source) if v["impact"] in ("serious", "critical")]
+    assert violations == []
+    screenshot(laptop, "condition-bounded")
+    more = laptop.find_element(By.CSS_SELECTOR, ".more-findings a")
+    assert more.is_displayed()
+    more.click()
+    WebDriverWait(laptop, 10).until(EC.url_contains("intervention_type="))
+    assert "_sort_desc=certainty_rank" in laptop.current_url
+    assert laptop.find_elements(By.CSS_SELECTOR, ".filter-chip")

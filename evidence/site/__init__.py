@@ -32,8 +32,18 @@ async def named_rows(datasette, name: str, params: dict | None = None) -> list[d
     return [dict(r) for r in (await site_database(datasette).execute(sql(name), params or {})).rows]
 
 
+def bound(datasette, name: str, default: int) -> int:
+    """A bound on what one page lists or counts, from metadata.yml's ``plugins: evidence:`` (``default``
+    where it sets none): search_max_matches, search_ranked, condition_findings_per_comparison."""
+    return int((datasette.plugin_config(PLUGIN_NAME) or {}).get(name, default))
+
+
 def database_name(datasette) -> str:
-    return site_database(datasette).name
+    """The name of ``site_database(datasette)``, found without a lookup: every cell of every page asks."""
+    for name in datasette.databases:
+        if name != "_internal":
+            return name
+    raise IndexError("no database served")
 
 
 def is_site_database(datasette, database: object) -> bool:

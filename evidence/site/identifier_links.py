@@ -34,7 +34,7 @@ def pmcid_of(bibtex: Optional[str]) -> Optional[str]:
 
 @hookimpl
 def render_cell(value, column, database, datasette):
-    if is_site_database(datasette, database):
+    if column in TARGETS and is_site_database(datasette, database):
         return identifier_link(column, value)
 
 

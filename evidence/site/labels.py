@@ -12,6 +12,7 @@ import json
 import re
 import weakref
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 from datasette import hookimpl
@@ -226,8 +227,22 @@ async def startup(datasette):
     await load(datasette)
 
 
+LINKED = ("source_id", "source", "finding_id", "same_result_as", "id")  # cells Links.cell may link
+
+
+@lru_cache(maxsize=4096)
+def plain(table: Optional[str], column: str) -> bool:
+    """Whether ``Links.cell`` leaves the column's cells as Datasette shows them (a number aside): most
+    of a wide table's columns, decided once per column instead of once per cell."""
+    return (table is not None and table not in RAW_TABLES and column not in ARRAYS
+            and column not in TEXT_WITH_FILE_NAMES and column not in LINKED
+            and kind_of(table, column) in (None, "certainty"))
+
+
 @hookimpl
 def render_cell(value, column, table, database, datasette):
+    if plain(table, column) and not isinstance(value, float):
+        return None
     if is_site_database(datasette, database):
         return Links(datasette).cell(value, column, table)
 

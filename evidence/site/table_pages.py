@@ -1,20 +1,26 @@
 """Table pages as lists a reader can scan: findings, economic evaluations and sources in a compact
 layout (the columns a working group reads, labelled, ?_all=1 for every column), the active filters
-in words, facets by their terms' names, and downloads of the whole filtered set."""
+in words, facets by their terms' names (the configured ones counted in one pass, or read from the
+build's counts: precomputed_facets.py), a search with very many matches bounded to its first ones
+(bounded_search.py), and downloads of the whole filtered set."""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
+from datasette.facets import ColumnFacet
+from datasette.utils import await_me_maybe
 
 from .. import exports
 from ..presenter import effect_text, number
 from . import is_site_database
+from .bounded_search import bound
 from .certainty_symbols import certainty_rank, certainty_word
 from .front_page import FORMAT_NAMES
 from .i18n import t
 from .labels import ARRAYS, Links, kind_of
+from .precomputed_facets import CountedColumnFacet
 
 # The compact layout of a table: (column, heading); a column named "effect" is the effect with its CI.
 COMPACT = {
@@ -150,3 +156,26 @@ def by_certainty(results: list) -> list:
 @hookimpl
 def prepare_jinja2_environment(env):
     env.globals.update(column_title=column_title, table_noun=table_noun, by_certainty=by_certainty)
+
+
+@hookimpl(hookwrapper=True)
+def register_facet_classes():
+    """Datasette's column facets counted in one pass or read from the build's counts
+    (precomputed_facets.py); every other facet type kept."""
+    outcome = yield
+    outcome.force_result([[CountedColumnFacet if k is ColumnFacet else k for k in classes]
+                          for classes in outcome.get_result()])
+
+
+@hookimpl(hookwrapper=True)
+def filters_from_request(request, database, table, datasette):
+    """A search with very many matches bounded to its first ones on pages (bounded_search.py)."""
+    outcome = yield
+
+    def bounded(result):
+        async def inner():
+            arguments = await await_me_maybe(result)
+            return await bound(arguments, request, datasette, database) if arguments else arguments
+        return inner
+
+    outcome.force_result([bounded(result) for result in outcome.get_result()])

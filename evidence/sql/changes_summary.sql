@@ -1,5 +1,4 @@
--- What changed since the previous build, per table and kind of change.
-select table_name, change, count(distinct record_id) as records
-from changes
-group by table_name, change
+-- What changed since the previous build, per table and kind of change (counted at build, serving_counts.sql).
+select table_name, change, records
+from change_counts
 order by table_name, change
