@@ -10,7 +10,7 @@ import html
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from .read import connect, records, select, sql
 from .schema import DERIVED_COLUMNS
@@ -161,8 +161,8 @@ def _md(value: Any, quote: bool = True) -> str:
 FORMATTERS = {"text": as_text, "md": as_markdown}
 
 
-def rows(changes: list[Change]) -> list[dict]:
-    """Rows for the `changes` table of a build."""
-    return [{"id": i, "table_name": c.table, "record_id": c.record_id, "change": c.change, "field": c.field,
-             "old": None if c.old is None else str(c.old), "new": None if c.new is None else str(c.new)}
-            for i, c in enumerate(changes, 1)]
+def rows(changes: list[Change]) -> Iterator[dict]:
+    """Rows for the `changes` table of a build, one at a time (a first build adds every record)."""
+    for i, c in enumerate(changes, 1):
+        yield {"id": i, "table_name": c.table, "record_id": c.record_id, "change": c.change, "field": c.field,
+               "old": None if c.old is None else str(c.old), "new": None if c.new is None else str(c.new)}

@@ -79,6 +79,17 @@ def test_alias_bomb_is_refused_before_expansion(project):
     ]
 
 
+@pytest.mark.parametrize("value, message", [
+    ("2024-13-45", "'2024-13-45' is not a valid date (month must be in 1..12)"),
+    ("2024-02-30", "'2024-02-30' is not a valid date (day is out of range for month)"),
+    ("0b_", "'0b_' is not a valid number (invalid literal for int() with base 2: '')"),
+])
+def test_a_value_yaml_reads_as_an_impossible_date_or_number_is_a_problem_with_its_line(project, value, message):
+    """PyYAML's constructors raised a bare ValueError for these: a traceback without a line."""
+    project.write("studies.yaml", f"- id: a\n  searched: {value}\n")
+    assert problems() == [f"data/studies.yaml:2: invalid YAML: {message}; quote it to keep it as text"]
+
+
 def test_python_object_tag_never_executes(project, tmp_path):
     marker = tmp_path / "pwned"
     project.write("studies.yaml", f"- !!python/object/apply:os.system ['touch {marker}']\n")
