@@ -93,36 +93,31 @@ def check(data: Path, bib: Optional[Path] = None, log: Log = lambda _: None) -> 
 def _check(data: Path, bib: Optional[Path], log: Log) -> tuple[Rows, Report, str, Inputs, dict[str, list]]:
     started = time.perf_counter()
     with gc_paused():
-        inputs = read_inputs(data, bib)
-        log(f"Loaded {len(inputs.yaml_files)} YAML file(s) in {time.perf_counter() - started:.1f} s")
+        inputs = read_inputs(data, bib, lazy=True)  # data files are parsed as validation reads them
+        log(f"Read {len(inputs.yaml_files)} YAML file(s) in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
-        ids = item_ids(inputs, folder(data))  # before validation lets go of the parsed records
-        rows, report = validate(inputs)
+        ids: dict[Path, list] = {}
+        rows, report = validate(inputs, ids=ids)
     counts = ", ".join(f"{len(rows[t])} {t}" for t in ("sources", "findings", "economic_evaluations"))
-    log(f"Validated {counts} in {time.perf_counter() - started:.1f} s: {report.summary()}")
+    log(f"Parsed and validated {counts} in {time.perf_counter() - started:.1f} s: {report.summary()}")
     content_hash = hashlib.sha256(inputs.content_hash.encode() + code_fingerprint()).hexdigest()
-    return rows, report, content_hash, inputs, ids
-
-
-def item_ids(inputs: Inputs, root: Path) -> dict[str, list]:
-    """The id of the source each top-level item of each data file defines, for ``input_blocks``."""
-    return {doc.path.relative_to(root).as_posix(): [item.get("id") if isinstance(item, dict) else None for item in doc.data]
-            for doc in inputs.yaml_files if isinstance(doc.data, list)}
+    root = folder(data)
+    return rows, report, content_hash, inputs, {path.relative_to(root).as_posix(): i for path, i in ids.items()}
 
 
 def block_rows(data: Path, bib: Optional[Path], inputs: Inputs, ids: dict[str, list], log: Log) -> list[dict]:
-    """The input_blocks of a full build, from the bytes it read (read again: when they differ from what
-    was parsed, a file changed during the build and the next build will be a full one)."""
-    try:
-        raw = incremental.read_raw(data, bib)
-    except incremental.NotIncremental:
-        return []
-    if raw.content_hash != inputs.content_hash:
-        log("An input changed while it was read: the next build reads everything again")
-        return []
+    """The input_blocks of a full build, from the files read again one at a time (when they differ from
+    what was parsed, a file changed during the build: none are recorded, and the next build is full)."""
     entries = inputs.bibliography.entries if inputs.bibliography else {}
     dois = {key: (entry.text("doi") or "").lower() or None for key, entry in entries.items()}
-    return incremental.block_rows(raw, code_fingerprint().hex(), ids, dois)
+    try:
+        rows, content_hash = incremental.streamed_block_rows(data, bib, code_fingerprint().hex(), ids, dois)
+    except incremental.NotIncremental:
+        return []
+    if content_hash != inputs.content_hash:
+        log("An input changed while it was read: the next build reads everything again")
+        return []
+    return rows
 
 
 @dataclass
@@ -156,6 +151,8 @@ def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False
             log(f"{db} is up to date (content hash {content_hash[:12]}): nothing to do")
             return BuildResult(report, None, content_hash)
         started = time.perf_counter()
+        for doc in inputs.yaml_files:  # every problem has its line: the texts are not needed any more
+            doc.text = ""
         rows["input_blocks"] = block_rows(data, bib, inputs, ids, log)
         changes = write(rows, db, content_hash, log, changelog, release)
         log(f"Wrote {db} in {time.perf_counter() - started:.1f} s")

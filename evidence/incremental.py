@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .inputs import (Bibliography, Inputs, YamlFile, decode, default_bib, find_inputs, folder, parse_bib,
                      parse_yaml)
@@ -59,7 +59,7 @@ def digest(raw: bytes) -> str:
 
 @dataclass
 class RawInputs:
-    """Every input's bytes, read once, and the content hash of them all (as ``inputs.input_hash``)."""
+    """Every input's bytes, read once, and the content hash of them all (as ``read_inputs`` computes it)."""
 
     root: Path
     files: dict[tuple[str, str], bytes]  # (kind, path relative to the data folder) -> bytes
@@ -78,28 +78,43 @@ class RawInputs:
         return self._blocks[key]
 
 
-def read_raw(data: Path, bib: Optional[Path] = None) -> RawInputs:
-    """All inputs' bytes in the order ``read_inputs`` hashes them; NotIncremental when any would be a
-    problem (the full build reports it)."""
+def iter_inputs(data: Path, bib: Optional[Path] = None) -> Iterator[tuple[str, str, Path, bytes]]:
+    """(kind, name, path, bytes) of every input, one at a time, in the order the content hash takes
+    them (``read_inputs``'s order); NotIncremental when any would be a problem (the full build reports it)."""
     bib = bib or default_bib(data)
     found = find_inputs(data)
     if found.problems or not found.vocabulary or not bib.is_file():
         raise NotIncremental("an input has a problem")
     root = folder(data)
-    hasher = hashlib.sha256()
-    files, paths = {}, {}
     try:
         for kind, group in (("vocabulary", found.vocabulary), ("data", found.sources), ("guideline", found.guideline)):
             for path in group:
-                relative = path.relative_to(root).as_posix()
-                raw = path.read_bytes()
-                hasher.update(relative.encode() + b"\0" + raw + b"\0")
-                files[(kind, relative)], paths[(kind, relative)] = raw, path
-        bib_raw = bib.read_bytes()
+                yield kind, path.relative_to(root).as_posix(), path, path.read_bytes()
+        yield "bibliography", bib.name, bib, bib.read_bytes()
     except OSError as e:
         raise NotIncremental(f"cannot read {e.filename}") from None
-    hasher.update(bib_raw)
-    return RawInputs(root, files, paths, (bib.name, bib_raw), bib, hasher.hexdigest())
+
+
+def hash_input(hasher: Any, kind: str, name: str, raw: bytes) -> None:
+    """Add an input to the content hash as ``read_inputs`` does: a YAML file with its name, the bibliography bare."""
+    if kind != "bibliography":
+        hasher.update(name.encode() + b"\0")
+    hasher.update(raw)  # in parts: a concatenation would copy the file
+    if kind != "bibliography":
+        hasher.update(b"\0")
+
+
+def read_raw(data: Path, bib: Optional[Path] = None) -> RawInputs:
+    """All inputs' bytes and their content hash."""
+    hasher = hashlib.sha256()
+    files, paths, bibliography = {}, {}, None
+    for kind, name, path, raw in iter_inputs(data, bib):
+        hash_input(hasher, kind, name, raw)
+        if kind == "bibliography":
+            bibliography = (name, raw, path)
+        else:
+            files[(kind, name)], paths[(kind, name)] = raw, path
+    return RawInputs(folder(data), files, paths, bibliography[:2], bibliography[2], hasher.hexdigest())
 
 
 def item_spans(raw: bytes) -> Optional[list[tuple[int, int]]]:
@@ -137,22 +152,44 @@ def block_rows(raw: RawInputs, fingerprint: str, source_ids: dict[str, list[Opti
     ``source_ids`` gives, per data file, the id of the source each item defines (as parsed); a file
     whose items cannot be told apart gets its whole-file row only, so the next build re-reads it.
     """
-    rows = [{"kind": "code", "path": "evidence", "position": -1, "hash": fingerprint}]
-    for (kind, relative), data in raw.files.items():
-        rows.append({"kind": kind, "path": relative, "position": -1, "hash": digest(data)})
-        spans, hashes = raw.blocks((kind, relative)) if kind == "data" else (None, [])
-        ids = source_ids.get(relative)
-        if spans and ids is not None and len(ids) == len(spans):
-            rows += [{"kind": kind, "path": relative, "position": i, "hash": hashes[i], "record": ids[i]}
-                     for i in range(len(spans))]
-    name, bib = raw.bib
-    rows.append({"kind": "bibliography", "path": name, "position": -1, "hash": digest(bib)})
-    spans, hashes = raw.blocks(("bibliography", name))
-    for i, (a, b) in enumerate(spans):
-        _, key = entry_key(bib[a:b])
-        rows.append({"kind": "bibliography", "path": name, "position": i, "hash": hashes[i], "record": key,
-                     "doi": bib_dois.get(key) if key else None})
-    return [{c: r.get(c) for c in InputBlock.__table__.columns.keys()} for r in rows]
+    rows = [code_row(fingerprint)]
+    for (kind, name), data in [*raw.files.items(), (("bibliography", raw.bib[0]), raw.bib[1])]:
+        rows += file_rows(kind, name, data, source_ids.get(name), bib_dois, raw.blocks((kind, name)))
+    return rows
+
+
+def streamed_block_rows(data: Path, bib: Optional[Path], fingerprint: str, source_ids: dict[str, list[Optional[str]]],
+                        bib_dois: dict[str, Optional[str]]) -> tuple[list[dict], str]:
+    """The same rows for a full build, read from the files one at a time, with the content hash of
+    what was read (the build compares it with what it parsed)."""
+    hasher, rows = hashlib.sha256(), [code_row(fingerprint)]
+    for kind, name, _, raw in iter_inputs(data, bib):
+        hash_input(hasher, kind, name, raw)
+        rows += file_rows(kind, name, raw, source_ids.get(name), bib_dois)
+    return rows, hasher.hexdigest()
+
+
+def code_row(fingerprint: str) -> dict:
+    return {"kind": "code", "path": "evidence", "position": -1, "hash": fingerprint, "record": None, "doi": None}
+
+
+def file_rows(kind: str, name: str, data: bytes, ids: Optional[list[Optional[str]]], bib_dois: dict[str, Optional[str]],
+              blocks: Optional[tuple] = None) -> list[dict]:
+    """One input's rows: the whole file's hash; its items' (data) or entries' (bibliography)."""
+    rows = [{"kind": kind, "path": name, "position": -1, "hash": digest(data), "record": None, "doi": None}]
+    if kind not in ("data", "bibliography"):
+        return rows
+    spans = (item_spans(data) if kind == "data" else entry_spans(data)) if blocks is None else blocks[0]
+    hashes = [digest(data[a:b]) for a, b in spans or []] if blocks is None else blocks[1]
+    if kind == "data" and spans and ids is not None and len(ids) == len(spans):
+        rows += [{"kind": kind, "path": name, "position": i, "hash": hashes[i], "record": ids[i], "doi": None}
+                 for i in range(len(spans))]
+    elif kind == "bibliography":
+        for i, (a, b) in enumerate(spans):
+            _, key = entry_key(data[a:b])
+            rows.append({"kind": kind, "path": name, "position": i, "hash": hashes[i], "record": key,
+                         "doi": bib_dois.get(key) if key else None})
+    return rows
 
 
 # --- what changed ---------------------------------------------------------------------------------------

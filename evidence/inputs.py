@@ -24,7 +24,7 @@ import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import bibtexparser
 import yaml
@@ -403,7 +403,11 @@ def hostile_message(char: str) -> str:
     return f"contains {char_name(char)}, a control character that can hide or disguise text; remove it"
 
 
-def parse_yaml(path: Path, text: str, expected: str = "a list of sources") -> tuple[YamlFile, Optional[Problem]]:
+def parse_yaml(path: Path, text: str, expected: str = "a list of sources",
+               lazy: bool = False) -> tuple[YamlFile, Optional[Problem]]:
+    """Parse a YAML file into ``doc.data``, or the problem that stops it. ``lazy``: a plain top-level
+    list becomes LazyItems, parsed a chunk at a time while it is read, so the parsed records of a large
+    file never exist all at once (a late parse problem is raised from the iteration as Unparsable)."""
     doc = YamlFile(path, text)
     deep = too_deep(text)
     if deep:
@@ -412,24 +416,75 @@ def parse_yaml(path: Path, text: str, expected: str = "a list of sources") -> tu
         problem = _refuse_anchors(doc)
         if problem:
             return doc, problem
+    hostile = found(HAS_HOSTILE, text) or ESCAPE.search(text)  # cheap scans: values are walked only when one matches
     try:
-        doc.data = load_items(text)
-    except DuplicateKey as e:
-        line = e.problem_mark.line + 1
-        return doc, Problem(doc.name, f"duplicate key (also at line {e.context_mark.line + 1}): YAML would keep only "
-                            "the last value; remove or rename one", field=str(e.key), line=line)
-    except yaml.MarkedYAMLError as e:
-        return doc, Problem(doc.name, f"invalid YAML: {_yaml_message(e)}", line=_yaml_line(e))
+        doc.data = LazyItems.of(doc) if lazy and not hostile else None
+        if doc.data is None:
+            doc.data = load_items(text)
     except yaml.YAMLError as e:
-        return doc, Problem(doc.name, f"invalid YAML: {e}", line=1)
+        return doc, yaml_problem(doc, e)
     if doc.data is None:
         return doc, Problem(doc.name, f"the file is empty; expected {expected}", line=1)
-    if found(HAS_HOSTILE, text) or ESCAPE.search(text):  # cheap scans: values are walked only when one matches
+    if hostile:
         problem = _hostile_text(doc)
         if problem:
             doc.data = None
             return doc, problem
     return doc, None
+
+
+def yaml_problem(doc: YamlFile, e: yaml.YAMLError) -> Problem:
+    """The problem a parse error is reported as, with its line."""
+    if isinstance(e, DuplicateKey):
+        return Problem(doc.name, f"duplicate key (also at line {e.context_mark.line + 1}): YAML would keep only "
+                       "the last value; remove or rename one", field=str(e.key), line=e.problem_mark.line + 1)
+    if isinstance(e, yaml.MarkedYAMLError):
+        return Problem(doc.name, f"invalid YAML: {_yaml_message(e)}", line=_yaml_line(e))
+    return Problem(doc.name, f"invalid YAML: {e}", line=1)
+
+
+class Unparsable(Exception):
+    """Raised from LazyItems when a chunk turns out not to parse: the file's problem, as parse_yaml
+    would have reported it, after the items before it were read."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class LazyItems:
+    """The items of a plain top-level list, parsed chunk by chunk as they are iterated (once), by the
+    same fast path as ``load_items``. A chunk that does not parse makes the whole document be parsed,
+    as ``load_items`` does: its error is raised as Unparsable, or, when the whole document parses (a
+    split that fell inside a quoted scalar), the items not yet given are given from it."""
+
+    def __init__(self, doc: YamlFile, starts: list[int]):
+        self.doc, self.starts = doc, starts
+
+    @classmethod
+    def of(cls, doc: YamlFile) -> Optional["LazyItems"]:
+        """LazyItems for the text, or None when it is not a plain top-level list (parse it whole)."""
+        starts = plain_list(doc.text)
+        return cls(doc, starts) if starts else None
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __iter__(self) -> Iterator[Any]:
+        text, given = self.doc.text, 0
+        try:
+            for chunk in _chunks(self.starts, len(text)):
+                for item in _load_chunk(text, chunk):
+                    given += 1
+                    yield item
+        except (_WholeDocument, yaml.YAMLError):
+            try:
+                whole = yaml.load(text, Loader=Loader)
+            except yaml.YAMLError as e:
+                raise Unparsable(yaml_problem(self.doc, e)) from None
+            if not isinstance(whole, list):
+                raise Unparsable(Problem(self.doc.name, "the top level must be a list of sources", line=1)) from None
+            yield from whole[given:]
 
 
 def _hostile_text(doc: YamlFile) -> Optional[Problem]:
@@ -524,9 +579,9 @@ def load_items(text: str) -> Any:
     Anything else, or any item that fails alone (a split inside a quoted scalar always does), is
     parsed as one document by PyYAML, which gives the same result and the precise error.
     """
-    starts = item_starts(text)
+    starts = plain_list(text)
     try:
-        if not starts or found(HAS_UNUSUAL, text) or _has_content(text[: starts[0]]):
+        if not starts:
             raise _WholeDocument
         items: list = []
         for chunk in _chunks(starts, len(text)):
@@ -534,6 +589,15 @@ def load_items(text: str) -> Any:
         return items
     except (_WholeDocument, yaml.YAMLError):
         return yaml.load(text, Loader=Loader)
+
+
+def plain_list(text: str) -> Optional[list[int]]:
+    """Where the items of a plain top-level list start, or None when the text is anything else
+    (document markers, directives, content before the first item): then it is parsed whole."""
+    starts = item_starts(text)
+    if not starts or found(HAS_UNUSUAL, text) or _has_content(text[: starts[0]]):
+        return None
+    return starts
 
 
 def item_starts(text: str) -> list[int]:
@@ -795,15 +859,16 @@ def input_hash(data: Path, bib: Optional[Path] = None) -> Optional[str]:
     return digest.hexdigest()
 
 
-def read_inputs(data: Path, bib: Optional[Path] = None) -> Inputs:
-    """Read and parse every input, collecting problems instead of stopping at the first one."""
+def read_inputs(data: Path, bib: Optional[Path] = None, lazy: bool = False) -> Inputs:
+    """Read and parse every input, collecting problems instead of stopping at the first one.
+    ``lazy``: data files are parsed while validation reads them (``parse_yaml``)."""
     bib = bib or default_bib(data)
     digest = hashlib.sha256()
     root = folder(data)
     found = find_inputs(data)  # before any file is opened: nothing outside the data folder is read
     problems: list[Problem] = list(found.problems)
 
-    def read(paths: list[Path], expected: str) -> list[YamlFile]:
+    def read(paths: list[Path], expected: str, lazy: bool = False) -> list[YamlFile]:
         docs = []
         for path in paths:
             try:
@@ -811,12 +876,14 @@ def read_inputs(data: Path, bib: Optional[Path] = None) -> Inputs:
             except OSError as e:
                 problems.append(Problem(display(path), f"cannot read ({e.strerror or e})", line=1))
                 continue
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + raw + b"\0")
+            for part in (path.relative_to(root).as_posix().encode() + b"\0", raw, b"\0"):  # no copy of the file
+                digest.update(part)
             text, problem = decode(raw, display(path))
+            del raw  # the text is what is parsed: the bytes would double the file in memory
             if problem:
                 problems.append(problem)
                 continue
-            doc, problem = parse_yaml(path, text, expected)
+            doc, problem = parse_yaml(path, text, expected, lazy)
             docs.append(doc)
             if problem:
                 problems.append(problem)
@@ -826,7 +893,7 @@ def read_inputs(data: Path, bib: Optional[Path] = None) -> Inputs:
     if not vocabulary:
         problems.append(Problem(display(root / VOCABULARY), "no curated vocabularies found (data/vocabulary/<kind>.yaml "
                                 f"for {', '.join(CURATED)})", line=1))
-    files = read(found.sources, "a list of sources")
+    files = read(found.sources, "a list of sources", lazy)
     guideline = read(found.guideline, "a list of guideline questions")
     bibliography = None
     raw = None

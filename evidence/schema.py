@@ -13,6 +13,8 @@ order the columns should appear (``class Finding(FindingFields, FindingKey)`` pu
 
 from __future__ import annotations
 
+import sys
+
 from typing import Annotated, Any, Optional
 
 from pydantic import AfterValidator, AllowInfNan, BeforeValidator, ConfigDict, StringConstraints
@@ -665,9 +667,14 @@ class Row:
 
     __slots__ = ("values",)
     columns: dict[str, int] = {}
+    terms: tuple[int, ...] = ()  # positions of the columns whose values are vocabulary terms
 
     def __init__(self, mapping: dict[str, Any]):
-        self.values = tuple(mapping.get(name) for name in self.columns)
+        values = [mapping.get(name) for name in self.columns]
+        for i in self.terms:  # a few hundred distinct values, each held once instead of once per row
+            if type(values[i]) is str:
+                values[i] = sys.intern(values[i])
+        self.values = tuple(values)
 
     def __getitem__(self, name: str) -> Any:
         return self.values[self.columns[name]]
@@ -692,7 +699,8 @@ class Row:
 def row_type(model: type[SQLModel]) -> type[Row]:
     """The Row class of a table."""
     columns = {c.name: i for i, c in enumerate(model.__table__.columns)}
-    return type(f"{model.__name__}Row", (Row,), {"__slots__": (), "columns": columns})
+    terms = tuple(i for name, i in columns.items() if name in model.model_fields and vocabulary_of(model, name))
+    return type(f"{model.__name__}Row", (Row,), {"__slots__": (), "columns": columns, "terms": terms})
 
 
 FindingRow, StudyResultRow = row_type(Finding), row_type(StudyResult)

@@ -10,7 +10,8 @@ import difflib
 import json
 import re
 from collections import defaultdict
-from typing import Any, Optional, Sequence
+from pathlib import Path
+from typing import Any, Iterator, Optional, Sequence, Union
 
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 from pydantic import ValidationError
@@ -18,7 +19,7 @@ from sqlmodel import SQLModel
 
 from . import grade
 from .guideline import check_guideline
-from .inputs import BibEntry, Inputs, YamlFile
+from .inputs import BibEntry, Inputs, LazyItems, Unparsable, YamlFile
 from .latex import plain
 from .problems import Problem, Report
 from .schema import TERM_TABLES, EconomicIn, FindingIn, FindingRow, SourceIn, StudyResultRow, vocabulary_of
@@ -36,12 +37,13 @@ VOCAB_FIELDS = {
 Rows = dict[str, list[dict]]
 
 
-def validate(inputs: Inputs, partial: bool = False) -> tuple[Rows, Report]:
+def validate(inputs: Inputs, partial: bool = False, ids: Optional[dict[Path, list]] = None) -> tuple[Rows, Report]:
     """Check every record and return the rows of each table with the problems found.
 
     ``partial``: the inputs hold only some of the sources (an incremental build re-reads what
     changed); what spans all records (links between records, the guideline's links to findings, the
     letters that tell sources of one label apart) is then left to the caller, which sees them all.
+    ``ids``, when given, receives the id of each record of each data file, in file order.
     """
     report = Report(list(inputs.problems))
     vocab = scales().merged(curated_vocabulary(inputs.vocabulary_files, report))
@@ -51,7 +53,10 @@ def validate(inputs: Inputs, partial: bool = False) -> tuple[Rows, Report]:
     cited: set[str] = set()
     for doc in inputs.yaml_files:
         if doc.data is not None:
-            FileChecker(doc, report, bib, seen, cited, vocab).check(rows)
+            checker = FileChecker(doc, report, bib, seen, cited, vocab)
+            checker.check(rows)
+            if ids is not None:
+                ids[doc.path] = checker.ids
             doc.data = None  # the rows hold what the build needs; the raw records would double the memory
     if inputs.bibliography:
         check_bibliography(inputs.bibliography.name, bib, cited, report)
@@ -124,29 +129,46 @@ class FileChecker:
                  vocab: Vocabulary):
         self.doc, self.report, self.bib, self.seen, self.cited = doc, report, bib, seen, cited
         self.vocab = vocab
+        self.ids: list[Optional[str]] = []  # the id of each record, in file order (for input_blocks)
 
     def problem(self, path: Sequence, field_name: str, message: str, **kw: Any) -> None:
         self.report.add(Problem(self.doc.name, message, field=field_name, path=tuple(path), **kw))
 
     def check(self, rows: Rows) -> None:
         data = self.doc.data
-        if not isinstance(data, list):
+        if not isinstance(data, (list, LazyItems)):
             self.problem((), "", f"the top level must be a list of sources, not a {type(data).__name__}")
             return
+        try:
+            for i, raw in enumerate(self.records(data)):
+                self.ids.append(raw.get("id") if isinstance(raw, dict) else None)
+                self.check_record(i, raw, rows)
+        except Unparsable as e:  # parsed while read: the records before it were checked
+            self.report.add(e.problem)
+
+    @staticmethod
+    def records(data: Union[list, LazyItems]) -> Iterator[Any]:
+        """Each record once; a list lets go of each as it is read (the rows keep what the build needs)."""
+        if isinstance(data, LazyItems):
+            yield from data
+            return
         for i, raw in enumerate(data):
-            data[i] = None  # the rows keep what the build needs: each record's mapping goes once it is read
-            if not isinstance(raw, dict):
-                self.problem((i,), f"sources[{i}]", "each source must be a mapping of fields")
-                continue
-            if self.non_text_keys(i, raw):
-                continue
-            self.vocabularies(i, raw)  # on the raw mapping, so a record with other errors is checked too
-            try:
-                source = SourceIn.model_validate(raw)
-            except ValidationError as e:
-                self.pydantic_problems(i, raw, e)
-                continue
-            self.check_source(i, source, rows)
+            data[i] = None
+            yield raw
+
+    def check_record(self, i: int, raw: Any, rows: Rows) -> None:
+        if not isinstance(raw, dict):
+            self.problem((i,), f"sources[{i}]", "each source must be a mapping of fields")
+            return
+        if self.non_text_keys(i, raw):
+            return
+        self.vocabularies(i, raw)  # on the raw mapping, so a record with other errors is checked too
+        try:
+            source = SourceIn.model_validate(raw)
+        except ValidationError as e:
+            self.pydantic_problems(i, raw, e)
+            return
+        self.check_source(i, source, rows)
 
     def non_text_keys(self, i: int, raw: dict) -> bool:
         """Field names must be text (YAML allows `0: x` or `null: x`); report and skip such records."""

@@ -130,3 +130,55 @@ def test_items_parse_as_the_whole_document_does(text):
     from evidence.inputs import load_items
 
     assert load_items(text) == yaml.load(text, Loader=yaml.CSafeLoader)
+
+
+# --- data files parsed while validation reads them (LazyItems) --------------------------------------------
+
+
+def lazy_and_eager(text: str):
+    """What LazyItems gives (its items, or the problem it raises) beside what the eager parse gives."""
+    from evidence.inputs import LazyItems, Unparsable, parse_yaml
+
+    eager, eager_problem = parse_yaml(Path("data/x.yaml"), text)
+    lazy, lazy_problem = parse_yaml(Path("data/x.yaml"), text, lazy=True)
+    assert isinstance(lazy.data, LazyItems) and lazy_problem is None
+    try:
+        items, raised = list(lazy.data), None
+    except Unparsable as e:
+        items, raised = None, e.problem
+    return (eager.data, eager_problem), (items, raised)
+
+
+def test_lazy_items_are_the_eager_items_chunk_after_chunk(monkeypatch):
+    import evidence.inputs as inputs
+
+    monkeypatch.setattr(inputs, "CHUNK", 40)  # many chunks, so items cross chunk boundaries
+    text = "".join(f"- id: s{i}\n  note: yes\n  n: {i}\n  when: 2024-01-0{1 + i % 9}\n" for i in range(30))
+    (eager, _), (lazy, raised) = lazy_and_eager(text)
+    assert raised is None and lazy == eager and len(eager) == 30 and eager[0]["note"] is True
+
+
+def test_a_late_parse_error_is_the_problem_the_eager_parse_reports(monkeypatch):
+    import evidence.inputs as inputs
+
+    monkeypatch.setattr(inputs, "CHUNK", 40)
+    text = "".join(f"- id: s{i}\n  design: rct\n" for i in range(10)) + "- id: bad\n  title: 'unclosed\n"
+    (eager, problem), (lazy, raised) = lazy_and_eager(text)
+    assert eager is None and lazy is None and str(raised) == str(problem) and problem.line == 22
+
+
+def test_a_split_inside_a_quoted_scalar_gives_the_whole_document_items(monkeypatch):
+    """A line that looks like an item inside a quoted scalar: the chunk fails, the whole document is read."""
+    import evidence.inputs as inputs
+
+    monkeypatch.setattr(inputs, "CHUNK", 10)
+    text = '- id: a\n  note: "one\n- two"\n- id: b\n'
+    (eager, problem), (lazy, raised) = lazy_and_eager(text)
+    assert problem is None and raised is None and lazy == eager == [{"id": "a", "note": "one - two"}, {"id": "b"}]
+
+
+def test_a_build_reports_a_late_parse_error_with_its_line(project):
+    """The records before it are checked too; the file's parse problem keeps its line."""
+    project.write("studies.yaml", "- id: a\n  design: rct\n" + "- id: b\n  title: 'unclosed\n")
+    assert "data/studies.yaml:4: invalid YAML: while scanning a quoted scalar found unexpected end of stream " \
+           "(at line 5, opened at line 4)" in problems()
