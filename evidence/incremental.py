@@ -30,18 +30,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 from .inputs import (Bibliography, Inputs, YamlFile, decode, default_bib, find_inputs, folder, parse_bib,
                      parse_yaml)
 from .problems import Report
-from .schema import InputBlock
+from .schema import TABLES, InputBlock
 
 Log = Callable[[str], None]
-ITEM_START = re.compile(rb"\n-[ \t\r\n]")  # a top-level list item after the first: "-" at column 0
+LINE_START = re.compile(rb"\n(?:-[ \t\r\n]|---|\.\.\.|%)")  # an item ("-" at column 0), a marker, a directive
 ENTRY_START = re.compile(rb"\n[ \t]*@")  # a bibliography entry (or @string, @comment …) at a line start
 ENTRY_HEAD = re.compile(rb"@[ \t]*([A-Za-z]+)[ \t\r\n]*[{(][ \t\r\n]*([^,\s{}()]*)")
-UNUSUAL = (b"\n---", b"\n...", b"\n%")  # document markers and directives at a line start: read whole
 SOURCE_TABLES = ("sources", "findings", "economic_evaluations", "study_results")  # rows a data file makes
 SEARCHED = ("sources", "findings", "economic_evaluations")  # tables with a <table>_fts index of their own
 
@@ -50,7 +49,7 @@ class NotIncremental(Exception):
     """Why this build must be a full one."""
 
 
-def digest(raw: bytes) -> str:
+def digest(raw: Union[bytes, memoryview]) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
@@ -68,13 +67,21 @@ class RawInputs:
     bib_path: Path
     content_hash: str
     _blocks: dict = field(default_factory=dict, repr=False)
+    _digests: dict = field(default_factory=dict, repr=False)
+
+    def digest(self, key: tuple[str, str]) -> str:
+        """The hash of a whole input ((kind, name); the bibliography's kind is "bibliography")."""
+        if key not in self._digests:
+            self._digests[key] = digest(self.bib[1] if key[0] == "bibliography" else self.files[key])
+        return self._digests[key]
 
     def blocks(self, key: tuple[str, str]) -> tuple[Optional[list[tuple[int, int]]], list[str]]:
         """A data file's item spans and their hashes, or the bibliography's entries ((kind, name))."""
         if key not in self._blocks:
             data = self.bib[1] if key[0] == "bibliography" else self.files[key]
             spans = entry_spans(data) if key[0] == "bibliography" else item_spans(data)
-            self._blocks[key] = spans, [digest(data[a:b]) for a, b in spans or []]
+            view = memoryview(data)  # slices without copies
+            self._blocks[key] = spans, [digest(view[a:b]) for a, b in spans or []]
         return self._blocks[key]
 
 
@@ -119,10 +126,15 @@ def read_raw(data: Path, bib: Optional[Path] = None) -> RawInputs:
 
 def item_spans(raw: bytes) -> Optional[list[tuple[int, int]]]:
     """Byte spans of the top-level list items of a data file (comments after an item belong to it),
-    split as ``inputs.load_items`` splits the text; None when the file is not a plain list."""
-    if raw.startswith((b"---", b"...", b"%")) or any(marker in raw for marker in UNUSUAL):
+    split as ``inputs.load_items`` splits the text; None when the file is not a plain list (a document
+    marker or directive at a line start, or content before the first item). One scan of the file."""
+    if raw.startswith((b"---", b"...", b"%")):
         return None
-    starts = [m.start() + 1 for m in ITEM_START.finditer(raw)]
+    starts = []
+    for match in LINE_START.finditer(raw):
+        if match.group()[1:2] != b"-" or match.group() == b"\n---":
+            return None
+        starts.append(match.start() + 1)
     if raw[:1] == b"-" and raw[1:2] in (b" ", b"\t", b"\r", b"\n", b""):
         starts.insert(0, 0)
     head = raw[: starts[0]] if starts else raw
@@ -154,7 +166,7 @@ def block_rows(raw: RawInputs, fingerprint: str, source_ids: dict[str, list[Opti
     """
     rows = [code_row(fingerprint)]
     for (kind, name), data in [*raw.files.items(), (("bibliography", raw.bib[0]), raw.bib[1])]:
-        rows += file_rows(kind, name, data, source_ids.get(name), bib_dois, raw.blocks((kind, name)))
+        rows += file_rows(kind, name, data, source_ids.get(name), bib_dois, raw.blocks((kind, name)), raw.digest((kind, name)))
     return rows
 
 
@@ -174,13 +186,13 @@ def code_row(fingerprint: str) -> dict:
 
 
 def file_rows(kind: str, name: str, data: bytes, ids: Optional[list[Optional[str]]], bib_dois: dict[str, Optional[str]],
-              blocks: Optional[tuple] = None) -> list[dict]:
+              blocks: Optional[tuple] = None, whole: Optional[str] = None) -> list[dict]:
     """One input's rows: the whole file's hash; its items' (data) or entries' (bibliography)."""
-    rows = [{"kind": kind, "path": name, "position": -1, "hash": digest(data), "record": None, "doi": None}]
+    rows = [{"kind": kind, "path": name, "position": -1, "hash": whole or digest(data), "record": None, "doi": None}]
     if kind not in ("data", "bibliography"):
         return rows
     spans = (item_spans(data) if kind == "data" else entry_spans(data)) if blocks is None else blocks[0]
-    hashes = [digest(data[a:b]) for a, b in spans or []] if blocks is None else blocks[1]
+    hashes = [digest(memoryview(data)[a:b]) for a, b in spans or []] if blocks is None else blocks[1]
     if kind == "data" and spans and ids is not None and len(ids) == len(spans):
         rows += [{"kind": kind, "path": name, "position": i, "hash": hashes[i], "record": ids[i], "doi": None}
                  for i in range(len(spans))]
@@ -231,16 +243,15 @@ def match(old: list[tuple], spans: list[tuple[int, int]], hashes: list[str]):
     return kept, gone, [span for i, span in enumerate(spans) if i not in used]
 
 
-def plan(raw: RawInputs, fingerprint: str, conn: sqlite3.Connection) -> Plan:
-    """Compare the inputs' blocks with the ones the database was built from."""
+def plan(raw: RawInputs, fingerprint: str, conn: sqlite3.Connection, stored: dict) -> Plan:
+    """Compare the inputs' blocks with the ones the database was built from (``stored``)."""
     info = conn.execute("select release from build_info").fetchone()
     if info is None or info[0] is not None:
         raise NotIncremental("the database is a release")
-    stored = stored_blocks(conn)
     if not stored or stored.get(("code", "evidence"), [(None, None)])[0][1] != fingerprint:
         raise NotIncremental("the code changed, or the database records no input blocks")
     whole = {key: blocks[0][1] for key, blocks in stored.items() if blocks and blocks[0][0] == -1}
-    current = {key: digest(data) for key, data in raw.files.items()}
+    current = {key: raw.digest(key) for key in raw.files}
     for kind in ("vocabulary", "guideline"):
         if {k: h for k, h in current.items() if k[0] == kind} != {k: h for k, h in whole.items() if k[0] == kind}:
             raise NotIncremental(f"a {kind} file changed")
@@ -268,7 +279,7 @@ def plan(raw: RawInputs, fingerprint: str, conn: sqlite3.Connection) -> Plan:
 def plan_bibliography(raw: RawInputs, stored: dict, whole: dict, result: Plan) -> None:
     """The entries that changed, by hash; their keys make the sources that cite them re-read."""
     name, bib = raw.bib
-    if whole.get(("bibliography", name)) == digest(bib):
+    if whole.get(("bibliography", name)) == raw.digest(("bibliography", name)):
         return
     if ("bibliography", name) not in whole:
         raise NotIncremental("the bibliography is another file")
@@ -305,9 +316,11 @@ def blanked(raw: bytes, spans: Iterable[tuple[int, int]]) -> bytes:
     return b"".join(parts)
 
 
-def reread_inputs(raw: RawInputs, chosen: Plan, conn: sqlite3.Connection) -> Inputs:
+def reread_inputs(raw: RawInputs, chosen: Plan, conn: sqlite3.Connection, lines: bool = False) -> Inputs:
     """The inputs a partial validation needs: the vocabularies, the re-read sources and the entries
-    they cite (their lines as in their files)."""
+    they cite. ``lines``: each keeps the line it has in its file (the rest blanked), for problems;
+    else the blocks are read one after the other, which is quicker."""
+    join = blanked if lines else (lambda data, spans: b"".join(data[a:b] for a, b in sorted(spans)))
     by_key = {}
     name, bib = raw.bib
     for span in raw.blocks(("bibliography", name))[0]:
@@ -319,7 +332,7 @@ def reread_inputs(raw: RawInputs, chosen: Plan, conn: sqlite3.Connection) -> Inp
     docs = []
     for relative, spans in sorted(chosen.reread.items()):
         key = ("data", relative)
-        text, problem = decode(blanked(raw.files[key], spans), relative)
+        text, problem = decode(join(raw.files[key], spans), relative)
         if problem:
             raise NotIncremental(f"{relative} is not UTF-8")
         doc, problem = parse_yaml(raw.paths[key], text)
@@ -328,7 +341,7 @@ def reread_inputs(raw: RawInputs, chosen: Plan, conn: sqlite3.Connection) -> Inp
         docs.append(doc)
         cited |= {item.get("citation_key") for item in doc.data if isinstance(item, dict)}
     spans = set(chosen.entries) | {by_key[k] for k in cited if isinstance(k, str) and k in by_key}
-    text, problem = decode(blanked(bib, spans), name)
+    text, problem = decode(join(bib, spans), name)
     if problem:
         raise NotIncremental("the bibliography is not UTF-8")
     bibliography, problems = parse_bib(raw.bib_path, text)
@@ -383,12 +396,14 @@ def prepare(raw: RawInputs, db: Path, fingerprint: str) -> Update:
     from .validate import validate
 
     with closing(sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
-        chosen = plan(raw, fingerprint, conn)
+        stored = stored_blocks(conn)
+        chosen = plan(raw, fingerprint, conn, stored)
         affected_by_bibliography(conn, chosen, raw)
         inputs = reread_inputs(raw, chosen, conn)
-        stored = stored_blocks(conn)
-    ids = source_ids(raw, chosen, stored, inputs.yaml_files)  # before validation, which lets go of the records
-    rows, report = validate(inputs, partial=True)
+        ids = source_ids(raw, chosen, stored, inputs.yaml_files)  # before validation, which lets go of the records
+        rows, report = validate(inputs, partial=True)
+        if report.problems:  # read again, every block on its own line, so that each problem has its line
+            rows, report = validate(reread_inputs(raw, chosen, conn, lines=True), partial=True)
     if report.errors:
         raise NotIncremental(f"{len(report.errors)} error(s) in what changed")
     entries = inputs.bibliography.entries if inputs.bibliography else {}
@@ -426,7 +441,7 @@ def apply(update: Update, conn: sqlite3.Connection, content_hash: str, refresh: 
     from . import diff
     from .build import _insert_sql
     from .read import sql
-    from .schema import TABLES, ChangeRecord
+    from .schema import ChangeRecord
 
     tables = {model.__tablename__: model.__table__ for model in TABLES}
     rows, removed = update.rows, sorted(update.plan.removed)
@@ -520,8 +535,11 @@ def search_index(conn: sqlite3.Connection, sources: list[str], action: str) -> N
 def check_links(conn: sqlite3.Connection) -> None:
     """What a full build checks across records: every link leads to a record that exists (foreign
     keys, the guideline's findings), and same_result_as to another record that is not itself a repeat."""
-    if conn.execute("pragma foreign_key_check").fetchone():
-        raise NotIncremental("a link leads to a record that is gone")
+    # findings' one key (source_id) holds by construction: a source goes with its findings, and new
+    # findings come with their source. Every other table is checked (each is small beside findings).
+    for table in [model.__tablename__ for model in TABLES if model.__table__.foreign_keys]:
+        if table != "findings" and conn.execute(f"pragma foreign_key_check({table})").fetchone():
+            raise NotIncremental(f"a link in {table} leads to a record that is gone")
     for table in ("findings", "economic_evaluations"):
         broken = conn.execute(f"select 1 from {table} a left join {table} b on b.id = a.same_result_as where "
                               "a.same_result_as is not null and (b.id is null or b.id = a.id or b.same_result_as is not null) "

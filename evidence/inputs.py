@@ -661,7 +661,8 @@ def _pyyaml_item(item: str) -> Any:
 
 
 def _has_content(head: str) -> bool:
-    return any(line.strip() and not line.lstrip().startswith("#") for line in head.splitlines())
+    """Anything but blank lines and comments (a blank head, such as an incremental build's, is quick)."""
+    return bool(head.strip()) and any(line.strip() and not line.lstrip().startswith("#") for line in head.splitlines())
 
 
 def _yaml_line(e: yaml.MarkedYAMLError) -> int:
@@ -839,24 +840,6 @@ def _line_in(raw: str, key: str) -> int:
     """Lines from the start of an entry to its field ``key`` (0 when not found)."""
     match = re.search(rf"(?im)^\s*{re.escape(key)}\s*=", raw)
     return raw.count("\n", 0, match.start()) if match else 0
-
-
-def input_hash(data: Path, bib: Optional[Path] = None) -> Optional[str]:
-    """The content hash ``read_inputs`` computes, from the raw bytes alone (no parsing): one hash pass
-    over the inputs, so an unchanged build can stop here. None when anything would be a problem."""
-    bib = bib or default_bib(data)
-    found = find_inputs(data)
-    if found.problems or not found.vocabulary or not bib.is_file():
-        return None
-    digest = hashlib.sha256()
-    root = folder(data)
-    try:
-        for path in [*found.vocabulary, *found.sources, *found.guideline]:
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-        digest.update(bib.read_bytes())
-    except OSError:
-        return None
-    return digest.hexdigest()
 
 
 def read_inputs(data: Path, bib: Optional[Path] = None, lazy: bool = False) -> Inputs:
