@@ -17,7 +17,7 @@ wall time on a shared machine) and in wall time. The build's phases are timed in
 process: yaml_parse (evidence.inputs.parse_yaml, all files: the pre-checks, and the parse of the files
 read whole), yaml_chunks (evidence.inputs._load_chunk: the parse itself, which for data files happens
 while validation reads them), load (its "Read" log line: reading, pre-checks and BibTeX), validate
-("Parsed and validated": parsing the data files and validating), insert (build._insert), indexes_fts_finish (the rest of
+("Parsed and validated": parsing the data files and validating), insert (build.insert_rows), indexes_fts_finish (the rest of
 build._write_tables: indexes, FTS, views, counts, checks), diff (build._changes), input_blocks
 (build.block_rows) and write_rest (the rest of "Wrote": staging, sync, rename). Prints them, the
 ratios, whether the goal is met, then one JSON line. Targets on the 2-core machine (issue 17): at 100k
@@ -172,7 +172,7 @@ def phase_build(out: Path) -> dict:
 
     inner: dict[str, float] = {}
     for module, name, key in ((inputs, "parse_yaml", "yaml_parse"), (inputs, "_load_chunk", "yaml_chunks"),
-                              (builder, "_insert", "insert"),
+                              (builder, "insert_rows", "insert"),
                               (builder, "_write_tables", "write_tables"), (builder, "_changes", "diff"),
                               (builder, "block_rows", "input_blocks")):
         timed(module, name, inner, key)
@@ -226,14 +226,14 @@ def parse_items(text: str) -> list:
 
 def phase_floor(out: Path, parse=parse_whole) -> dict:
     """Parse with libyaml, then one executemany of the same finding rows into the same table."""
-    from evidence.build import _insert_sql
+    from evidence.schema import insert_sql
     from evidence.schema import Finding
 
     started = time.perf_counter()
     text = (out / "studies.yaml").read_text(encoding="utf-8")
     data = parse(text)
     parsed = time.perf_counter()
-    statement, names = _insert_sql(Finding.__table__)
+    statement, names = insert_sql(Finding.__table__)
     rows = [tuple({**f, "id": f"{s['id']}-{f['id']}", "source_id": s["id"], "source_design": s["design"]}.get(n)
                   for n in names) for s in data for f in s["findings"]]
     db = out / "floor.db"

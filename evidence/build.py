@@ -40,7 +40,7 @@ from .files import Staged, stale_temporaries
 from .inputs import GUIDELINE, VOCABULARY, Inputs, default_bib, display, folder, read_inputs
 from .problems import EvidenceError, Report, ValidationFailed
 from .read import sql
-from .schema import TABLES, ChangeRecord, Row
+from .schema import TABLES, ChangeRecord, counted_tables, insert_rows
 from .validate import Rows, validate
 
 PACKAGE = Path(__file__).parent
@@ -49,7 +49,6 @@ AFTER_INSERT = ("fts", "views", "serving_counts", "finish")  # evidence/sql/<nam
 # those an incremental build runs again (each can run on a finished database); not finish's ANALYZE: the
 # planner's statistics of the previous build still describe tables that differ by a few records
 REFRESHED = ("serving_counts",)
-UNCOUNTED = ("build_info", "changes", "history", "input_blocks")  # tables build_info.row_counts leaves out
 Log = Callable[[str], None]
 
 
@@ -83,16 +82,21 @@ def quick_hash(data: Path, bib: Optional[Path]) -> Optional[str]:
         raw = incremental.read_raw(data, bib)
     except incremental.NotIncremental:
         return None
-    return hashlib.sha256(raw.content_hash.encode() + code_fingerprint()).hexdigest()
+    return content_hash_of(raw.content_hash, code_fingerprint())
+
+
+def content_hash_of(inputs_hash: str, fingerprint: bytes) -> str:
+    """The build's content hash: the inputs' hash and the code's fingerprint (build_info.content_hash)."""
+    return hashlib.sha256(inputs_hash.encode() + fingerprint).hexdigest()
 
 
 def check(data: Path, bib: Optional[Path] = None, log: Log = lambda _: None) -> tuple[Rows, Report, str]:
     """Load and validate; returns rows, problems and the content hash of the inputs."""
-    rows, report, content_hash, _, _ = _check(data, bib, log)
+    rows, report, content_hash, _, _ = _check(data, bib, log, code_fingerprint())
     return rows, report, content_hash
 
 
-def _check(data: Path, bib: Optional[Path], log: Log) -> tuple[Rows, Report, str, Inputs, dict[str, list]]:
+def _check(data: Path, bib: Optional[Path], log: Log, fingerprint: bytes) -> tuple[Rows, Report, str, Inputs, dict[str, list]]:
     started = time.perf_counter()
     with gc_paused():
         inputs = read_inputs(data, bib, lazy=True)  # data files are parsed as validation reads them
@@ -102,18 +106,19 @@ def _check(data: Path, bib: Optional[Path], log: Log) -> tuple[Rows, Report, str
         rows, report = validate(inputs, ids=ids)
     counts = ", ".join(f"{len(rows[t])} {t}" for t in ("sources", "findings", "economic_evaluations"))
     log(f"Parsed and validated {counts} in {time.perf_counter() - started:.1f} s: {report.summary()}")
-    content_hash = hashlib.sha256(inputs.content_hash.encode() + code_fingerprint()).hexdigest()
+    content_hash = content_hash_of(inputs.content_hash, fingerprint)
     root = folder(data)
     return rows, report, content_hash, inputs, {path.relative_to(root).as_posix(): i for path, i in ids.items()}
 
 
-def block_rows(data: Path, bib: Optional[Path], inputs: Inputs, ids: dict[str, list], log: Log) -> list[dict]:
+def block_rows(data: Path, bib: Optional[Path], inputs: Inputs, ids: dict[str, list], fingerprint: bytes,
+               log: Log) -> list[dict]:
     """The input_blocks of a full build, from the files read again one at a time (when they differ from
     what was parsed, a file changed during the build: none are recorded, and the next build is full)."""
     entries = inputs.bibliography.entries if inputs.bibliography else {}
     dois = {key: (entry.text("doi") or "").lower() or None for key, entry in entries.items()}
     try:
-        rows, content_hash = incremental.streamed_block_rows(data, bib, code_fingerprint().hex(), ids, dois)
+        rows, content_hash = incremental.streamed_block_rows(data, bib, fingerprint.hex(), ids, dois)
     except incremental.NotIncremental:
         return []
     if content_hash != inputs.content_hash:
@@ -142,11 +147,12 @@ def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False
     check_targets(data, bib, db, changelog)
     with build_lock(db):
         remove_stale_temporaries(db, changelog, log)
+        fingerprint = code_fingerprint()
         if not force and not release and not strict and db.exists():
-            result = build_incrementally(data, bib, db, log, changelog)
+            result = build_incrementally(data, bib, db, fingerprint, log, changelog)
             if result:
                 return result
-        rows, report, content_hash, inputs, ids = _check(data, bib, log)
+        rows, report, content_hash, inputs, ids = _check(data, bib, log, fingerprint)
         if report.fails(strict):
             raise ValidationFailed(report)
         if not force and not release and stored_hash(db) == content_hash:
@@ -155,7 +161,7 @@ def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False
         started = time.perf_counter()
         for doc in inputs.yaml_files:  # every problem has its line: the texts are not needed any more
             doc.text = ""
-        rows["input_blocks"] = block_rows(data, bib, inputs, ids, log)
+        rows["input_blocks"] = block_rows(data, bib, inputs, ids, fingerprint, log)
         changes = write(rows, db, content_hash, log, changelog, release)
         log(f"Wrote {db} in {time.perf_counter() - started:.1f} s")
         if changelog:
@@ -163,7 +169,7 @@ def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False
     return BuildResult(report, changes, content_hash)
 
 
-def build_incrementally(data: Path, bib: Optional[Path], db: Path, log: Log,
+def build_incrementally(data: Path, bib: Optional[Path], db: Path, fingerprint: bytes, log: Log,
                         changelog: Optional[Path]) -> Optional[BuildResult]:
     """Nothing to do when the inputs hash as the database's; else apply what changed to a copy of the
     database (see evidence.incremental). None when a full build must run, the reason logged."""
@@ -173,12 +179,12 @@ def build_incrementally(data: Path, bib: Optional[Path], db: Path, log: Log,
     except incremental.NotIncremental as e:
         log(f"Reading everything: {e}")
         return None
-    content_hash = hashlib.sha256(raw.content_hash.encode() + code_fingerprint()).hexdigest()  # as quick_hash
+    content_hash = content_hash_of(raw.content_hash, fingerprint)
     if stored_hash(db) == content_hash:
         log(f"{db} is up to date (content hash {content_hash[:12]}): nothing to do")
         return BuildResult(Report(), None, content_hash)
     try:
-        update = incremental.prepare(raw, db, code_fingerprint().hex())
+        update = incremental.prepare(raw, db, fingerprint.hex())
         log(f"Re-read {len(update.rows['sources'])} source(s), {len(update.plan.removed)} replaced or removed, "
             f"in {time.perf_counter() - started:.1f} s: {update.report.summary()}")
         changes: list[diff.Change] = []
@@ -327,9 +333,8 @@ def write(rows: Rows, db: Path, content_hash: str, log: Log = lambda _: None,
             conn.execute("COMMIT")
             return
         changes.extend(_changes(conn, db, rows, log))  # attaches the previous database: outside a transaction
-        statement, names = _insert_sql(ChangeRecord.__table__)
         conn.execute("BEGIN")
-        conn.executemany(statement, (tuple(r[n] for n in names) for r in diff.rows(changes)))
+        insert_rows(conn, ChangeRecord.__table__, diff.rows(changes))
         conn.execute("COMMIT")
 
     def write_database(tmp: Path) -> None:
@@ -388,7 +393,7 @@ def _write_tables(rows: Rows, path: Path, content_hash: str, release: Optional[d
         for table in tables:
             conn.execute(str(sa.schema.CreateTable(table).compile(dialect=dialect)))
         for table in tables:
-            _insert(conn, table, rows.get(table.name, []))
+            insert_rows(conn, table, rows.get(table.name, []))
         for table in tables:  # after the rows: one sort per index instead of one update per row
             for index in sorted(table.indexes, key=lambda i: i.name):
                 conn.execute(str(sa.schema.CreateIndex(index).compile(dialect=dialect)))
@@ -398,24 +403,6 @@ def _write_tables(rows: Rows, path: Path, content_hash: str, release: Optional[d
         broken = conn.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             raise EvidenceError(f"foreign key check failed: {broken[:5]}")
-
-
-def counted_tables() -> list[str]:
-    """The tables whose row counts build_info records."""
-    return [model.__tablename__ for model in TABLES if model.__tablename__ not in UNCOUNTED]
-
-
-def _insert_sql(table: sa.Table) -> tuple[str, list[str]]:
-    """An INSERT for every column of the table, with ? placeholders, and the column order."""
-    statement = str(table.insert().compile(dialect=sqlite.dialect(paramstyle="qmark")))
-    return statement, [c.name for c in table.columns]
-
-
-def _insert(conn: sqlite3.Connection, table: sa.Table, rows: list[dict]) -> None:
-    if not rows:
-        return
-    statement, names = _insert_sql(table)
-    conn.executemany(statement, (row.values if isinstance(row, Row) else tuple(row.get(n) for n in names) for row in rows))
 
 
 def stored_hash(db: Path) -> Optional[str]:

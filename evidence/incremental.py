@@ -23,19 +23,21 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import sqlite3
 from contextlib import closing
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional, Union
+from typing import Callable, Iterable, Iterator, Optional, Union
 
-from .inputs import (Bibliography, Inputs, YamlFile, decode, default_bib, find_inputs, folder, parse_bib,
+from .inputs import (Inputs, YamlFile, decode, hash_input, default_bib, find_inputs, folder, parse_bib,
                      parse_yaml)
 from .problems import Report
-from .schema import TABLES, InputBlock
+from . import diff
+from .read import records, sql
+from .schema import TABLES, ChangeRecord, InputBlock, counted_tables, insert_rows
+from .validate import add_labels, base_label, validate
 
 Log = Callable[[str], None]
 LINE_START = re.compile(rb"\n(?:-[ \t\r\n]|---|\.\.\.|%)")  # an item ("-" at column 0), a marker, a directive
@@ -100,15 +102,6 @@ def iter_inputs(data: Path, bib: Optional[Path] = None) -> Iterator[tuple[str, s
         yield "bibliography", bib.name, bib, bib.read_bytes()
     except OSError as e:
         raise NotIncremental(f"cannot read {e.filename}") from None
-
-
-def hash_input(hasher: Any, kind: str, name: str, raw: bytes) -> None:
-    """Add an input to the content hash as ``read_inputs`` does: a YAML file with its name, the bibliography bare."""
-    if kind != "bibliography":
-        hasher.update(name.encode() + b"\0")
-    hasher.update(raw)  # in parts: a concatenation would copy the file
-    if kind != "bibliography":
-        hasher.update(b"\0")
 
 
 def read_raw(data: Path, bib: Optional[Path] = None) -> RawInputs:
@@ -393,8 +386,6 @@ class Update:
 
 def prepare(raw: RawInputs, db: Path, fingerprint: str) -> Update:
     """Read and validate what changed since ``db`` was built; NotIncremental when a full build must."""
-    from .validate import validate
-
     with closing(sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
         stored = stored_blocks(conn)
         chosen = plan(raw, fingerprint, conn, stored)
@@ -438,11 +429,6 @@ def source_ids(raw: RawInputs, chosen: Plan, stored: dict, docs: list[YamlFile])
 def apply(update: Update, conn: sqlite3.Connection, content_hash: str, refresh: Iterable[str]) -> list:
     """Apply the update to ``conn`` (a copy of the previous database) in one transaction; returns the
     changes, as a full build's diff would give them. NotIncremental when a check across records fails."""
-    from . import diff
-    from .build import _insert_sql
-    from .read import sql
-    from .schema import ChangeRecord
-
     tables = {model.__tablename__: model.__table__ for model in TABLES}
     rows, removed = update.rows, sorted(update.plan.removed)
     conn.execute("pragma foreign_keys = off")  # checked at the end, across the whole database
@@ -457,19 +443,15 @@ def apply(update: Update, conn: sqlite3.Connection, content_hash: str, refresh: 
         conn.execute(f"delete from {table} where " + where.format(ids="(select value from json_each(?))"),
                      [json.dumps(removed)])
     for table in SOURCE_TABLES:
-        statement, names = _insert_sql(tables[table])
-        conn.executemany(statement, [tuple(row.get(n) for n in names) for row in rows.get(table, [])])
+        insert_rows(conn, tables[table], rows.get(table, []))
     conn.executemany("update sources set label = ? where id = ?", [(label, i) for i, label in labels.items()])
     search_index(conn, affected, "insert")
     check_links(conn)
     changes = diff.diff(before, restricted_snapshot(conn, affected))
     conn.execute("delete from changes")
-    statement, names = _insert_sql(ChangeRecord.__table__)
-    conn.executemany(statement, [tuple(r[n] for n in names) for r in diff.rows(changes)])
+    insert_rows(conn, ChangeRecord.__table__, diff.rows(changes))
     conn.execute("delete from input_blocks")
-    statement, names = _insert_sql(tables["input_blocks"])
-    block = block_rows(update.raw, update.fingerprint, update.ids, update.dois)
-    conn.executemany(statement, [tuple(r[n] for n in names) for r in block])
+    insert_rows(conn, InputBlock.__table__, block_rows(update.raw, update.fingerprint, update.ids, update.dois))
     stamp(conn, content_hash)
     conn.execute("commit")
     conn.executescript("".join(sql(name) for name in refresh))  # the derived tables, as a full build ends
@@ -479,8 +461,6 @@ def apply(update: Update, conn: sqlite3.Connection, content_hash: str, refresh: 
 def relabel(conn: sqlite3.Connection, removed: list[str], new_sources: list[dict]) -> dict[str, str]:
     """Labels of sources that keep their rows but change because a source of the same first author
     and year came or went; sets the labels of the new sources. Returns {source id: new label}."""
-    from .validate import add_labels
-
     gone = conn.execute("select id, bibtex, year from sources where id in (select value from json_each(?))",
                         [json.dumps(removed)]).fetchall()
     bases = {base_of(*row) for row in gone} | {row["label"] for row in new_sources}
@@ -498,8 +478,6 @@ def relabel(conn: sqlite3.Connection, removed: list[str], new_sources: list[dict
 
 def base_of(source_id: str, bibtex: Optional[str], year: Optional[int]) -> str:
     """The label a source row had before sources of one label were told apart (see add_labels)."""
-    from .validate import base_label
-
     entry = None
     if bibtex:
         parsed, _ = parse_bib(Path("references.bib"), bibtex)
@@ -509,8 +487,6 @@ def base_of(source_id: str, bibtex: Optional[str], year: Optional[int]) -> str:
 
 def restricted_snapshot(conn: sqlite3.Connection, sources: list[str]) -> dict:
     """diff.snapshot of the records of these sources only: every other record is the same in both."""
-    from .read import records
-
     ids = json.dumps(sources)
     return {"sources": {r["id"]: r for r in records(conn, "select * from sources where id in (select value from json_each(?))", [ids])},
             **{table: {r["id"]: r for r in records(conn, f"select * from {table} where source_id in "
@@ -550,8 +526,6 @@ def check_links(conn: sqlite3.Connection) -> None:
 
 def stamp(conn: sqlite3.Connection, content_hash: str) -> None:
     """build_info as a full build writes it: time, content hash and the rows per table."""
-    from .build import counted_tables
-
     counts = {name: conn.execute(f"select count(*) from {name}").fetchone()[0] for name in counted_tables()}
     conn.execute("update build_info set built_at = ?, content_hash = ?, row_counts = ?",
                  [datetime.now(timezone.utc).isoformat(timespec="seconds"), content_hash, json.dumps(counts, sort_keys=True)])

@@ -842,6 +842,17 @@ def _line_in(raw: str, key: str) -> int:
     return raw.count("\n", 0, match.start()) if match else 0
 
 
+def hash_input(hasher: Any, kind: str, name: str, raw: bytes) -> None:
+    """Add one input to the content hash: a YAML file with its name (relative to the data folder), the
+    bibliography bare. In parts: a concatenation would copy the file. (evidence.incremental hashes
+    the inputs again without parsing them, and must get the same hash.)"""
+    if kind != "bibliography":
+        hasher.update(name.encode() + b"\0")
+    hasher.update(raw)
+    if kind != "bibliography":
+        hasher.update(b"\0")
+
+
 def read_inputs(data: Path, bib: Optional[Path] = None, lazy: bool = False) -> Inputs:
     """Read and parse every input, collecting problems instead of stopping at the first one.
     ``lazy``: data files are parsed while validation reads them (``parse_yaml``)."""
@@ -859,8 +870,7 @@ def read_inputs(data: Path, bib: Optional[Path] = None, lazy: bool = False) -> I
             except OSError as e:
                 problems.append(Problem(display(path), f"cannot read ({e.strerror or e})", line=1))
                 continue
-            for part in (path.relative_to(root).as_posix().encode() + b"\0", raw, b"\0"):  # no copy of the file
-                digest.update(part)
+            hash_input(digest, "yaml", path.relative_to(root).as_posix(), raw)
             text, problem = decode(raw, display(path))
             del raw  # the text is what is parsed: the bytes would double the file in memory
             if problem:
@@ -891,7 +901,7 @@ def read_inputs(data: Path, bib: Optional[Path] = None, lazy: bool = False) -> I
         except OSError as e:
             problems.append(Problem(display(bib), f"cannot read ({e.strerror or e})", line=1))
     if raw is not None:
-        digest.update(raw)
+        hash_input(digest, "bibliography", bib.name, raw)
         text, problem = decode(raw, display(bib))
         if problem:
             problems.append(problem)

@@ -18,6 +18,7 @@ import yaml
 from . import diff
 from .problems import EvidenceError
 from .read import connect, records
+from .schema import ChangeRecord, HistoryRecord, insert_rows
 
 
 
@@ -39,12 +40,8 @@ def record_history(conn: sqlite3.Connection, release: dict) -> list[diff.Change]
     start = len(history)
     history += [{**row, "id": start + i, "release": release["version"], "released_at": release["date"]}
                 for i, row in enumerate(diff.rows(changes), 1)]
-    from .build import _insert_sql  # the builder's own INSERT from the schema (build imports this module)
-    from .schema import ChangeRecord, HistoryRecord
-
     for table, table_rows in ((HistoryRecord.__table__, history), (ChangeRecord.__table__, diff.rows(changes))):
-        statement, names = _insert_sql(table)
-        conn.executemany(statement, [tuple(r[n] for n in names) for r in table_rows])
+        insert_rows(conn, table, table_rows)
     return changes
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import sys
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Iterable, Optional
 
 from pydantic import AfterValidator, AllowInfNan, BeforeValidator, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 import sqlalchemy as sa
+import sqlalchemy.dialects.sqlite
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
@@ -686,12 +687,6 @@ class Row:
     def __contains__(self, name: object) -> bool:
         return name in self.columns
 
-    def __iter__(self):
-        return iter(self.columns)
-
-    def keys(self):
-        return self.columns.keys()
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({dict(zip(self.columns, self.values))!r})"
 
@@ -704,3 +699,23 @@ def row_type(model: type[SQLModel]) -> type[Row]:
 
 
 FindingRow, StudyResultRow = row_type(Finding), row_type(StudyResult)
+
+
+def insert_sql(table: sa.Table) -> tuple[str, list[str]]:
+    """An INSERT for every column of the table, with ? placeholders, and the column order."""
+    statement = str(table.insert().compile(dialect=sa.dialects.sqlite.dialect(paramstyle="qmark")))
+    return statement, [c.name for c in table.columns]
+
+
+def insert_rows(conn: Any, table: sa.Table, rows: Iterable[Any]) -> None:
+    """One executemany of the rows (Rows, or mappings by column name) into the table, as they come."""
+    statement, names = insert_sql(table)
+    conn.executemany(statement, (row.values if isinstance(row, Row) else tuple(row.get(n) for n in names) for row in rows))
+
+
+UNCOUNTED = ("build_info", "changes", "history", "input_blocks")  # tables build_info.row_counts leaves out
+
+
+def counted_tables() -> list[str]:
+    """The tables whose row counts build_info records."""
+    return [model.__tablename__ for model in TABLES if model.__tablename__ not in UNCOUNTED]

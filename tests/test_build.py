@@ -92,7 +92,7 @@ def test_failure_while_writing_leaves_the_database_byte_identical(project, db, m
     def broken_insert(*args):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(builder, "_insert", broken_insert)
+    monkeypatch.setattr(builder, "insert_rows", broken_insert)
     with pytest.raises(RuntimeError):
         builder.build(Path("data"), db, force=True)
     assert db.read_bytes() == before and leftovers(project.root) == []

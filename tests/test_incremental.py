@@ -111,6 +111,13 @@ NEW_ENTRY = """
 """
 
 
+def append(work: Path, source: str, entry: str) -> None:
+    """A review added at the end of studies.yaml, its entry at the end of references.bib."""
+    for name, text in (("studies.yaml", source), ("references.bib", entry)):
+        with (work / "data" / name).open("a", encoding="utf-8") as f:
+            f.write(text)
+
+
 def incremental(log: list[str]) -> bool:
     return any("incrementally" in line for line in log)
 
@@ -124,10 +131,7 @@ def test_editing_a_finding(work):
 
 
 def test_adding_a_review_at_the_end_of_a_file(work):
-    with (work / "data/studies.yaml").open("a", encoding="utf-8") as f:
-        f.write(NEW_SOURCE)
-    with (work / "data/references.bib").open("a", encoding="utf-8") as f:
-        f.write(NEW_ENTRY)
+    append(work, NEW_SOURCE, NEW_ENTRY)
     log, fast, full = both(work)
     assert incremental(log), log
     assert {(c.table, c.record_id, c.change) for c in fast.changes} == {
@@ -147,10 +151,7 @@ def test_adding_a_review_in_a_new_file_and_entry_in_the_middle(work):
 def test_a_source_of_the_same_author_and_year_relabels_the_others(work, source_id):
     """Lambeek 2010a and 2010b become a, b, c: before them in id order, every letter moves."""
     block = NEW_SOURCE.replace("incremental-2026", source_id).replace("incremental2026", "lambeek2010x")
-    with (work / "data/studies.yaml").open("a", encoding="utf-8") as f:
-        f.write(block)
-    with (work / "data/references.bib").open("a", encoding="utf-8") as f:
-        f.write(NEW_ENTRY.replace("incremental2026", "lambeek2010x").replace("Zzyzx, A.", "Lambeek, L. C.")
+    append(work, block, NEW_ENTRY.replace("incremental2026", "lambeek2010x").replace("Zzyzx, A.", "Lambeek, L. C.")
                 .replace("2026", "2010"))
     log, fast, full = both(work)
     assert incremental(log), log
@@ -217,10 +218,7 @@ def test_removing_a_finding_the_guideline_rests_on_builds_in_full_and_fails_as_i
 
 
 def test_an_error_in_a_new_review_is_reported_with_its_line_as_a_full_build_does(work):
-    with (work / "data/studies.yaml").open("a", encoding="utf-8") as f:
-        f.write(NEW_SOURCE.replace("direction: benefit", "direction: sideways"))
-    with (work / "data/references.bib").open("a", encoding="utf-8") as f:
-        f.write(NEW_ENTRY)
+    append(work, NEW_SOURCE.replace("direction: benefit", "direction: sideways"), NEW_ENTRY)
     with pytest.raises(ValidationFailed) as failed:
         builder.build(work / "data", work / "evidence.db")
     lines = len((work / "data/studies.yaml").read_text(encoding="utf-8").splitlines())
@@ -229,10 +227,7 @@ def test_an_error_in_a_new_review_is_reported_with_its_line_as_a_full_build_does
 
 
 def test_a_duplicate_id_in_a_new_review_builds_in_full_and_names_both_lines(work):
-    with (work / "data/studies.yaml").open("a", encoding="utf-8") as f:
-        f.write(NEW_SOURCE.replace("incremental-2026", "kluit-2022"))
-    with (work / "data/references.bib").open("a", encoding="utf-8") as f:
-        f.write(NEW_ENTRY)
+    append(work, NEW_SOURCE.replace("incremental-2026", "kluit-2022"), NEW_ENTRY)
     with pytest.raises(ValidationFailed) as failed:
         builder.build(work / "data", work / "evidence.db")
     assert any("duplicate id; first defined at" in str(p) for p in failed.value.report.errors)
@@ -251,10 +246,7 @@ def test_a_database_without_input_blocks_builds_in_full(work):
 
 def test_a_warning_in_a_new_review_keeps_its_line(work):
     """A re-read record's problems are reported with the lines they have in their files, as in a full build."""
-    with (work / "data/studies.yaml").open("a", encoding="utf-8") as f:
-        f.write(NEW_SOURCE)
-    with (work / "data/references.bib").open("a", encoding="utf-8") as f:
-        f.write(NEW_ENTRY.replace("  year    = {2026},\n", ""))  # listed without a year: a warning
+    append(work, NEW_SOURCE, NEW_ENTRY.replace("  year    = {2026},\n", ""))  # listed without a year: a warning
     log, fast, full = both(work)
     assert incremental(log), log
     new = [str(p) for p in fast.report.problems]

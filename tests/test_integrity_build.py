@@ -159,7 +159,7 @@ def test_sqlite_reporting_a_full_disk_is_an_error_that_names_the_database(built,
     def full(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(builder, "_insert", full)
+    monkeypatch.setattr(builder, "insert_rows", full)
     result = run("build", "--force")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"Error: {built}: could not write the database (database or disk is full); it is unchanged" in result.stderr
@@ -190,7 +190,7 @@ def test_the_database_and_its_changelog_are_written_together_or_not_at_all(built
 
 # --- killed at random points -----------------------------------------------------------------------
 
-STEPS = [(builder, "_write_tables"), (builder, "_insert"), (builder, "_changes"), (builder.diff, "between"),
+STEPS = [(builder, "_write_tables"), (builder, "insert_rows"), (builder, "_changes"), (builder.diff, "between"),
          (builder.diff, "rows"), (files.os, "replace"), (files, "_sync"), (builder, "remove_stale_temporaries"),
          (builder.incremental, "apply"), (builder.incremental, "search_index"), (builder.incremental, "relabel"),
          (builder.shutil, "copyfile")]
