@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test build validate install clean mutate
+.PHONY: serve test test-full build validate install clean mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -31,6 +31,11 @@ serve: evidence.db
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The suite with every property test at its full number of examples (the default tries an eighth): the
+# scheduled job's command.
+test-full: $(STAMP)
+	EVIDENCE_HYPOTHESIS=full $(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) evidence.db .pytest_cache

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from bench.build_bench import finding_yaml
 from evidence import inputs
 from evidence.inputs import Loader, load_items, parse_yaml, too_deep
+from tests.profiles import examples
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -170,7 +171,7 @@ def test_every_short_token_that_the_parsers_read_differently_fires_the_guard():
     assert missed == []
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(st.text(alphabet="0123456789._+-:eExobEOTZtzinfaAgs ", min_size=4, max_size=12).map(str.strip))
 def test_longer_number_like_tokens_that_the_parsers_read_differently_fire_the_guard(token):
     for text in (f"a: {token}\n", f"[{token}, x]\n"):
@@ -254,7 +255,7 @@ def documents(draw) -> str:
     return text.replace("\n", "\r\n") if draw(st.booleans()) and draw(st.booleans()) else text
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=list(HealthCheck))
 @given(documents())
 def test_generated_documents_read_as_pyyaml_reads_them(text):
     assert_same(text)
@@ -269,7 +270,7 @@ SPECIAL = ["\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff", "\x00", "\x1b", "\u
 EDITS = st.lists(st.tuples(st.floats(0, 1), st.sampled_from(SPECIAL), st.booleans()), min_size=1, max_size=4)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=list(HealthCheck))
 @given(documents(), EDITS)
 def test_damaged_documents_give_pyyaml_s_result_or_its_problem(text, edits):
     """Characters inserted or deleted anywhere: yaml_rs must never accept what PyYAML refuses, nor
@@ -350,7 +351,7 @@ def test_too_deep_finds_what_it_found_before_at_the_same_line(text):
 UNITS = st.sampled_from(["[", "]", "{", "}", "- ", "? ", "-\t", " ", "\t", "\n", "a", "\n" + " " * 100, "[" * 50, "- " * 50])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(UNITS, max_size=40).map("".join))
 def test_too_deep_agrees_with_the_old_scans_on_any_text(text):
     assert too_deep(text) == old_too_deep(text)

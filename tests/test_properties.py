@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from evidence.build import check
 from evidence.problems import EvidenceError
 from tests.conftest import BIB, ROOT, VALID
+from tests.profiles import examples
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
