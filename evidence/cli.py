@@ -3,35 +3,40 @@ keeping metadata.yml in step with the schema. Every command documents itself (--
 
 from __future__ import annotations
 
-import shlex
-import sqlite3
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import click
 
-from . import __version__, exports
-from . import diff as differ
-from . import scaffold
-from . import build as builder
-from . import metadata as md
-from .files import atomic_write
-from .inputs import default_bib, yaml_paths
-from .read import TABLE_MODELS, connect
+from . import __version__
 from .problems import EvidenceError, Report, ValidationFailed, ordered
-from .serve import publish_args, serve_args
+
+# Each command imports the modules it uses when it runs (the build, the schema, Datasette, the export
+# formats): start-up loads click and no more. bench/startup_bench.py measures it, tests/test_startup.py holds it.
 
 DATA = Path("data")
 DB = Path("evidence.db")
 METADATA = Path("metadata.yml")
 
 
+class Later(click.Choice):
+    """A choice whose values are read when click first needs them (to parse, or for --help)."""
+
+    def __init__(self, values: Callable[[], Iterable[str]]) -> None:
+        self.values, self.case_sensitive = values, True
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        return tuple(self.values())
+
+
 class Group(click.Group):
     """Turns user-facing failures into a message and exit status 1 instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        import sqlite3  # not at start-up: `evidence --version` never gets here
+
         try:
             return super().invoke(ctx)
         except ValidationFailed as e:
@@ -87,6 +92,8 @@ def validate(data: Path, bib: Optional[Path], strict: bool) -> None:
 
     Exits 1 on errors (and on unjustified warnings with --strict), 0 otherwise.
     """
+    from . import build as builder
+
     _, report, _ = builder.check(data, bib, log)
     print_report(report)
     if report.fails(strict):
@@ -114,6 +121,8 @@ def build(data: Path, bib: Optional[Path], db: Path, strict: bool, force: bool, 
     changed source has an error) everything is read, and the log says why. --force and --strict
     always read everything.
     """
+    from . import build as builder
+
     result = builder.build(data, db, bib, strict=strict, log=log, force=force, changelog=changelog)
     print_report(result.report, justified=False)
     if result.changes is None:
@@ -125,13 +134,20 @@ def build(data: Path, bib: Optional[Path], db: Path, strict: bool, force: bool, 
 @cli.command(name="diff")
 @click.argument("old", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("new", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(sorted(differ.FORMATTERS)), default="text", show_default=True,
+@click.option("--format", "fmt", type=Later(lambda: sorted(_diff().FORMATTERS)), default="text", show_default=True,
               help="Plain text, or Markdown for a release note.")
 def diff_command(old: Path, new: Path, fmt: str) -> None:
     """List the sources, findings and economic evaluations added, removed or changed (field by
     field) between two databases. Exits 0 whether or not there are changes.
     """
+    differ = _diff()
     click.echo(differ.FORMATTERS[fmt](differ.diff(differ.read(old), differ.read(new))), nl=False)
+
+
+def _diff() -> Any:
+    from . import diff
+
+    return diff
 
 
 @cli.command()
@@ -148,6 +164,8 @@ def serve(data: Path, bib: Optional[Path], db: Path, metadata_path: Optional[Pat
     """
     if not db.exists() or (data.exists() and is_stale(db, data, bib)):
         click.echo(f"{db} is missing or older than its inputs: building it first", err=True)
+        from . import build as builder
+
         builder.build(data, db, bib, log=log)
     if metadata_path is None:
         from .site import PACKAGED_METADATA
@@ -155,12 +173,16 @@ def serve(data: Path, bib: Optional[Path], db: Path, metadata_path: Optional[Pat
         metadata_path = METADATA if METADATA.is_file() else PACKAGED_METADATA
     from datasette.cli import cli as datasette  # heavy import: only the serve command needs it
 
+    from .serve import serve_args
+
     datasette.main(serve_args(db, metadata_path, host, port), prog_name="datasette")
 
 
 def is_stale(db: Path, data: Path, bib: Optional[Path]) -> bool:
     if not db.exists():
         return True
+    from .inputs import default_bib, yaml_paths
+
     inputs = [*yaml_paths(data), bib or default_bib(data)]
     newest = max(p.stat().st_mtime for p in inputs if p.exists())
     return newest > db.stat().st_mtime
@@ -181,6 +203,11 @@ def publish(target: str, service: str, db: Path, metadata_path: Path, dry_run: b
         raise EvidenceError(f"{db}: no such database (run `evidence build` first)")
     wheel_dir = Path("build") / "publish"
     wheel = Path(f"{wheel_dir}/evidence-{__version__}-py3-none-any.whl")
+    import shlex
+    import subprocess
+
+    from .serve import publish_args
+
     args = publish_args(db, metadata_path, service, wheel)
     if dry_run:
         click.echo(shlex.join(["datasette", *args]))
@@ -218,7 +245,10 @@ def release(version: str, data: Path, bib: Optional[Path], db: Path, strict: boo
     import datetime
     import re
 
+    from . import build as builder
+    from . import metadata as md
     from . import releases
+    from .files import atomic_write
 
     if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,40}", version):
         raise click.BadParameter(f"'{version}': use letters, digits, '.', '+' and '-' (e.g. 2026.2)", param_hint="VERSION")
@@ -245,6 +275,8 @@ def release(version: str, data: Path, bib: Optional[Path], db: Path, strict: boo
               default=METADATA, show_default=True, help="Datasette metadata file to update.")
 def metadata(metadata_path: Path) -> None:
     """Write the table and column descriptions from the schema into metadata.yml."""
+    from . import metadata as md
+
     md.write(metadata_path)
     click.echo(f"Updated the descriptions in {metadata_path}")
 
@@ -260,6 +292,8 @@ def add(bibfile: Any, data: Path, conditions: tuple[str, ...]) -> None:
     Appends the entry to DATA/references.bib (skipped when its key or DOI is already there), writes
     a YAML stub for it to DATA/<source-id>.yaml with status awaiting_classification, and validates.
     """
+    from . import scaffold
+
     name = getattr(bibfile, "name", None)
     name = "<stdin>" if not isinstance(name, str) or name in ("-", "<stdin>") else name
     for added in scaffold.add(bibfile.read(), name, data, conditions):
@@ -294,15 +328,39 @@ def collect(**options: Any) -> dict:
 
 
 def export_help() -> str:
+    exports = _exports()
     lines = ["\b", "Formats (--format; the first of each is the default):"]
     lines.append(f"  TABLE: {', '.join(f.name for f in exports.formats_of('table'))}")
     lines += [f"  {name}: {', '.join(f.name for f in exports.formats_of(name))}" for name in exports.exports()]
     return "\n".join(lines)
 
 
-@cli.command(name="export", epilog=export_help())
-@click.argument("what", metavar="TABLE|" + "|".join(exports.exports()),
-                type=click.Choice([*TABLE_MODELS, *exports.exports()]))
+class ExportCommand(click.Command):
+    """`evidence export`, whose help lists the export registry: read when the help is written."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.params[0].metavar = "TABLE|" + "|".join(_exports().exports())
+        super().format_usage(ctx, formatter)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.epilog = export_help()
+        super().format_epilog(ctx, formatter)
+
+
+def _exports() -> Any:
+    from . import exports
+
+    return exports
+
+
+def _tables() -> Any:
+    from .read import TABLE_MODELS
+
+    return TABLE_MODELS
+
+
+@cli.command(name="export", cls=ExportCommand)
+@click.argument("what", type=Later(lambda: [*_tables(), *_exports().exports()]))
 @click.option("--format", "fmt", help="Output format (see below). Tables: csv by default.")
 @click.option("--by", type=click.Choice(["condition", "source"]), default="condition", show_default=True,
               help="sof only: one table per condition or per source.")
@@ -322,7 +380,7 @@ def export_command(what: str, fmt: Optional[str], by: str, excel: bool, output: 
     evidence export fhir --condition traumatic_brain_injury -o tbi.json
     evidence export sof --by source --format html -o sof.html
     """
-    write_export(db, "table" if what in TABLE_MODELS else what, what, fmt, collect(**filters), output, by=by,
+    write_export(db, "table" if what in _tables() else what, what, fmt, collect(**filters), output, by=by,
                  excel=excel)
 
 
@@ -330,6 +388,10 @@ def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters:
                  **options: Any) -> None:
     """Every export goes through here: the registry's format, one read-only connection, and the writer
     streaming to standard output or through a temporary file that replaces ``output`` only when complete."""
+    from . import exports
+    from .files import atomic_write
+    from .read import connect
+
     try:
         chosen = exports.find(export, fmt)
     except EvidenceError as e:
@@ -354,7 +416,7 @@ def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters:
 
 
 @cli.command(name="sof")
-@click.option("--format", "fmt", type=click.Choice([f.name for f in exports.formats_of("sof")]), default="md",
+@click.option("--format", "fmt", type=Later(lambda: [f.name for f in _exports().formats_of("sof")]), default="md",
               show_default=True, help="Markdown or HTML.")
 @click.option("--by", type=click.Choice(["condition", "source"]), default="condition", show_default=True,
               help="One table per condition or per source.")

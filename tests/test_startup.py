@@ -1,0 +1,38 @@
+"""Start-up loads click and no more: every command imports what it uses when it runs (issue 30, item 2;
+bench/startup_bench.py measures the time against a bare `python -c pass`)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from evidence.cli import cli
+
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "datasette", "pandas", "numpy", "scipy", "yaml", "jinja2",
+         "evidence.schema", "evidence.build", "evidence.exports", "evidence.read")
+
+
+def loaded_by(*args: str) -> set[str]:
+    """The modules a fresh interpreter holds after running `evidence ARGS` (which exits)."""
+    code = ("import sys\nfrom evidence.cli import cli\ntry:\n    cli(%r, prog_name='evidence')\n"
+            "except SystemExit:\n    pass\nprint(' '.join(sys.modules))" % (list(args),))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_version_and_help_import_nothing_heavy():
+    for args in (["--version"], ["--help"]):
+        modules = loaded_by(*args)
+        assert "click" in modules
+        assert [m for m in HEAVY if m in modules] == [], args
+
+
+def test_the_lazy_choices_still_refuse_what_is_not_offered():
+    result = CliRunner().invoke(cli, ["export", "nope"])
+    assert result.exit_code == 2 and "'nope' is not one of" in result.output and "'findings'" in result.output
+    result = CliRunner().invoke(cli, ["diff", "a.db", "b.db", "--format", "rst"])
+    assert result.exit_code == 2 and "'rst' is not one of 'md', 'text'" in result.output
+    result = CliRunner().invoke(cli, ["sof", "--format", "pdf"])
+    assert result.exit_code == 2 and "'pdf' is not one of 'md', 'html', 'docx'" in result.output
