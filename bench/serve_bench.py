@@ -243,7 +243,7 @@ def prepare(findings: int, out: Path, rebuild: bool) -> Path:
         print(f"Generating {findings:,} findings in {out} …", file=sys.stderr)
         generate(findings, out)
     if rebuild or not db.exists() or db.stat().st_mtime < studies.stat().st_mtime:
-        print(f"Building {db} (a 1M-finding build takes 15-20 minutes) …", file=sys.stderr)
+        print(f"Building {db} (a 1M-finding build: about 3 minutes, 164 s CPU measured) …", file=sys.stderr)
         builder.build(studies, db, force=True, log=lambda m: print(f"  {m}", file=sys.stderr, flush=True))
     else:
         started = time.perf_counter()
