@@ -2,10 +2,10 @@
 -- this file in AFTER_INSERT) instead of on every request: at a million findings each is a pass over the
 -- findings that a page cannot afford. Each table is one GROUP BY; the file can be re-run on a finished
 -- database (an incremental build re-derives them after applying its changes). metadata.yml hides the
--- tables and describes them; evidence/site/precomputed.py names them for the benchmark and the tests.
+-- tables and describes them; evidence/site/serving_counts.py names them for the benchmark and the tests.
 
 -- The condition page lists each comparison's most certain findings first, a few per comparison: this
--- index finds them without reading the condition's other findings (condition_comparison_findings.sql).
+-- index finds them without reading the condition's other findings (condition_findings.sql).
 -- Its last two columns make it cover finding_counts below, which reads it instead of the table.
 CREATE INDEX IF NOT EXISTS ix_findings_comparison
     ON findings (condition, intervention_type, certainty_rank DESC, outcome, id, source_status, certainty)
