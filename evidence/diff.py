@@ -14,10 +14,10 @@ from typing import Any, Iterator, Optional
 
 from .read import connect, records, select, sql
 from .schema import DERIVED_COLUMNS
+from .titles import TABLE_TITLES
 
 TABLES = ("sources", "findings", "economic_evaluations", "questions", "recommendations", "considerations")
-TITLES = {"sources": "Sources", "findings": "Findings", "economic_evaluations": "Economic evaluations",
-          "questions": "Guideline questions", "recommendations": "Recommendations", "considerations": "Considerations"}
+TITLES = {table: TABLE_TITLES[table] for table in TABLES}
 SUMMARY_COLUMN = {"sources": "label", "findings": "statement", "economic_evaluations": "statement",
                   "questions": "question", "recommendations": "text", "considerations": "summary_en"}
 Snapshot = dict[str, dict[str, dict[str, Any]]]

@@ -33,7 +33,6 @@ from bibtexparser.model import DuplicateBlockKeyBlock, ImplicitComment
 from pydantic_core import SchemaValidator, core_schema
 
 from .problems import EvidenceError, Problem
-from .vocabulary import CURATED
 
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # its failures are reported as Problems
 
@@ -132,6 +131,7 @@ class Inputs:
 
 
 VOCABULARY = "vocabulary"  # the folder of curated vocabularies inside the data folder
+CURATED = ("condition", "document", "intervention_type", "outcome")  # in data/vocabulary/<kind>.yaml
 GUIDELINE = "guideline.yaml"  # the guideline's questions, recommendations and considerations
 
 

@@ -19,10 +19,10 @@ from pydantic import ConfigDict, StringConstraints, ValidationError
 from pydantic import BaseModel
 from typing_extensions import Annotated
 
+from .inputs import CURATED, parse_yaml
 from .problems import EvidenceError, Problem
 
 SCALES = Path(__file__).with_name("scales.yaml")
-CURATED = ("condition", "document", "intervention_type", "outcome")  # in data/vocabulary/<kind>.yaml
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 
@@ -164,8 +164,6 @@ def _cycles(kind: str, terms: dict[str, dict], file: str, line_of) -> list[Probl
 @lru_cache(maxsize=1)
 def scales() -> Vocabulary:
     """The fixed scales of the package, validated (a broken scales.yaml is a clear error)."""
-    from .inputs import parse_yaml  # inputs imports this module's problems only
-
     doc, problem = parse_yaml(SCALES, SCALES.read_text(encoding="utf-8"), "a mapping of scales")
     problems = [problem] if problem else []
     kinds = {}

@@ -14,13 +14,7 @@ from datasette.utils.asgi import NotFound, Response
 
 from . import database_name, named_rows
 from .finding_page import PUBLISHED_PAPERS
-from .labels import terms as site_terms
-
-
-def slug(document_id: str) -> str:
-    """The document's address: its id without the file extension (published-facts.md -> published-facts)."""
-    stem, dot, ext = document_id.rpartition(".")
-    return stem if dot and stem and ext.isalnum() else document_id
+from .labels import slug, terms as site_terms
 
 
 def document_for(datasette, given: str) -> str | None:

@@ -10,16 +10,9 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from .. import exports
+from ..titles import TABLE_TITLES
 from . import database_name, named_rows, site_database
 
-TABLE_TITLES = {
-    "findings": "Findings", "sources": "Sources", "economic_evaluations": "Economic evaluations",
-    "conditions": "Conditions", "intervention_types": "Intervention types", "outcomes": "Outcomes",
-    "vocabulary": "Vocabulary", "documents": "Documents", "changes": "Changes", "build_info": "Build",
-    "questions": "Guideline modules", "recommendations": "Recommendations", "considerations": "Considerations",
-    "question_findings": "Findings behind the guideline", "study_results": "Study results",
-    "findings_labelled": "Findings with their names",
-}
 DATA_TABLES = ("findings", "economic_evaluations", "sources", "recommendations", "considerations", "questions",
                "study_results", "conditions", "intervention_types", "outcomes", "vocabulary")
 FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "bib": "BibTeX", "ris": "RIS", "sof": "Summary of Findings",

@@ -49,6 +49,12 @@ TEXT_WITH_FILE_NAMES = {"note", "source_locator", "effect_source_locator", "comp
 RECORD_TABLES = ("findings", "economic_evaluations", "sources", "recommendations", "questions")
 
 
+def slug(document_id: str) -> str:
+    """The document's address: its id without the file extension (published-facts.md -> published-facts)."""
+    stem, dot, ext = document_id.rpartition(".")
+    return stem if dot and stem and ext.isalnum() else document_id
+
+
 @dataclass
 class Terms:
     """The served database's vocabulary and record names."""
@@ -155,8 +161,6 @@ class Links:
         return self.datasette.urls.path(f"/condition/{condition}")
 
     def document_url(self, document: str) -> str:
-        from .document_pages import slug
-
         return self.datasette.urls.path(f"/documents/{tilde_encode(slug(str(document)))}")
 
     def document_title(self, document: object) -> str:
