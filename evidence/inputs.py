@@ -245,15 +245,6 @@ def yaml_paths(data: Path) -> list[Path]:
     return find_inputs(data).sources
 
 
-def vocabulary_paths(data: Path) -> list[Path]:
-    """data/vocabulary/<kind>.yaml, one file per curated vocabulary."""
-    return find_inputs(data).vocabulary
-
-
-def guideline_paths(data: Path) -> list[Path]:
-    return find_inputs(folder(data)).guideline
-
-
 def default_bib(data: Path) -> Path:
     return folder(data) / "references.bib"
 
