@@ -83,3 +83,13 @@ def test_tables_are_titled_once():
     assert diff.TITLES == {table: TABLE_TITLES[table] for table in diff.TABLES}
     assert front_page.TABLE_TITLES is TABLE_TITLES
     assert diff.TITLES["questions"] == front_page.table_title("questions")
+
+
+def test_the_pooling_methods_offered_are_the_ones_computed():
+    """A method is a term of evidence/scales.yaml (what a finding may name), a name in synthesis/names.py
+    and, when it has a between-study variance, an estimator in synthesis/tau2.py."""
+    from evidence.synthesis import names, tau2
+    from evidence.vocabulary import scales
+
+    assert set(scales().terms("pooling_method")) == set(names.METHODS)
+    assert set(tau2.ESTIMATORS) == set(names.RANDOM) <= set(names.METHODS)
