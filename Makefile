@@ -40,5 +40,6 @@ test-full: $(STAMP)
 clean:
 	rm -rf $(VENV) evidence.db .pytest_cache
 
+# `make mutate` runs every group; `make mutate GROUP="diff releases"` the groups named.
 mutate: $(STAMP)
-	$(BIN)/python bench/mutation.py
+	$(BIN)/python bench/mutation.py $(foreach g,$(GROUP),--group $(g))

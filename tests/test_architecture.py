@@ -93,3 +93,16 @@ def test_the_pooling_methods_offered_are_the_ones_computed():
 
     assert set(scales().terms("pooling_method")) == set(names.METHODS)
     assert set(tau2.ESTIMATORS) == set(names.RANDOM) <= set(names.METHODS)
+
+
+def test_every_module_is_in_a_mutation_group():
+    """`make mutate` (bench/mutation.py) plants faults in every module of the package: a new module
+    joins a group (and its tests) or it is never mutated."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutation", PACKAGE.parent / "bench" / "mutation.py")
+    mutation = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mutation)
+    grouped = [module for modules, _ in mutation.GROUPS.values() for module in modules]
+    assert len(grouped) == len(set(grouped))
+    assert sorted(grouped) == sorted(p.relative_to(PACKAGE.parent).as_posix() for p in modules().values())
