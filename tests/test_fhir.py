@@ -246,3 +246,19 @@ def test_the_release_is_a_tag_not_the_servers_version_id(real_db):
     [(content_hash,)] = query(real_db, "select content_hash from build_info")
     assert content_hash in [t["code"] for t in meta["tag"]]
     assert all(not t["system"].startswith("urn:evidence-db") for t in meta["tag"])
+
+
+def test_a_sub_module_is_part_of_its_parent_and_claims_no_conclusions_of_its_own():
+    """A sub-module (questions.parent, issue 27 item 2) shares its parent's conclusions: it is part of the
+    parent's Composition and does not say the guideline gives it no conclusions; its considerations are listed."""
+    from evidence.exports.fhir import full_url, module
+
+    q = {"id": "q3", "module": "Kernboodschap", "question": "Vraag?", "last_authorised": "2024-01-01",
+         "last_assessed": None, "parent": "q2"}
+    c = {"criterion_name": "practical information", "heading": "Basisvragen", "quote": "Vraag naar werk."}
+    sub = module(q, [], [], [c], unfiltered=True)
+    assert sub["relatesTo"] == [{"type": "part-of", "resourceReference": {"reference": full_url("Composition", "module/q2")}}]
+    assert [s["title"] for s in sub["section"]] == ["Question", "Considerations"]
+    assert sub["section"][1]["section"][0]["title"] == "practical information: Basisvragen"
+    top = module({**q, "parent": None}, [], [], [], unfiltered=True)
+    assert "no GRADE conclusions" in json.dumps(top) and "relatesTo" not in top

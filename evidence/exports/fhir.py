@@ -451,7 +451,9 @@ CRITERIA = {
     "feasibility": ("judgments", "feasibility"),
     "equity": ("judgments", "equity"),
     "organisation": ("considerations", "implementation-considerations"),
-    "research_needs": ("considerations", "research-considerations"),
+    "practical_information": ("considerations", "implementation-considerations"),
+    "research": ("considerations", "research-considerations"),
+    "evidence_basis": ("evidence", "discussion"),
 }
 OTHER_CRITERIA = ("judgments", "justification")
 
@@ -502,6 +504,15 @@ def recommendation(r: dict) -> dict:
     }
 
 
+def _kind(c: dict) -> str:
+    """A consideration's kind, with the sub-heading it is printed under where it has one."""
+    return c["criterion_name"] + (f": {c['heading']}" if c.get("heading") else "")
+
+
+def _consideration_text(c: dict) -> str:
+    return c["quote"] + (f"\n\n(English summary, curators': {c['summary_en']})" if c.get("summary_en") else "")
+
+
 def justification(r: dict, considerations: list[dict]) -> dict:
     """The recommendation's justification as the IG's recommendation-justification: its statement, its own
     evidence basis and its module's considerations, each under the container and component of its criterion."""
@@ -514,8 +525,7 @@ def justification(r: dict, considerations: list[dict]) -> dict:
         grouped["evidence"]["discussion"] = [comment("evidence basis of the recommendation", basis)]
     for c in considerations:
         container, component = CRITERIA.get(c["criterion"], OTHER_CRITERIA)
-        grouped[container].setdefault(component, []).append(comment(
-            c["criterion_name"], c["quote"] + (f"\n\n(English summary, curators': {c['summary_en']})" if c.get("summary_en") else "")))
+        grouped[container].setdefault(component, []).append(comment(_kind(c), _consideration_text(c)))
     statement = r["text"] + (f"\n\n(English translation, curators': {r['text_en']})" if r.get("text_en") else "")
     content = [{"informationType": "container",
                 "type": ig_code("recommendation-specification", "Recommendation Specification"),
@@ -538,19 +548,25 @@ def justification(r: dict, considerations: list[dict]) -> dict:
     }
 
 
-def module(q: dict, evidence_ids: list[str], recommendation_ids: list[str], unfiltered: bool) -> dict:
+def module(q: dict, evidence_ids: list[str], recommendation_ids: list[str], considerations: list[dict],
+           unfiltered: bool) -> dict:
     """A guideline module as an evidence report: its question, the conclusions of its literature summary
-    (which the guideline attaches to the module, not to one recommendation) and its recommendations."""
+    (which the guideline attaches to the module, not to one recommendation) and its recommendations; a
+    sub-module is part of its parent (whose question, recommendations and conclusions it shares) and lists its
+    own considerations (a module with recommendations gives them in each recommendation's justification)."""
     sections = [{"title": "Question", "text": narrative(q["question"], q.get("question_en"))}]
     title = "Conclusions in this module's literature summary"
     if evidence_ids:
         sections.append({"title": title, "entry": [{"reference": full_url("Evidence", f)} for f in evidence_ids]})
-    elif unfiltered:
+    elif unfiltered and not q.get("parent"):
         sections.append({"title": title, "text": narrative("The guideline gives no GRADE conclusions for this module.")})
     if recommendation_ids:
         sections.append({"title": "Recommendations",
                          "entry": [{"reference": full_url("Composition", r)} for r in recommendation_ids]})
-    return {
+    elif considerations:
+        sections.append({"title": "Considerations", "section": [{"title": _kind(c), "text": narrative(_consideration_text(c))}
+                                                                for c in considerations]})
+    resource = {
         "resourceType": "Composition",
         "id": fhir_id(f"module-{q['id']}"),
         "meta": {"profile": [profile("evidence-report")]},
@@ -563,6 +579,9 @@ def module(q: dict, evidence_ids: list[str], recommendation_ids: list[str], unfi
         "title": q["module"],
         "section": sections,
     }
+    if q.get("parent"):
+        resource["relatesTo"] = [{"type": "part-of", "resourceReference": {"reference": full_url("Composition", f"module/{q['parent']}")}}]
+    return resource
 
 
 class _EvidenceUrls:
@@ -639,8 +658,8 @@ def bundle_entries(conn: sqlite3.Connection, filters: Filters) -> Iterator[dict]
 
 
 def _recommendations(conn: sqlite3.Connection, filters: Filters, unfiltered: bool) -> Iterator[dict]:
-    """Per module whose conclusions match the filters (every module, unfiltered): its recommendations, each
-    with its justification, then the module's Composition."""
+    """Per module whose conclusions match the filters (every module, unfiltered; a sub-module with its
+    parent): its recommendations, each with its justification, then the module's Composition."""
     conclusions: dict[str, list[str]] = {}
     for question, finding in conn.execute(sql("fhir_question_findings")):
         conclusions.setdefault(question, []).append(finding)
@@ -653,16 +672,19 @@ def _recommendations(conn: sqlite3.Connection, filters: Filters, unfiltered: boo
     recommendations: dict[str, list[dict]] = {}
     for r in records(conn, sql("fhir_recommendations")):
         recommendations.setdefault(r["question_id"], []).append(r)
-    for q in records(conn, sql("fhir_modules")):
+    included: set[str] = set()
+    for q in records(conn, sql("fhir_modules")):  # a parent module before its sub-modules
         evidence_ids = [f for f in conclusions.get(q["id"], []) if f in chosen]
-        if not evidence_ids and not unfiltered:
+        if not (unfiltered or evidence_ids or q.get("parent") in included):
             continue
+        included.add(q["id"])
         for r in recommendations.get(q["id"], []):
             yield {"fullUrl": full_url("Composition", r["id"]), "resource": recommendation(r)}
             yield {"fullUrl": full_url("ArtifactAssessment", r["id"]),
                    "resource": justification(r, considerations.get(q["id"], []))}
         yield {"fullUrl": full_url("Composition", f"module/{q['id']}"),
-               "resource": module(q, evidence_ids, [r["id"] for r in recommendations.get(q["id"], [])], unfiltered)}
+               "resource": module(q, evidence_ids, [r["id"] for r in recommendations.get(q["id"], [])],
+                                  considerations.get(q["id"], []), unfiltered)}
 
 
 def dumps(data: dict) -> str:
