@@ -262,3 +262,24 @@ def test_a_sub_module_is_part_of_its_parent_and_claims_no_conclusions_of_its_own
     assert sub["section"][1]["section"][0]["title"] == "practical information: Basisvragen"
     top = module({**q, "parent": None}, [], [], [], unfiltered=True)
     assert "no GRADE conclusions" in json.dumps(top) and "relatesTo" not in top
+
+
+def test_identifier_systems_are_on_the_sites_url(real_db, tmp_path, monkeypatch):
+    from evidence.exports import fhir
+
+    # without a site_url, a registered URN namespace (urn:uuid), never an invented urn:evidence-db
+    with connect(real_db) as conn:
+        resources = [e["resource"] for e in bundle(conn, {"source": ["kumar-2017"]})["entry"]]
+    assert all(i["system"].startswith("urn:uuid:") for r in resources for i in r.get("identifier", []))
+    (tmp_path / "metadata.yml").write_text("title: t\nsite_url: https://evidence.example/\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    fhir.site_url.cache_clear()
+    try:
+        with connect(real_db) as conn:
+            data = bundle(conn, {"source": ["kumar-2017"]})
+    finally:
+        fhir.site_url.cache_clear()
+    ev = next(e["resource"] for e in data["entry"] if e["resource"]["id"] == "kumar-2017-f3")
+    assert ev["identifier"] == [{"system": "https://evidence.example/finding", "value": "kumar-2017-f3"}]
+    assert {t["system"] for t in data["meta"]["tag"]} <= {"https://evidence.example/content-hash",
+                                                          "https://evidence.example/release"}

@@ -22,6 +22,7 @@ from the vocabulary (fhir_code); the IG's own codes (its code system 179423 on f
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -80,20 +81,16 @@ def ig_code(code: str, display: str, text: Optional[str] = None) -> dict:
     return {"coding": [{"system": CODE_SYSTEMS["ebm-ig"], "code": code, "display": display}], **({"text": text} if text else {})}
 
 
-_SITE: list = []
-
-
+@functools.cache
 def site_url() -> Optional[str]:
     """The public site's address: ``site_url`` in metadata.yml (./metadata.yml, else the package's copy)."""
-    if not _SITE:
-        from pathlib import Path
+    from pathlib import Path
 
-        from .. import metadata as md
-        from ..site import PACKAGED_METADATA
+    from .. import metadata as md
+    from ..site import PACKAGED_METADATA
 
-        path = Path("metadata.yml") if Path("metadata.yml").is_file() else PACKAGED_METADATA
-        _SITE.append(md.read(path).get("site_url") if path.is_file() else None)
-    return _SITE[0]
+    path = Path("metadata.yml") if Path("metadata.yml").is_file() else PACKAGED_METADATA
+    return md.read(path).get("site_url") if path.is_file() else None
 
 
 def system(kind: str) -> str:
