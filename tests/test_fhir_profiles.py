@@ -4,12 +4,13 @@ profile checker of tests/fhir_profile_check.py, which is driven by the IG's own 
 
 Why not a packaged validator: the HL7 Java validator is not reachable here. npm @atomic-ehr/fhirschema 0.0.14
 (the candidate the issue names) was judged on the IG's own examples and failed: it needs Node 22
-(Set.prototype.intersection; Debian's Node is 20), and with that polyfilled it threw on every IG example
-("Cannot convert undefined or null to object"); its slicing supports value/pattern discriminators only and does
-not apply closed slicing. The PyPI candidates read no better: hl7fhirgen 0.1.0 reads a snapshot or else the bare
-differential (no merging onto the base profile) and implements no slicing discriminators (its own scope note);
-fhir.profiling 0.0.1 is a FHIRPath parser with no slicing either. So the checker here is one generic engine; the IG's examples pass it and a planted
-fault in each profile's mapping fails it.
+(Set.prototype.intersection; Debian's Node is 20), and with that polyfilled it threw on each IG example tried,
+one per profile ("Cannot convert undefined or null to object"); its slicing supports value/pattern
+discriminators only and does not apply closed slicing. The PyPI candidates read no better: hl7fhirgen 0.1.0
+reads a snapshot or else the bare differential (no merging onto the base profile) and implements no slicing
+discriminators (its own scope note); fhir.profiling 0.0.1 is a FHIRPath parser with no slicing either. So the
+checker here is one generic engine; the IG's examples pass it and a planted fault in each profile's mapping
+fails it.
 """
 
 from __future__ import annotations
