@@ -283,3 +283,18 @@ def test_identifier_systems_are_on_the_sites_url(real_db, tmp_path, monkeypatch)
     assert ev["identifier"] == [{"system": "https://evidence.example/finding", "value": "kumar-2017-f3"}]
     assert {t["system"] for t in data["meta"]["tag"]} <= {"https://evidence.example/content-hash",
                                                           "https://evidence.example/release"}
+
+
+def test_every_reference_resolves_in_the_bundle(real_db):
+    def references(node) -> list[str]:
+        if isinstance(node, dict):
+            own = [node["reference"]] if isinstance(node.get("reference"), str) else []
+            return own + [r for v in node.values() for r in references(v)]
+        return [r for v in node for r in references(v)] if isinstance(node, list) else []
+
+    with connect(real_db) as conn:
+        for filters in ({}, {"condition": ["cancer"]}, {"source": ["kumar-2017"]}):
+            data = bundle(conn, filters)
+            urls = {e["fullUrl"] for e in data["entry"]}
+            found = references(data)
+            assert found and [r for r in found if r not in urls] == [], filters
