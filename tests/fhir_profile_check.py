@@ -16,7 +16,8 @@ on) constrains:
 - an element typed with a profile (extensions) checked against that profile;
 - a Reference whose element names target profiles points to a resource (resolved in the Bundle) that
   declares one of them (or is of the core type named);
-- every Coding whose system is a code system stored in tests/data/ebm-ig/CodeSystem uses a code it defines.
+- every Coding whose system is a code system stored in tests/data/ebm-ig/CodeSystem uses a code it defines,
+  with its display where it gives one.
 
 A discriminator type the checker does not implement raises, so a profile it cannot read is never passed.
 Nothing in here knows any one profile: the StructureDefinitions are its only input.
@@ -77,10 +78,10 @@ class Profiles:
         for f in sorted((folder / "StructureDefinition").glob("*.json")):
             sd = json.loads(f.read_text(encoding="utf-8"))
             self.definitions[sd["url"]] = sd
-        self.codes: dict[str, set[str]] = {}
+        self.codes: dict[str, dict[str, Optional[str]]] = {}  # system -> code -> display
         for f in sorted((folder / "CodeSystem").glob("*.json")):
             cs = json.loads(f.read_text(encoding="utf-8"))
-            self.codes[cs["url"]] = set(_all_codes(cs.get("concept", [])))
+            self.codes[cs["url"]] = dict(_all_codes(cs.get("concept", [])))
 
     def elements(self, url: str) -> dict[str, dict]:
         """Element id → constraints, the differentials of the profile's IG chain laid over one another."""
@@ -102,9 +103,9 @@ class Profiles:
         return self.definitions[url]["type"]
 
 
-def _all_codes(concepts: list) -> Iterator[str]:
+def _all_codes(concepts: list) -> Iterator[tuple[str, Optional[str]]]:
     for c in concepts:
-        yield c["code"]
+        yield c["code"], c.get("display")
         yield from _all_codes(c.get("concept", []))
 
 
@@ -228,13 +229,18 @@ class Checker:
             yield f"{where}: {ref} ({resource['resourceType']}) declares none of {', '.join(t.rsplit('/', 1)[-1] for t in targets)}"
 
     def unknown_codes(self, resource: Any, where: str = "") -> list[str]:
-        """Codings whose system is a stored code system but whose code it does not define."""
+        """Codings whose system is a stored code system but whose code it does not define, or whose display
+        is not the code system's display of that code."""
         problems = []
         if isinstance(resource, dict):
             system, code = resource.get("system"), resource.get("code")
-            if isinstance(system, str) and isinstance(code, str) and system in self.profiles.codes \
-                    and code not in self.profiles.codes[system]:
-                problems.append(f"{where or 'resource'}: code {code} is not in {system}")
+            if isinstance(system, str) and isinstance(code, str) and system in self.profiles.codes:
+                known = self.profiles.codes[system]
+                if code not in known:
+                    problems.append(f"{where or 'resource'}: code {code} is not in {system}")
+                elif "display" in resource and known[code] is not None and resource["display"] != known[code]:
+                    problems.append(f"{where or 'resource'}: display {resource['display']!r} of {code} is not "
+                                    f"{known[code]!r} ({system})")
             for k, v in resource.items():
                 problems += self.unknown_codes(v, f"{where}.{k}" if where else k)
         elif isinstance(resource, list):

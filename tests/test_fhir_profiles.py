@@ -83,6 +83,7 @@ def test_the_igs_examples_pass_the_checker():
     (lambda r: r["variableDefinition"][0]["variableRole"].update(text="population"), "variableRole.text"),
     (lambda r: r["variableDefinition"][0]["extension"][0].update(valueCode="outcome"), "value[x]"),
     (lambda r: r["statistic"][0]["statisticType"]["coding"][0].update(code="C00000"), "code C00000"),
+    (lambda r: r["statistic"][0]["statisticType"]["coding"][0].update(display="HR"), "display 'HR'"),
 ])
 def test_the_checker_finds_faults_planted_in_an_ig_example(fault, where):
     example = stored(json.loads((DATA / "examples" / "StructureDefinition-comparativeevidence-all-cause-mortality-ef-example.json")
