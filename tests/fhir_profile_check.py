@@ -19,7 +19,8 @@ on) constrains:
 - every Coding whose system is a code system stored in tests/data/ebm-ig/CodeSystem uses a code it defines,
   with its display where it gives one.
 
-A discriminator type the checker does not implement raises, so a profile it cannot read is never passed.
+A discriminator type, an element property or a required binding the checker does not implement raises, so a
+profile it cannot read is never passed (extensible and preferred bindings constrain no instance).
 Nothing in here knows any one profile: the StructureDefinitions are its only input.
 """
 
@@ -33,6 +34,9 @@ from typing import Any, Callable, Iterator, Optional
 DATA = Path(__file__).resolve().parent / "data" / "ebm-ig"
 CORE = "http://hl7.org/fhir/StructureDefinition/"
 CONSTRAINT_KEYS = ("min", "max", "slicing", "type", "binding", "sliceName")
+# what an ElementDefinition may say that constrains no instance (documentation, or a duty of the system)
+DOCUMENTATION_KEYS = {"id", "path", "short", "definition", "comment", "requirements", "alias", "mustSupport",
+                      "isSummary", "mapping", "label", "extension"}
 
 
 def _prefixed(element: dict, prefix: str) -> Optional[tuple[str, Any]]:
@@ -94,6 +98,10 @@ class Profiles:
         merged: dict[str, dict] = {}
         for sd in reversed(chain):
             for e in sd["differential"]["element"]:
+                unread = [k for k in e if k not in DOCUMENTATION_KEYS and k not in CONSTRAINT_KEYS
+                          and not k.startswith(("fixed", "pattern"))]
+                if unread or e.get("binding", {}).get("strength") == "required":
+                    raise NotImplementedError(f"{sd['id']} {e['id']}: {unread or 'a required binding'} not checked")
                 merged.setdefault(e["id"], {}).update(
                     {k: v for k, v in e.items() if k in CONSTRAINT_KEYS or k.startswith(("fixed", "pattern"))})
         return merged

@@ -103,6 +103,11 @@ def test_the_checker_refuses_what_it_cannot_read():
                                 .read_text(encoding="utf-8")))
     with pytest.raises(NotImplementedError):
         Checker(profiles).check(example)
+    sd = copy.deepcopy(PROFILES.definitions[fhir.IG + "comparative-evidence"])
+    sd["differential"]["element"][1]["maxLength"] = 10
+    profiles.definitions[sd["url"]] = sd
+    with pytest.raises(NotImplementedError, match="maxLength"):
+        Checker(profiles).check(example)
     assert Checker(PROFILES).check({"resourceType": "Evidence", "meta": {"profile": [fhir.IG + "unknown"]}}) == [
         f"{fhir.IG}unknown: profile not stored, cannot be checked"]
 
