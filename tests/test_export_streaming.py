@@ -132,7 +132,7 @@ def test_fhir_streams_entry_by_entry_the_document_json_reads(real_db):
         data = json.loads(streamed(conn, "fhir", "json"))
         assert data == fhir.bundle(conn, {}) and list(data) == ["resourceType", "id", "type", "entry", "meta"]
         empty = json.loads(streamed(conn, "fhir", "json", filters=FILTERS["none"]))
-        assert empty["entry"] == []
+        assert "entry" not in empty  # FHIR JSON leaves out a repeating element with no items
 
 
 def test_independent_readers_read_the_streamed_files(real_db, tmp_path, chunked):

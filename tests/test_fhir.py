@@ -22,12 +22,13 @@ def test_bundle_validates_and_counts_match(real_db, tmp_path):
                                                      "(select count(*) from economic_evaluations)")[0][0]
     assert kinds.count("Citation") == query(real_db, "select count(*) from sources")[0][0]
     profiles = [p for e in parsed.entry if e.resource.get_resource_type() == "Composition" for p in e.resource.meta.profile]
-    assert profiles.count("http://hl7.org/fhir/uv/ebm/StructureDefinition/recommendation") == query(
+    assert profiles.count("http://hl7.org/fhir/uv/ebm/StructureDefinition/recommendation|1.0.0-ballot") == query(
         real_db, "select count(*) from recommendations")[0][0]
     with connect(real_db) as conn:
         from evidence.exports.sof import tables
 
-        assert profiles.count("http://hl7.org/fhir/uv/ebm/StructureDefinition/summary-of-findings") == len(tables(conn, {}))
+        assert profiles.count("http://hl7.org/fhir/uv/ebm/StructureDefinition/summary-of-findings|1.0.0-ballot") == len(
+            tables(conn, {}))
     assert kinds.count("EvidenceVariable") == query(real_db, "select count(distinct outcome) from findings")[0][0]
 
 
@@ -41,8 +42,10 @@ def resource(real_db, finding_id: str) -> dict:
 def test_evidence_has_variables_statistic_and_certainty(real_db):
     ev = resource(real_db, "kumar-2017-f3")
     roles = [v["variableRole"]["coding"][0]["code"] for v in ev["variableDefinition"]]
-    assert roles == ["population", "exposure", "referenceExposure", "measuredVariable"]
-    assert ev["variableDefinition"][2]["description"] == "home programme"
+    assert roles == ["population", "exposure", "measuredVariable"]
+    # one exposure variable with the comparator as its comparatorCategory, as the IG's comparative-evidence wants
+    assert {"url": "http://hl7.org/fhir/uv/ebm/StructureDefinition/variable-definition-comparator-category",
+            "valueString": "home programme"} in ev["variableDefinition"][1]["extension"]
     stat, *absolute = ev["statistic"]
     [(risk,)] = query(real_db, "select intervention_risk from findings where id = 'kumar-2017-f3'")
     assert len(absolute) == (3 if risk is not None else 0)  # comparator, intervention, difference per 1000
@@ -54,7 +57,7 @@ def test_evidence_has_variables_statistic_and_certainty(real_db):
     assert overall["rating"]["coding"][0] == {"system": "http://hl7.org/fhir/certainty-rating", "code": "moderate"}
     # the seeds report no GRADE domains: said once, no five "not reported" subcomponents
     assert "subcomponent" not in overall and "does not report the reasons" in overall["note"][0]["text"]
-    assert ev["meta"]["profile"] == ["http://hl7.org/fhir/uv/ebm/StructureDefinition/comparative-evidence"]
+    assert ev["meta"]["profile"][0] == "http://hl7.org/fhir/uv/ebm/StructureDefinition/comparative-evidence|1.0.0-ballot"
     assert "citeAsReference" not in ev and ev["relatedArtifact"][0]["type"] == "derived-from"
 
 
@@ -148,20 +151,150 @@ def test_the_whole_bundle_is_valid_against_the_official_r5_json_schema(real_db):
 def test_a_filter_that_matches_nothing_gives_an_empty_bundle(real_db):
     with connect(real_db) as conn:
         data = bundle(conn, {"condition": ["cancer"], "certainty": ["high"], "outcome": ["job_loss"]})
-    assert data["entry"] == []
+    assert "entry" not in data  # FHIR JSON leaves out a repeating element with no items
 
 
-def test_recommendations_rest_on_the_evidence_of_their_question(real_db):
+def test_recommendations_rest_on_their_justification_and_modules_list_their_conclusions(real_db):
+    """Issue 27 item 1: a recommendation relates to no Evidence the source does not attach to it; the guideline
+    attaches its conclusions to the module's literature summary (question_findings), so the module lists them."""
     with connect(real_db) as conn:
         data = bundle(conn, {"source": ["kumar-2017"]})
-    urls = {e["fullUrl"] for e in data["entry"]}
-    compositions = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Composition"
-                    and e["resource"]["meta"]["profile"][0].endswith("/recommendation")]
+    urls = {e["fullUrl"]: e["resource"] for e in data["entry"]}
+    compositions = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Composition"]
+    recommendations = [c for c in compositions if c["meta"]["profile"][0].endswith("/recommendation|1.0.0-ballot")]
     expected = query(real_db, "select count(*) from recommendations r where exists (select 1 from question_findings qf "
                               "where qf.question_id = r.question_id and qf.finding_id like 'kumar-2017-%')")[0][0]
-    assert len(compositions) == expected > 0
-    for c in compositions:
-        assert c["meta"]["profile"] == ["http://hl7.org/fhir/uv/ebm/StructureDefinition/recommendation"]
-        assert c["relatesTo"] and all(r["resourceReference"]["reference"] in urls for r in c["relatesTo"])
-    justifications = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "ArtifactAssessment"]
-    assert justifications and all(j["artifactReference"]["reference"] in urls for j in justifications)
+    assert len(recommendations) == expected > 0
+    for c in recommendations:
+        targets = [urls[r["resourceReference"]["reference"]] for r in c["relatesTo"]]
+        assert [t["resourceType"] for t in targets] == ["ArtifactAssessment"]
+        assert [r["type"] for r in c["relatesTo"]] == ["derived-from"]
+    modules = [c for c in compositions if c["id"].startswith("module-")]
+    listed = {ref["reference"] for m in modules for s in m["section"] for ref in s.get("entry", [])
+              if urls[ref["reference"]]["resourceType"] == "Evidence"}
+    assert {urls[u]["id"] for u in listed} == {row[0] for row in query(
+        real_db, "select distinct finding_id from question_findings where finding_id like 'kumar-2017-%'")}
+
+
+def test_no_resource_says_a_recommendation_rests_on_evidence(real_db):
+    with connect(real_db) as conn:
+        data = bundle(conn, {})
+    kinds = {e["fullUrl"]: e["resource"]["resourceType"] for e in data["entry"]}
+    recommendations = [e["resource"] for e in data["entry"] if "/recommendation|" in str(e["resource"].get("meta"))]
+    assert len(recommendations) == query(real_db, "select count(*) from recommendations")[0][0]
+    assert not [r["id"] for r in recommendations
+                if any(kinds[x["resourceReference"]["reference"]] == "Evidence" for x in r["relatesTo"])]
+    # each recommendation's own evidence basis is said where the data record one
+    for r in recommendations:
+        [(basis,)] = query(real_db, "select evidence_basis from recommendations where id = ?", (r["id"],))
+        assert any(s["code"]["coding"][0]["code"] == "evidence" for s in r["section"]) == (basis is not None)
+
+
+def test_comparative_findings_are_exported_as_comparative(real_db):
+    """A finding with a relative effect or a mean difference compares, whether or not a comparator is named."""
+    with connect(real_db) as conn:
+        data = bundle(conn, {})
+    declared = {e["resource"]["id"]: e["resource"]["meta"]["profile"] for e in data["entry"]
+                if e["resource"]["resourceType"] == "Evidence" and "meta" in e["resource"]}
+    with_effect = [row[0] for row in query(real_db, "select id from findings where effect is not null")]
+    assert "de-boer-2024-f4" in with_effect and "van-gils-2012a-f2" in with_effect  # named in issue 25
+    for finding in with_effect:
+        assert declared[finding][0].endswith("/comparative-evidence|1.0.0-ballot"), finding
+
+
+def test_study_design_and_synthesis_type_come_from_the_vocabulary(real_db):
+    """SEVCO codes are attributes of the design terms (scales.yaml); each is checked against R5 core's
+    study-design code system by the profile test's code check."""
+    from evidence.vocabulary import scales
+
+    with connect(real_db) as conn:
+        data = bundle(conn, {})
+    evidence = {e["resource"]["id"]: e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Evidence"}
+    for finding, design, evidence_design, studies in query(
+            real_db, "select f.id, s.design, f.evidence_design, f.studies_n from findings f join sources s on s.id = f.source_id"):
+        term = scales().term("evidence_design", evidence_design) if evidence_design else scales().term("design", design)
+        codes = [c["coding"][0]["code"] for c in evidence[finding].get("studyDesign", [])]
+        assert codes == (term.get("fhir_code") or "").split(), finding
+        if studies == 1:
+            assert evidence[finding]["synthesisType"]["coding"][0]["code"] == "NotApplicable"
+    rct = [f for f, d in query(real_db, "select f.id, s.design from findings f join sources s on s.id = f.source_id")
+           if d == "rct"]
+    assert rct and all([c["coding"][0]["code"] for c in evidence[f]["studyDesign"]] == ["SEVCO:01001", "SEVCO:01003"]
+                       for f in rct)  # RCT = interventional research + randomized assignment (issue 25)
+
+
+def no_empty_values(node, where="") -> list[str]:
+    """Paths of empty arrays, objects or strings: FHIR JSON leaves out an element with no value."""
+    if isinstance(node, dict):
+        return ([where] if not node else []) + [p for k, v in node.items() for p in no_empty_values(v, f"{where}.{k}")]
+    if isinstance(node, list):
+        return ([where] if not node else []) + [p for i, v in enumerate(node) for p in no_empty_values(v, f"{where}[{i}]")]
+    return [where] if node == "" else []
+
+
+def test_no_empty_arrays_anywhere(real_db):
+    with connect(real_db) as conn:
+        for filters in ({}, {"condition": ["cancer"]}, {"condition": ["cancer"], "certainty": ["high"], "outcome": ["job_loss"]}):
+            assert no_empty_values(bundle(conn, filters)) == []
+        assert no_empty_values({"a": [{"b": []}]}) == [".a[0].b"]  # the check finds what it looks for
+
+
+def test_the_release_is_a_tag_not_the_servers_version_id(real_db):
+    with connect(real_db) as conn:
+        meta = bundle(conn, {})["meta"]
+    assert "versionId" not in meta
+    [(content_hash,)] = query(real_db, "select content_hash from build_info")
+    assert content_hash in [t["code"] for t in meta["tag"]]
+    assert all(not t["system"].startswith("urn:evidence-db") for t in meta["tag"])
+
+
+def test_a_sub_module_is_part_of_its_parent_and_claims_no_conclusions_of_its_own():
+    """A sub-module (questions.parent, issue 27 item 2) shares its parent's conclusions: it is part of the
+    parent's Composition and does not say the guideline gives it no conclusions; its considerations are listed."""
+    from evidence.exports.fhir import full_url, module
+
+    q = {"id": "q3", "module": "Kernboodschap", "question": "Vraag?", "last_authorised": "2024-01-01",
+         "last_assessed": None, "parent": "q2"}
+    c = {"criterion_name": "practical information", "heading": "Basisvragen", "quote": "Vraag naar werk."}
+    sub = module(q, [], [], [c], unfiltered=True)
+    assert sub["relatesTo"] == [{"type": "part-of", "resourceReference": {"reference": full_url("Composition", "module/q2")}}]
+    assert [s["title"] for s in sub["section"]] == ["Question", "Considerations"]
+    assert sub["section"][1]["section"][0]["title"] == "practical information: Basisvragen"
+    top = module({**q, "parent": None}, [], [], [], unfiltered=True)
+    assert "no GRADE conclusions" in json.dumps(top) and "relatesTo" not in top
+
+
+def test_identifier_systems_are_on_the_sites_url(real_db, tmp_path, monkeypatch):
+    from evidence.exports import fhir
+
+    # without a site_url, a registered URN namespace (urn:uuid), never an invented urn:evidence-db
+    with connect(real_db) as conn:
+        resources = [e["resource"] for e in bundle(conn, {"source": ["kumar-2017"]})["entry"]]
+    assert all(i["system"].startswith("urn:uuid:") for r in resources for i in r.get("identifier", []))
+    (tmp_path / "metadata.yml").write_text("title: t\nsite_url: https://evidence.example/\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    fhir.site_url.cache_clear()
+    try:
+        with connect(real_db) as conn:
+            data = bundle(conn, {"source": ["kumar-2017"]})
+    finally:
+        fhir.site_url.cache_clear()
+    ev = next(e["resource"] for e in data["entry"] if e["resource"]["id"] == "kumar-2017-f3")
+    assert ev["identifier"] == [{"system": "https://evidence.example/finding", "value": "kumar-2017-f3"}]
+    assert {t["system"] for t in data["meta"]["tag"]} <= {"https://evidence.example/content-hash",
+                                                          "https://evidence.example/release"}
+
+
+def test_every_reference_resolves_in_the_bundle(real_db):
+    def references(node) -> list[str]:
+        if isinstance(node, dict):
+            own = [node["reference"]] if isinstance(node.get("reference"), str) else []
+            return own + [r for v in node.values() for r in references(v)]
+        return [r for v in node for r in references(v)] if isinstance(node, list) else []
+
+    with connect(real_db) as conn:
+        for filters in ({}, {"condition": ["cancer"]}, {"source": ["kumar-2017"]}):
+            data = bundle(conn, filters)
+            urls = {e["fullUrl"] for e in data["entry"]}
+            found = references(data)
+            assert found and [r for r in found if r not in urls] == [], filters
