@@ -79,8 +79,9 @@ def test_pool_command_prints_the_agreed_json_keys(tmp_path):
     import json
 
     data = json.loads(result.output)
-    assert list(data)[:13] == ["k", "measure", "method", "estimate", "ci_lower", "ci_upper", "log_estimate", "se",
-                               "tau2", "i2", "q", "pi_lower", "pi_upper"]
+    assert list(data)[:20] == ["k", "measure", "method", "estimate", "ci_lower", "ci_upper", "log_estimate", "se",
+                               "tau2", "i2", "q", "pi_lower", "pi_upper", "h2", "q_df", "q_p", "z", "p",
+                               "hartung_knapp", "prediction"]
     assert round(data["log_estimate"], 4) == -0.7145  # metafor docs/reference/rma.uni.html
 
 

@@ -15,7 +15,7 @@ DATA = Path(__file__).parent / "data"
 BCG = str(DATA / "dat_bcg.csv")
 NORMAND = str(DATA / "dat_normand1999.csv")
 KEYS = ["k", "measure", "method", "estimate", "ci_lower", "ci_upper", "log_estimate", "se", "tau2", "i2", "q",
-        "pi_lower", "pi_upper"]
+        "pi_lower", "pi_upper", "h2", "q_df", "q_p", "z", "p", "hartung_knapp", "prediction"]
 
 
 def run(command, *args: str):

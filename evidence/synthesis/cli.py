@@ -65,7 +65,8 @@ def analyse(file: Path, measure: str, method: str, hartung_knapp: bool, predicti
 @analysis_options
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object: k, measure, method, estimate, ci_lower, ci_upper, log_estimate, se, "
-                   "tau2, i2, q, pi_lower, pi_upper (null where not defined) and studies.")
+                   "tau2, i2, q, pi_lower, pi_upper, h2, q_df, q_p, z (a t statistic under Hartung-Knapp), p, "
+                   "hartung_knapp, prediction (null where not defined) and studies.")
 def pool(file: Path, measure: str, method: str, hartung_knapp: bool, prediction: str, as_json: bool) -> None:
     """Meta-analyse the studies in FILE.csv (binary: study,events_int,n_int,events_ctl,n_ctl; continuous:
     study,mean_int,sd_int,n_int,mean_ctl,sd_ctl,n_ctl). Ratio measures are reported exponentiated, with

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from .pooling import PoolResult
-from .report import fixed, fmt_p, method_label, method_note
+from .report import fixed, fmt_p, method_label, method_note, significant
 
 MEASURE_NAMES = {"RR": "Risk Ratio", "OR": "Odds Ratio", "HR": "Hazard Ratio", "RD": "Risk Difference",
                  "MD": "Mean Difference", "SMD": "Std. Mean Difference"}
@@ -192,7 +192,7 @@ def _table(frame, result: PoolResult, text: Mapping[str, str], columns, kind: st
     if result.pi_lower is not None:
         put(0.01, rows.pi, "Prediction interval", ha="left")
         put(X_EFFECT, rows.pi, f"[{fixed(result.pi_lower)}, {fixed(result.pi_upper)}]")
-    parts = [f"Tau² = {result.tau2:.2f}"] if result.tau2 is not None else []
+    parts = [f"Tau² = {significant(result.tau2, 2)}"] if result.tau2 is not None else []
     if result.q is not None:
         parts.append(f"Chi² = {result.q:.2f}, df = {result.q_df} ({fmt_p(result.q_p)})")
     if result.i2 is not None:
