@@ -45,3 +45,21 @@ def test_continuous_columns_and_no_prediction_interval_for_fixed_effect():
     assert "Mean" in words and "SD" in words and "Mean Difference" in words and "IV, Fixed, 95% CI" in words
     assert 'id="prediction-interval"' not in svg and "Prediction interval" not in words
     assert len(re.findall(r'<g id="study-square-\d+"', svg)) == 9
+
+
+def test_concurrent_renders_give_the_bytes_of_serial_ones():
+    """Datasette draws plots in threads; matplotlib's rcParams are process-wide (issue #22 item 8)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from evidence.synthesis import forest
+
+    results = [pool_studies(BCG[:k], measure, method) for k in (3, 5, 8, 13) for measure, method in
+               (("RR", "REML"), ("OR", "DL"), ("RD", "FE"))]
+    forest._CACHE.clear()
+    serial = [forest_svg(r) for r in results]
+    assert len(forest._CACHE) == len(results)
+    assert forest_svg(results[0]) is serial[0]  # drawn once, then kept by the hash of what it shows
+    forest._CACHE.clear()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        concurrent = list(pool.map(forest_svg, results * 2))
+    assert concurrent == serial * 2

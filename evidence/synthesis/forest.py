@@ -16,8 +16,10 @@ bytes. Each study's square is an SVG group with id ``study-square-N`` (N from 1)
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import threading
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
@@ -99,6 +101,26 @@ def forest_svg(result: PoolResult, labels: Optional[Mapping[str, str]] = None) -
     desirable one such as return to work), ``title``.
     """
     text = {**DEFAULT_LABELS, **(labels or {})}
+    key = hashlib.sha256(repr((result, sorted(text.items()))).encode()).hexdigest()
+    with _LOCK:
+        svg = _CACHE.get(key)
+        if svg is None:
+            svg = _render(result, text)
+            _CACHE[key] = svg
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+        return svg
+
+
+# Matplotlib's rcParams are process-wide and Datasette renders in threads: a plot drawn while another thread's
+# rc_context is restored would pick up the wrong style (or a random SVG hash salt). One lock serialises
+# drawing; each plot is kept by the hash of what it shows, so a plot is drawn once.
+_LOCK = threading.Lock()
+_CACHE: dict[str, str] = {}
+CACHE_SIZE = 256
+
+
+def _render(result: PoolResult, text: Mapping[str, str]) -> str:
     with matplotlib.rc_context():
         matplotlib.style.use("default")
         matplotlib.rcParams.update(RC)
