@@ -347,7 +347,7 @@ def test_pool_defaults_and_messages():
     r = pool(effects)
     assert (r.method, r.hartung_knapp, r.prediction) == ("REML", False, "z")
     assert r.tau2 == pytest.approx(0.3132, abs=TOL4)  # [RMA]
-    with raises("unknown method 'ML'; expected one of FE, DL, REML, PM, MH"):
+    with raises("unknown method 'ML'; expected one of REML, DL, PM, FE, MH"):
         pool(effects, "ML")
     with raises("prediction must be 'z' (metafor) or 't' (Riley), not 'x'"):
         pool(effects, prediction="x")

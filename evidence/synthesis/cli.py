@@ -87,18 +87,23 @@ def pool(file: Path, measure: str, method: str, hartung_knapp: bool, prediction:
               help="Where to write the forest plot (SVG).")
 @click.option("--intervention", default="Intervention", show_default=True, help="Header of the intervention arm.")
 @click.option("--control", default="Control", show_default=True, help="Header of the control arm.")
-@click.option("--favours-left", default="Favours intervention", show_default=True,
-              help="Label under the left of the axis (swap with --favours-right for a desirable outcome).")
-@click.option("--favours-right", default="Favours control", show_default=True, help="Label under the right of the axis.")
+@click.option("--desirable", type=click.Choice(("higher", "lower")), default="lower", show_default=True,
+              help="Which way the outcome is better: 'Favours intervention' goes on that side (lower: left, "
+                   "RevMan's default; higher, e.g. return to work: right).")
+@click.option("--favours-left", default=None, help="Label under the left of the axis (instead of --desirable's).")
+@click.option("--favours-right", default=None, help="Label under the right of the axis (instead of --desirable's).")
 @click.option("--title", default="", help="Title above the plot.")
 def forest_csv(file: Path, measure: str, method: str, hartung_knapp: bool, prediction: str, output: Path,
-               intervention: str, control: str, favours_left: str, favours_right: str, title: str) -> None:
+               intervention: str, control: str, desirable: str, favours_left: str | None, favours_right: str | None,
+               title: str) -> None:
     """Write a RevMan-style forest plot (SVG) of the studies in FILE.csv."""
-    from .forest import forest_svg  # matplotlib is loaded only for plots
+    from .forest import favours, forest_svg  # matplotlib is loaded only for plots
 
     result = analyse(file, measure, method, hartung_knapp, prediction)
-    svg = forest_svg(result, labels={"intervention": intervention, "control": control, "favours_left": favours_left,
-                                     "favours_right": favours_right, "title": title})
+    sides = favours(desirable)
+    svg = forest_svg(result, labels={"intervention": intervention, "control": control, "title": title,
+                                     "favours_left": favours_left or sides["favours_left"],
+                                     "favours_right": favours_right or sides["favours_right"]})
     write_text(output, svg)
     click.echo(f"wrote {output} ({result.k} studies)", err=True)
 

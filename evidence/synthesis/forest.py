@@ -46,6 +46,17 @@ RATIO_SCALES = {2: (0.5, 0.7, 1, 1.5, 2), 5: (0.2, 0.5, 1, 2, 5), 10: (0.1, 0.2,
                 1000: (0.001, 0.1, 1, 10, 1000)}
 
 
+def favours(desirable: Optional[str]) -> dict[str, str]:
+    """The labels under the axis for an outcome whose ``desirable`` direction (the outcome vocabulary's
+    attribute) is "higher" or "lower": "Favours intervention" on the side where the intervention is better.
+    Where the vocabulary does not say, the labels say only which side is which."""
+    if desirable == "higher":
+        return {"favours_left": "Favours control", "favours_right": "Favours intervention"}
+    if desirable == "lower":
+        return {"favours_left": "Favours intervention", "favours_right": "Favours control"}
+    return {"favours_left": "Lower with intervention", "favours_right": "Higher with intervention"}
+
+
 def _effect_text(est: float, lo: float, hi: float) -> str:
     return f"{fixed(est)} [{fixed(lo)}, {fixed(hi)}]"
 
@@ -97,8 +108,8 @@ def forest_svg(result: PoolResult, labels: Optional[Mapping[str, str]] = None) -
 
     ``labels`` overrides display texts: ``intervention``, ``control`` (arm headers), ``study`` (first
     column header), ``favours_left``, ``favours_right`` (under the axis; defaults "Favours intervention"
-    left, "Favours control" right, RevMan's default for an undesirable outcome — swap them for a
-    desirable one such as return to work), ``title``.
+    left, "Favours control" right, RevMan's default for an outcome where lower is better — take them from
+    :func:`favours` with the outcome's ``desirable`` attribute), ``title``.
     """
     text = {**DEFAULT_LABELS, **(labels or {})}
     key = hashlib.sha256(repr((result, sorted(text.items()))).encode()).hexdigest()

@@ -36,7 +36,7 @@ from . import tau2 as estimators
 from .effects import BINARY, EffectSet, double_zero
 from .mh import mantel_haenszel
 
-from .names import METHODS, PREDICTIONS, RANDOM  # noqa: E402,F401  (re-exported)
+from .names import METHODS, PREDICTIONS, RANDOM, RATIO  # noqa: E402,F401  (re-exported)
 JSON_KEYS = ("k", "measure", "method", "estimate", "ci_lower", "ci_upper", "log_estimate", "se",
              "tau2", "i2", "q", "pi_lower", "pi_upper", "h2", "q_df", "q_p", "z", "p", "hartung_knapp", "prediction")
 
@@ -84,7 +84,7 @@ class PoolResult:
 
     @property
     def ratio(self) -> bool:
-        return self.measure in ("RR", "OR", "HR")
+        return self.measure in RATIO
 
     def to_dict(self, studies: bool = False) -> dict[str, Any]:
         """Exactly ``JSON_KEYS`` (None where undefined), plus ``studies`` when asked for."""
