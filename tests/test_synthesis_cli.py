@@ -82,3 +82,14 @@ def test_forest_csv_writes_svg(tmp_path):
     assert result.exit_code == 0, result.output
     svg = out.read_text(encoding="utf-8")
     assert svg.startswith("<?xml") and svg.count('id="study-square-') == 13
+
+
+def test_generic_csv_pools_as_metafor_and_names_the_hartung_knapp_interval(tmp_path):
+    path = tmp_path / "generic.csv"
+    path.write_text("study,estimate,ci_lower,ci_upper,se\nA,0.8,0.6,1.1,\nB,0.7,,,0.2\n", encoding="utf-8")
+    out = json.loads(run(pool, str(path), "--measure", "HR", "--method", "REML", "--json").output)
+    # metafor 3.8-1: rma(yi=log(c(0.8, 0.7)), vi=c(((log(1.1)-log(0.6))/(2*qnorm(.975)))^2, 0.04));
+    # predict(res, transf=exp): 0.7610 [0.5988, 0.9672]
+    assert (round(out["estimate"], 4), round(out["ci_lower"], 4), round(out["ci_upper"], 4)) == (0.7610, 0.5988, 0.9672)
+    text = run(pool, BCG, "--measure", "RR", "--method", "REML", "--hartung-knapp").output
+    assert "Prediction interval, t, df = 12 (metafor):" in text and "(z)" not in text

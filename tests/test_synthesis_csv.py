@@ -82,3 +82,15 @@ def test_blank_lines_are_skipped_and_bom_is_fine(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("\ufeffstudy,events_int,n_int,events_ctl,n_ctl\n\nA,1,10,2,10\n", encoding="utf-8")
     assert read_studies(path) == ("binary", [{"label": "A", "events_int": 1, "n_int": 10, "events_ctl": 2, "n_ctl": 10}])
+
+
+def test_generic_estimates_with_a_ci_or_an_se(tmp_path):
+    path = tmp_path / "generic.csv"
+    path.write_text("study,estimate,ci_lower,ci_upper,se\nA,0.8,0.6,1.1,\nB,0.7,,,0.2\n", encoding="utf-8")
+    assert read_studies(path) == ("generic", [{"label": "A", "estimate": 0.8, "ci_lower": 0.6, "ci_upper": 1.1},
+                                              {"label": "B", "estimate": 0.7, "se": 0.2}])
+    assert problems(tmp_path, "study,estimate,se\nA,0.8,\nB,x,0\n") == [
+        "FILE:2: give the 95% CI (ci_lower and ci_upper) or the SE (se)",
+        "FILE:3: estimate: 'x' is not a number", "FILE:3: se: SE must be greater than 0, not 0"]
+    assert problems(tmp_path, "study,estimate,ci_lower\nA,0.8,0.6\n") == [
+        "FILE:1: missing column(s) for generic data: ci_upper, (or se) (expected study,estimate,ci_lower,ci_upper,se)"]

@@ -14,12 +14,10 @@ import click
 
 from ..files import write_text
 from ..problems import EvidenceError
-from .names import BINARY, CONTINUOUS, METHODS, PREDICTIONS, RANDOM
+from .names import BINARY, CONTINUOUS, MEASURES, METHODS, PREDICTIONS, RANDOM
 
 if TYPE_CHECKING:
     from .pooling import PoolResult
-
-MEASURES = (*BINARY, *CONTINUOUS)
 
 
 def analysis_options(f: Callable) -> Callable:
@@ -32,7 +30,8 @@ def analysis_options(f: Callable) -> Callable:
                      help="FE = inverse-variance fixed effect; DL, REML, PM = random effects with that tau² "
                           "estimator; MH = Mantel-Haenszel (binary measures only).")(f)
     f = click.option("--measure", type=click.Choice(MEASURES), required=True,
-                     help="RR, OR, RD for binary data; MD, SMD (Hedges' g) for continuous data.")(f)
+                     help="RR, OR, RD for binary data; MD, SMD (Hedges' g) for continuous data; any measure for "
+                          "estimates with a CI or SE (HR too).")(f)
     f = click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))(f)
     return f
 
@@ -69,7 +68,8 @@ def analyse(file: Path, measure: str, method: str, hartung_knapp: bool, predicti
                    "hartung_knapp, prediction (null where not defined) and studies.")
 def pool(file: Path, measure: str, method: str, hartung_knapp: bool, prediction: str, as_json: bool) -> None:
     """Meta-analyse the studies in FILE.csv (binary: study,events_int,n_int,events_ctl,n_ctl; continuous:
-    study,mean_int,sd_int,n_int,mean_ctl,sd_ctl,n_ctl). Ratio measures are reported exponentiated, with
+    study,mean_int,sd_int,n_int,mean_ctl,sd_ctl,n_ctl; generic: study,estimate,ci_lower,ci_upper and/or se;
+    or a Cochrane data package's data-rows CSV with --analysis). Ratio measures are reported exponentiated, with
     log_estimate and se on the log scale."""
     result = analyse(file, measure, method, hartung_knapp, prediction)
     if as_json:

@@ -1,9 +1,13 @@
 """Reading a study CSV for ``evidence pool`` / ``evidence forest-csv``.
 
-Two shapes, told apart by the header (line 1):
+Three shapes, told apart by the header (line 1), with the column names of the YAML's ``studies:``:
 
 * binary:     ``study,events_int,n_int,events_ctl,n_ctl`` (n = arm total, not non-events)
 * continuous: ``study,mean_int,sd_int,n_int,mean_ctl,sd_ctl,n_ctl``
+* generic:    ``study,estimate,ci_lower,ci_upper`` and/or ``se`` (each row its 95% CI or its SE; ratio
+  measures on the natural scale, the SE on the log scale)
+
+and a Cochrane/RevMan data package's ``*-data-rows.csv`` (:mod:`.revman`).
 
 Convention: :func:`read_studies` collects *every* problem, each as ``FILE:LINE: message`` (LINE is the
 line in the file; the header is line 1), and raises one :class:`evidence.problems.EvidenceError` with
@@ -26,8 +30,10 @@ from ..problems import EvidenceError
 COLUMNS = {
     "binary": ("study", "events_int", "n_int", "events_ctl", "n_ctl"),
     "continuous": ("study", "mean_int", "sd_int", "n_int", "mean_ctl", "sd_ctl", "n_ctl"),
+    "generic": ("study", "estimate", "ci_lower", "ci_upper", "se"),
 }
 COUNTS = ("events_int", "n_int", "events_ctl", "n_ctl")
+GENERIC_OPTIONAL = ("ci_lower", "ci_upper", "se")  # a generic row gives its 95% CI or its SE
 
 
 def _kind(header: list[str]) -> str:
@@ -35,6 +41,8 @@ def _kind(header: list[str]) -> str:
         return "binary"
     if any(c.startswith(("mean_", "sd_")) for c in header):
         return "continuous"
+    if "estimate" in header:
+        return "generic"
     return ""
 
 
@@ -44,7 +52,9 @@ def _header_problems(header: list[str], kind: str) -> list[str]:
                 + " or ".join(",".join(cols) for cols in COLUMNS.values())]
     expected = COLUMNS[kind]
     problems = []
-    missing = [c for c in expected if c not in header]
+    missing = [c for c in expected if c not in header and not (kind == "generic" and c in GENERIC_OPTIONAL)]
+    if kind == "generic" and "se" not in header and not {"ci_lower", "ci_upper"} <= set(header):
+        missing += [c for c in ("ci_lower", "ci_upper") if c not in header] + ["(or se)"]
     unknown = [c for c in header if c not in expected]
     duplicated = sorted({c for c in header if header.count(c) > 1})
     if missing:
@@ -62,6 +72,8 @@ def _row_problems(row: dict[str, str], kind: str, values: dict[str, float]) -> l
         problems.append("study: empty study label")
     for column in COLUMNS[kind][1:]:
         text = (row.get(column) or "").strip()
+        if kind == "generic" and column in GENERIC_OPTIONAL and not text:
+            continue
         try:
             value = float(text)
         except ValueError:
@@ -80,10 +92,12 @@ def _row_problems(row: dict[str, str], kind: str, values: dict[str, float]) -> l
             if column.startswith("n_") and value < 1:
                 problems.append(f"{column}: an arm needs at least 1 participant")
                 continue
-        if column.startswith("sd_") and value <= 0:
-            problems.append(f"{column}: SD must be greater than 0, not {text}")
+        if column in ("sd_int", "sd_ctl", "se") and value <= 0:
+            problems.append(f"{column}: {'SE' if column == 'se' else 'SD'} must be greater than 0, not {text}")
             continue
         values[column] = int(value) if column in COUNTS or column.startswith("n_") else value
+    if kind == "generic" and "estimate" in values and "se" not in values and not {"ci_lower", "ci_upper"} <= set(values):
+        problems.append("give the 95% CI (ci_lower and ci_upper) or the SE (se)")
     for arm in ("int", "ctl"):
         events, total = values.get(f"events_{arm}"), values.get(f"n_{arm}")
         if events is not None and total is not None and events > total:

@@ -78,7 +78,7 @@ def summary(result: PoolResult) -> str:
               + (f"t = {result.z:.4f}, df = {result.q_df}" if result.hartung_knapp else f"z = {result.z:.4f}")
               + f", {fmt_p(result.p)}"]
     if result.pi_lower is not None:
-        lines.append(f"Prediction interval ({prediction_rule(result)}): [{fixed(result.pi_lower, 4)}, {fixed(result.pi_upper, 4)}]")
+        lines.append(f"Prediction interval, {prediction_rule(result)}: [{fixed(result.pi_lower, 4)}, {fixed(result.pi_upper, 4)}]")
     het = [f"tau² = {significant(result.tau2, 4)}"] if result.tau2 is not None else []
     if result.q is not None:
         het.append(f"Q = {result.q:.4f}, df = {result.q_df}, {fmt_p(result.q_p)}")
