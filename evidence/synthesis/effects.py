@@ -63,6 +63,7 @@ class EffectSet:
     # every study's uncorrected 2×2 table (a, b, c, d), double-zero ones too, for Mantel–Haenszel
     # (``rma.mh`` keeps them: all-event studies add n1·n2/N to both RR sums); None without binary data
     tables: Optional[tuple[tuple[str, tuple[float, float, float, float]], ...]] = None
+    excluded_data: tuple[Mapping[str, Any], ...] = ()  # the data of each left-out study (for plots and totals)
 
     @property
     def ratio(self) -> bool:
@@ -222,6 +223,7 @@ def compute_effects(studies: Sequence[Mapping[str, Any]], measure: str) -> Effec
     effects: list[Effect] = []
     excluded: list[tuple[str, str]] = []
     tables: list[tuple[str, tuple[float, float, float, float]]] = []
+    excluded_data: list[dict] = []
     for i, study in enumerate(studies, 1):
         label = str(study.get("label") or f"study {i}")
         study = {**study, "label": label}
@@ -234,12 +236,13 @@ def compute_effects(studies: Sequence[Mapping[str, Any]], measure: str) -> Effec
                 tables.append((label, (a, n1 - a, c, n2 - c)))
             if measure in RATIO and binary and double_zero(a, n1, c, n2):
                 excluded.append((label, DOUBLE_ZERO))
+                excluded_data.append({k: study[k] for k in BINARY_KEYS})
                 continue
             effects.append(study_effect(study, measure))
         except ValueError as e:
             raise ValueError(f"{label}: {e}") from None
     whole = len(tables) == len(studies) and measure in BINARY
-    return EffectSet(measure, tuple(effects), tuple(excluded), tuple(tables) if whole else None)
+    return EffectSet(measure, tuple(effects), tuple(excluded), tuple(tables) if whole else None, tuple(excluded_data))
 
 
 DOUBLE_ZERO = "double-zero study (no events, or all events, in both arms): not estimable on a ratio scale"

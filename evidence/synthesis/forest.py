@@ -62,7 +62,9 @@ def _effect_text(est: float, lo: float, hi: float) -> str:
 
 
 def _axis(result: PoolResult) -> tuple[tuple[float, float], tuple[float, ...]]:
-    bounds = [b for s in result.studies for b in (s.ci_lower, s.ci_upper)]
+    """The axis spans the study estimates, the pooled CI and the prediction interval; a study CI reaching
+    further ends in an arrow at the edge (RevMan), rather than squeezing every other row."""
+    bounds = [s.estimate for s in result.studies]
     bounds += [result.ci_lower, result.ci_upper]
     bounds += [b for b in (result.pi_lower, result.pi_upper) if b is not None]
     bounds = [b for b in bounds if b is not None and math.isfinite(b) and (b > 0 or not result.ratio)]
@@ -84,14 +86,15 @@ def _columns(result: PoolResult) -> tuple[list[tuple[str, str, float]], str]:
     if kind == "binary":
         return [("int", "Events", 0.28), ("int", "Total", 0.33), ("ctl", "Events", 0.39), ("ctl", "Total", 0.44)], kind
     if kind == "continuous":
-        return [("int", "Mean", 0.245), ("int", "SD", 0.285), ("int", "Total", 0.325),
-                ("ctl", "Mean", 0.38), ("ctl", "SD", 0.42), ("ctl", "Total", 0.46)], kind
+        return [("int", "Mean", 0.215), ("int", "SD", 0.265), ("int", "Total", 0.31),
+                ("ctl", "Mean", 0.36), ("ctl", "SD", 0.41), ("ctl", "Total", 0.455)], kind
     return [("", "log[Estimate]" if result.ratio else "Estimate", 0.33), ("", "SE", 0.42)], kind
 
 
 def _num(x: float) -> str:
-    """Whole numbers in full ('191064'), others to 6 significant digits."""
-    return str(int(x)) if float(x).is_integer() else f"{x:.6g}"
+    """Whole numbers in full ('191064'), others to 5 significant digits (so neighbouring columns do not run
+    into each other: '43.095' and '0.49762', not '43.09510.49762')."""
+    return str(int(x)) if float(x).is_integer() else f"{x:.5g}"
 
 
 def _cell(study, kind: str, arm: str, header: str) -> str:
@@ -157,7 +160,7 @@ class _Rows:
 
     @classmethod
     def layout(cls, result: PoolResult, binary: bool, title: bool, notes: int) -> "_Rows":
-        k = len(result.studies)
+        k = len(_drawn(result)) + (len(result.excluded) if _drawn(result) else 0)
         total = -(k + 2.4)
         events = total - 1 if binary else total
         pi = events - 1 if result.pi_lower is not None else events
@@ -167,11 +170,23 @@ class _Rows:
                    1.2 if title else 0.8, min(overall - notes, axis - 2.2) - 0.8)
 
 
+MAX_ROWS = 200  # above this many studies the plot is a summary: the pooled result without a row per study
+
+
+def _drawn(result: PoolResult) -> tuple:
+    """The study rows drawn: all of them, or none above MAX_ROWS (a plot of thousands of rows is unreadable,
+    and took minutes and a gigabyte to draw)."""
+    return result.studies if len(result.studies) + len(result.excluded) <= MAX_ROWS else ()
+
+
 def _figure(result: PoolResult, text: Mapping[str, str]) -> Figure:
     columns, kind = _columns(result)
     notes = [n for n in (method_note(result),) if n]
-    if result.excluded:
-        notes.append("Not estimable (left out): " + "; ".join(label for label, _ in result.excluded))
+    if not _drawn(result):
+        notes.append(f"{len(result.studies) + len(result.excluded)} studies: a row per study is drawn up to "
+                     f"{MAX_ROWS} studies (`evidence pool --json` lists them all).")
+    for label, reason in result.excluded:
+        notes.append(f"{label}: {reason}.")
     rows = _Rows.layout(result, kind == "binary", bool(text["title"]), len(notes))
     fig = Figure(figsize=(WIDTH, (rows.top - rows.bottom) * ROW))
     FigureCanvasAgg(fig)
@@ -204,22 +219,31 @@ def _table(frame, result: PoolResult, text: Mapping[str, str], columns, kind: st
     for x in (X_EFFECT, sum(PANEL) / 2):
         put(x, 0, measure, bold=True)
         put(x, -1, f"{method_label(result)}, 95% CI", bold=True)
-    for y, s in zip(rows.studies, result.studies):
+    drawn = _drawn(result)
+    for y, s in zip(rows.studies, drawn):
         put(0.01, y, s.label, ha="left")
         for arm, header, x in columns:
             put(x, y, _cell(s, kind, arm, header))
         put(X_WEIGHT, y, f"{s.weight:.1f}%")
         put(X_EFFECT, y, _effect_text(s.estimate, s.ci_lower, s.ci_upper))
+    left_out = list(zip(result.excluded, result.excluded_data)) if drawn else []
+    for y, ((label, _), data) in zip(rows.studies[len(drawn):], left_out):  # RevMan: listed, not estimable
+        put(0.01, y, label, ha="left")
+        for arm, header, x in columns:
+            if kind == "binary":
+                put(x, y, _num(data[("events_" if header == "Events" else "n_") + arm]))
+        put(X_EFFECT, y, "Not estimable")
+    everyone = [s.data for s in result.studies] + list(result.excluded_data)  # RevMan counts them in the totals
     put(0.01, rows.total, "Total (95% CI)", ha="left", bold=True)
     if kind in ("binary", "continuous"):
         for arm, header, x in columns:
             if header == "Total":
-                put(x, rows.total, _num(sum(s.data["n_" + arm] for s in result.studies)), bold=True)
+                put(x, rows.total, _num(sum(d["n_" + arm] for d in everyone)), bold=True)
     if kind == "binary":
         put(0.01, rows.events, "Total events", ha="left")
         for arm, header, x in columns:
             if header == "Events":
-                put(x, rows.events, _num(sum(s.data["events_" + arm] for s in result.studies)))
+                put(x, rows.events, _num(sum(d["events_" + arm] for d in everyone)))
     put(X_WEIGHT, rows.total, "100.0%", bold=True)
     put(X_EFFECT, rows.total, _effect_text(result.estimate, result.ci_lower, result.ci_upper), bold=True)
     if result.pi_lower is not None:
@@ -260,8 +284,14 @@ def _panel(fig: Figure, result: PoolResult, rows: _Rows) -> None:
         panel.spines[side].set_visible(False)
     panel.axvline(1 if result.ratio else 0, color="black", linewidth=0.8, zorder=1)
     largest = max((s.weight for s in result.studies), default=1) or 1
-    for i, (y, s) in enumerate(zip(rows.studies, result.studies), 1):
-        panel.plot([s.ci_lower, s.ci_upper], [y, y], color="black", linewidth=0.8, zorder=2)
+    for i, (y, s) in enumerate(zip(rows.studies, _drawn(result)), 1):
+        lower, upper = max(s.ci_lower, xmin), min(s.ci_upper, xmax)
+        panel.plot([lower, upper], [y, y], color="black", linewidth=0.8, zorder=2)
+        for edge, beyond, marker in ((xmin, s.ci_lower < xmin, "<"), (xmax, s.ci_upper > xmax, ">")):
+            if beyond:  # RevMan: an arrow where the CI runs past the axis
+                arrow, = panel.plot([edge], [y], marker=marker, markersize=4, color="black", linestyle="none",
+                                    clip_on=False, zorder=2)
+                arrow.set_gid(f"study-arrow-{i}-{'left' if marker == '<' else 'right'}")
         size = max(2.0, 9.0 * math.sqrt(s.weight / largest))  # marker side ∝ √weight, so area ∝ weight
         square, = panel.plot([s.estimate], [y], marker="s", markersize=size, color="#1f4e9c", linestyle="none", zorder=3)
         square.set_gid(f"study-square-{i}")

@@ -80,6 +80,7 @@ class PoolResult:
     prediction: str
     studies: tuple[StudyResult, ...]
     excluded: tuple[tuple[str, str], ...] = ()
+    excluded_data: tuple[dict, ...] = ()  # the data of each left-out study, as ``excluded``
     h2: Optional[float] = None  # H² (Higgins & Thompson 2002), as metafor: Q/df for FE and MH, (τ̂² + s²)/s² else
 
     @property
@@ -211,5 +212,5 @@ def pool(effects: EffectSet, method: str = "REML", hartung_knapp: bool = False, 
         i2=i2, h2=h2, q=q if q_df >= 1 else None, q_df=q_df, q_p=q_p,
         pi_lower=_scale(ratio, pi_lower), pi_upper=_scale(ratio, pi_upper),
         z=float(stat), p=p, hartung_knapp=hartung_knapp, prediction=prediction,
-        studies=studies, excluded=excluded,
+        studies=studies, excluded=excluded, excluded_data=tuple(dict(d) for d in effects.excluded_data),
     )
