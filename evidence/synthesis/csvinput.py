@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..problems import EvidenceError
+from .revman import is_data_package, read_data_package
 
 COLUMNS = {
     "binary": ("study", "events_int", "n_int", "events_ctl", "n_ctl"),
@@ -105,8 +106,9 @@ def _row_problems(row: dict[str, str], kind: str, values: dict[str, float]) -> l
     return problems
 
 
-def read_studies(path: str | Path) -> tuple[str, list[dict[str, Any]]]:
-    """(kind, studies) from a CSV file; raises EvidenceError listing every ``FILE:LINE: message``."""
+def read_studies(path: str | Path, analysis: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """(kind, studies) from a CSV file; raises EvidenceError listing every ``FILE:LINE: message``.
+    ``analysis`` chooses one analysis of a Cochrane data package's data-rows CSV (:mod:`.revman`)."""
     path = Path(path)
     name = str(path)
     try:
@@ -117,6 +119,11 @@ def read_studies(path: str | Path) -> tuple[str, list[dict[str, Any]]]:
         raise EvidenceError(f"{name}:1: the file is empty (expected a header and at least 1 study)")
     reader = csv.reader(text.splitlines(keepends=True))
     header = [h.strip() for h in next(reader)]
+    if is_data_package(header):
+        return read_data_package(path, text, analysis)
+    if analysis is not None:
+        raise EvidenceError(f"{name}:1: --analysis is for a Cochrane data package's data-rows CSV "
+                            "(columns Analysis group, Analysis number, Study, …)")
     kind = _kind(header)
     problems = [f"{name}:1: {p}" for p in _header_problems(header, kind)]
     if problems:
