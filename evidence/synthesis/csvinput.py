@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from ..problems import EvidenceError
-from .revman import is_data_package, read_data_package
 
 COLUMNS = {
     "binary": ("study", "events_int", "n_int", "events_ctl", "n_ctl"),
@@ -67,6 +66,30 @@ def _header_problems(header: list[str], kind: str) -> list[str]:
     return problems
 
 
+def cell_value(key: str, column: str, text: str) -> tuple[Any, str | None]:
+    """(value, None) or (None, problem) for one cell: ``key`` is the study field it fills (the YAML's name,
+    which says the rules: counts whole and non-negative, arm sizes at least 1, SDs and SEs above 0), ``column``
+    the header it is named by in the problem."""
+    text = text.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        return None, f"{column}: {text!r} is not a number" if text else f"{column}: missing value"
+    if not math.isfinite(value):
+        return None, f"{column}: {text!r} is not a finite number"
+    if key in COUNTS:
+        if value < 0:
+            return None, f"{column}: negative count {text}"
+        if value != int(value):
+            return None, f"{column}: {text} is not a whole number"
+        if key.startswith("n_") and value < 1:
+            return None, f"{column}: an arm needs at least 1 participant"
+        return int(value), None
+    if key in ("sd_int", "sd_ctl", "se") and value <= 0:
+        return None, f"{column}: {'SE' if key == 'se' else 'SD'} must be greater than 0, not {text}"
+    return value, None
+
+
 def _row_problems(row: dict[str, str], kind: str, values: dict[str, float]) -> list[str]:
     problems = []
     if not (row.get("study") or "").strip():
@@ -75,28 +98,11 @@ def _row_problems(row: dict[str, str], kind: str, values: dict[str, float]) -> l
         text = (row.get(column) or "").strip()
         if kind == "generic" and column in GENERIC_OPTIONAL and not text:
             continue
-        try:
-            value = float(text)
-        except ValueError:
-            problems.append(f"{column}: {text!r} is not a number" if text else f"{column}: missing value")
-            continue
-        if not math.isfinite(value):
-            problems.append(f"{column}: {text!r} is not a finite number")
-            continue
-        if column in COUNTS or column.startswith("n_"):
-            if value < 0:
-                problems.append(f"{column}: negative count {text}")
-                continue
-            if value != int(value):
-                problems.append(f"{column}: {text} is not a whole number")
-                continue
-            if column.startswith("n_") and value < 1:
-                problems.append(f"{column}: an arm needs at least 1 participant")
-                continue
-        if column in ("sd_int", "sd_ctl", "se") and value <= 0:
-            problems.append(f"{column}: {'SE' if column == 'se' else 'SD'} must be greater than 0, not {text}")
-            continue
-        values[column] = int(value) if column in COUNTS or column.startswith("n_") else value
+        value, problem = cell_value(column, column, text)
+        if problem:
+            problems.append(problem)
+        else:
+            values[column] = value
     if kind == "generic" and "estimate" in values and "se" not in values and not {"ci_lower", "ci_upper"} <= set(values):
         problems.append("give the 95% CI (ci_lower and ci_upper) or the SE (se)")
     for arm in ("int", "ctl"):
@@ -119,6 +125,8 @@ def read_studies(path: str | Path, analysis: str | None = None) -> tuple[str, li
         raise EvidenceError(f"{name}:1: the file is empty (expected a header and at least 1 study)")
     reader = csv.reader(text.splitlines(keepends=True))
     header = [h.strip() for h in next(reader)]
+    from .revman import is_data_package, read_data_package  # it reads cells with cell_value, from here
+
     if is_data_package(header):
         return read_data_package(path, text, analysis)
     if analysis is not None:

@@ -15,11 +15,11 @@ chooses one, and is needed when the file holds more than one. Every problem is a
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 from typing import Any, Optional
 
 from ..problems import EvidenceError
+from .csvinput import cell_value
 
 GROUP, NUMBER, NAME, STUDY = "Analysis group", "Analysis number", "Analysis name", "Study"
 BINARY = {"events_int": "Experimental cases", "n_int": "Experimental N", "events_ctl": "Control cases",
@@ -27,8 +27,6 @@ BINARY = {"events_int": "Experimental cases", "n_int": "Experimental N", "events
 CONTINUOUS = {"mean_int": "Experimental mean", "sd_int": "Experimental SD", "n_int": "Experimental N",
               "mean_ctl": "Control mean", "sd_ctl": "Control SD", "n_ctl": "Control N"}
 GENERIC = {"estimate": "Mean", "ci_lower": "CI start", "ci_upper": "CI end"}
-COUNTS = ("events_int", "n_int", "events_ctl", "n_ctl")
-
 
 def is_data_package(header: list[str]) -> bool:
     return STUDY in header and GROUP in header and NUMBER in header
@@ -41,18 +39,11 @@ def _analysis_id(row: dict[str, str]) -> str:
 def _values(row: dict[str, str], columns: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     values, problems = {}, []
     for key, column in columns.items():
-        text = (row.get(column) or "").strip()
-        try:
-            value = float(text)
-        except ValueError:
-            problems.append(f"{column}: {text!r} is not a number" if text else f"{column}: missing value")
-            continue
-        if not math.isfinite(value):
-            problems.append(f"{column}: {text!r} is not a finite number")
-        elif key in COUNTS and (value < 0 or value != int(value)):
-            problems.append(f"{column}: {text} is not a count")
+        value, problem = cell_value(key, column, row.get(column) or "")
+        if problem:
+            problems.append(problem)
         else:
-            values[key] = int(value) if key in COUNTS else value
+            values[key] = value
     return values, problems
 
 
