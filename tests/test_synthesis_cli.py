@@ -93,3 +93,21 @@ def test_generic_csv_pools_as_metafor_and_names_the_hartung_knapp_interval(tmp_p
     assert (round(out["estimate"], 4), round(out["ci_lower"], 4), round(out["ci_upper"], 4)) == (0.7610, 0.5988, 0.9672)
     text = run(pool, BCG, "--measure", "RR", "--method", "REML", "--hartung-knapp").output
     assert "Prediction interval, t, df = 12 (metafor):" in text and "(z)" not in text
+
+
+def test_forest_csv_puts_favours_intervention_on_the_desirable_side(tmp_path):
+    import re
+
+    def x_of(svg: str, words: str) -> float:
+        [x] = re.findall(rf'x="([0-9.]+)"[^>]*>{re.escape(words)}</text>', svg)
+        return float(x)
+
+    out = tmp_path / "plot.svg"
+    assert run(forest_csv, BCG, "--measure", "RR", "--desirable", "higher", "-o", str(out)).exit_code == 0
+    svg = out.read_text(encoding="utf-8")
+    assert x_of(svg, "Favours intervention") > x_of(svg, "Favours control")
+    assert run(forest_csv, BCG, "--measure", "RR", "-o", str(out)).exit_code == 0  # RevMan's default: lower is better
+    svg = out.read_text(encoding="utf-8")
+    assert x_of(svg, "Favours intervention") < x_of(svg, "Favours control")
+    run(forest_csv, BCG, "--measure", "RR", "--favours-left", "Less TB", "--favours-right", "More TB", "-o", str(out))
+    assert ">Less TB</text>" in out.read_text(encoding="utf-8")

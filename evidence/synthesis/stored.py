@@ -26,6 +26,9 @@ def finding_forest(conn: sqlite3.Connection, finding_id: str) -> str:
     if not studies:
         raise EvidenceError(f"{finding_id} has no study-level results to plot")
     f = finding[0]
-    result = pool_studies(studies, f["effect_measure"], f["pooling_method"] or DEFAULT_METHOD)
+    try:
+        result = pool_studies(studies, f["effect_measure"], f["pooling_method"] or DEFAULT_METHOD)
+    except (ValueError, ArithmeticError) as e:  # a page says so (404 with the reason), never a 500
+        raise EvidenceError(f"{finding_id}: cannot pool its studies: {e}") from None
     return forest_svg(result, labels={"intervention": "Intervention", "control": f["comparator"] or "Control",
                                       **favours(f["desirable"])})
