@@ -5,8 +5,12 @@ continuous data; log estimate and SE for generic input); weight (%); the effect 
 the plot panel. In the panel: per study a square whose *area* is proportional to its weight and a line for
 its CI; the pooled diamond (width = 95% CI); the prediction interval as a bar below it (random effects,
 where defined); the line of no effect (1 on a log axis for ratios, 0 for differences); "Favours …" labels
-under the axis. Below the studies: totals, the heterogeneity line (Tau², Chi² = Q, df, P, I²) and the
-test for the overall effect (Z, or t under Hartung–Knapp, and P).
+under the axis, "Favours intervention" on the side where the outcome's ``desirable`` direction lies
+(:func:`favours`). The axis spans the study estimates and the pooled intervals; a study CI running past it
+ends in an arrow. A study left out as not estimable is a row ("Not estimable") and counts in the totals.
+Below the studies: totals, the heterogeneity line (Tau², Chi² = Q, df, P, I²) and the test for the
+overall effect (Z, or t under Hartung–Knapp, and P). Above ``MAX_ROWS`` studies the plot is a summary
+(the pooled rows only), so thousands of studies draw in seconds.
 
 The output is deterministic: Matplotlib's default style inside an rc context, ``svg.hashsalt`` fixed,
 text kept as text (``svg.fonttype='none'``), no date in the metadata — the same result gives the same
