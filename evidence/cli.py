@@ -431,9 +431,9 @@ def sof_command(fmt: str, by: str, output: Optional[Path], db: Path, **filters: 
     write_export(db, "sof", "findings", fmt, collect(**filters), output, by=by)
 
 
-from .synthesis.cli import forest, forest_csv, pool  # noqa: E402  (numpy and scipy load when a command runs)
+from .synthesis.cli import forest, forest_csv, import_studies, pool  # noqa: E402  (numpy and scipy load when a command runs)
 
-for command in (pool, forest_csv, forest):
+for command in (pool, forest_csv, forest, import_studies):
     cli.add_command(command)
 
 

@@ -113,9 +113,31 @@ def continuous_text(f: Mapping) -> Optional[str]:
         return f"{f['effect_measure']} {number(f['effect'])}"
     from .synthesis.absolute import md_text, smd_text
 
-    if f["effect_measure"] == "SMD":
-        return smd_text(f["effect"], f["ci_lower"], f["ci_upper"])
-    return md_text(f["effect"], f["ci_lower"], f["ci_upper"])
+    return (smd_text if f["effect_measure"] == "SMD" else md_text)(f["effect"], f["ci_lower"], f["ci_upper"])
+
+
+def better_text(f: Mapping) -> Optional[str]:
+    """"lower is better" / "higher is better" from the outcome's ``desirable`` attribute (GRADEpro prints it
+    beside a continuous outcome); None where the vocabulary does not say."""
+    desirable = f.get("outcome_desirable")
+    return f"{desirable} is better" if desirable else None
+
+
+def favoured(f: Mapping) -> Optional[str]:
+    """"intervention" or "control": the arm the effect and its whole 95% CI favour, read with the outcome's
+    ``desirable`` direction (outcome vocabulary); None where the CI includes no effect or the direction is
+    not known. A finding whose direction says benefit must not favour the control."""
+    desirable, estimate = f.get("outcome_desirable"), f.get("effect")
+    if desirable not in ("higher", "lower") or estimate is None or f.get("ci_lower") is None:
+        return None
+    null = 1.0 if is_ratio(f) else 0.0
+    if f["ci_lower"] > null and estimate > null:
+        higher = True
+    elif f["ci_upper"] < null and estimate < null:
+        higher = False
+    else:
+        return None
+    return "intervention" if higher == (desirable == "higher") else "control"
 
 
 def participants_text(f: Mapping) -> Optional[str]:
@@ -143,15 +165,31 @@ def absolute_effects(f: Mapping) -> Optional[dict]:
     """GRADE's anticipated absolute effects per 1000, as the SoF columns read them; None without them."""
     if f.get("intervention_risk") is None:
         return None
-    from .synthesis.absolute import more_fewer, per_1000
+    from .synthesis.absolute import capped, more_fewer, per_1000
 
-    return {
-        "comparator": f"{per_1000(f['comparator_risk'])} per 1000",
-        "intervention": f"{per_1000(f['intervention_risk'])} per 1000 ({per_1000(f['intervention_risk_ci_lower'])} to "
-                        f"{per_1000(f['intervention_risk_ci_upper'])})",
-        "difference": f"{more_fewer(f['risk_difference'])} per 1000 (from {more_fewer(f['risk_difference_ci_lower'])} "
-                      f"to {more_fewer(f['risk_difference_ci_upper'])})",
+    acr, measure = f["comparator_risk"], f.get("effect_measure")
+    relative = (f["effect"], f["ci_lower"], f["ci_upper"]) if f.get("effect") is not None else \
+        (f.get("pooled_effect"), f.get("pooled_ci_lower"), f.get("pooled_ci_upper"))
+    marks = [CAPPED_MARK if capped(acr, measure, x) else "" for x in relative]
+    risk = [f"{per_1000(f[c])}{m}" for c, m in zip(RISK_COLUMNS, marks)]
+    diff = [f"{more_fewer(f[c])}{m}" for c, m in zip(DIFFERENCE_COLUMNS, marks)]
+    out = {
+        "comparator": f"{per_1000(acr)} per 1000",
+        "intervention": f"{risk[0]} per 1000 ({risk[1]} to {risk[2]})",
+        "difference": f"{diff[0]} per 1000 (from {diff[1]} to {diff[2]})",
+        "capped": None,
     }
+    if any(marks):
+        top = max(x for x, m in zip(relative, marks) if m)
+        out["capped"] = (f"{CAPPED_MARK} Capped at 1000 per 1000: the risk ratio applied to a comparator risk of "
+                         f"{per_1000(acr)} per 1000 gives up to {per_1000(acr * top)} per 1000, which no risk can "
+                         "be; the relative effect cannot hold at this comparator risk.")
+    return out
+
+
+CAPPED_MARK = "†"
+RISK_COLUMNS = ("intervention_risk", "intervention_risk_ci_lower", "intervention_risk_ci_upper")
+DIFFERENCE_COLUMNS = ("risk_difference", "risk_difference_ci_lower", "risk_difference_ci_upper")
 
 
 def pooled_text(f: Mapping) -> Optional[str]:

@@ -301,6 +301,10 @@ class StudyResult(SQLModel, table=True):
     sd_int: Optional[float] = Field(default=None, description="SD in the intervention arm.")
     mean_ctl: Optional[float] = Field(default=None, description="Mean in the control arm.")
     sd_ctl: Optional[float] = Field(default=None, description="SD in the control arm.")
+    estimate: Optional[float] = Field(default=None, description="The study's estimate as given (generic input).")
+    reported_ci_lower: Optional[float] = Field(default=None, description="Lower bound of the CI given with it.")
+    reported_ci_upper: Optional[float] = Field(default=None, description="Upper bound of the CI given with it.")
+    se: Optional[float] = Field(default=None, description="Its SE as given (log scale for ratios).")
     effect: Optional[float] = Field(default=None, description="The study's effect (exponentiated for ratios).")
     ci_lower: Optional[float] = Field(default=None, description="Lower bound of its 95% CI.")
     ci_upper: Optional[float] = Field(default=None, description="Upper bound of its 95% CI.")
@@ -568,6 +572,7 @@ class Term(SQLModel, table=True):
     in_overviews: bool = Field(default=False, description="Findings of sources with this status count in overviews.")
     scale: Optional[str] = Field(default=None, description="ratio or difference, for effect measures.")
     footnote: Optional[str] = Field(default=None, description="How a Summary-of-Findings footnote words this rating.")
+    desirable: Optional[str] = Field(default=None, description="higher or lower: which way an outcome is better.")
 
 
 class ChangeFields(SQLModel):

@@ -47,6 +47,7 @@ class TermIn(BaseModel):
     in_overviews: bool = False
     scale: Optional[Literal["ratio", "difference"]] = None
     footnote: Optional[Text] = None
+    desirable: Optional[Literal["higher", "lower"]] = None
 
 
 ATTRIBUTES = tuple(TermIn.model_fields)

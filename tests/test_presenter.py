@@ -84,7 +84,7 @@ def test_a_pooled_finding_presented_in_full():
                               "Inconsistency: rated down one level (serious concern).",
                               "Effect estimate read in published-facts.md."]
     assert view.absolute == {"comparator": "100 per 1000", "intervention": "49 per 1000 (34 to 70)",
-                             "difference": "51 fewer per 1000 (from 66 fewer to 30 fewer)"}
+                             "difference": "51 fewer per 1000 (from 66 fewer to 30 fewer)", "capped": None}
     assert view.pooled == "RR 0.49 (0.34 to 0.70); 13 studies; I² 92%; prediction interval 0.15 to 1.55"
     assert view.details == [("follow_up_months_min", FindingFields.model_fields["follow_up_months_min"].description, 12)]
     assert present(f, vocab=None).certainty == "⊕⊕◯◯ low"  # the package's scales when none is given
@@ -163,3 +163,42 @@ def test_present_uses_the_vocabulary_and_model_it_is_given():
     assert view.domains[0]["judgement"] == kinds["domain_rating"]["-1"]["name_nl"]
     assert view.footnotes == [f"Risk of bias: rated down ({kinds['domain_rating']['-1']['name_nl']})."]
     assert view.details == [("risk_of_harm_note", "A field added later.", "Shown")]
+
+
+def test_the_favoured_arm_reads_the_outcomes_desirable_direction():
+    from evidence.presenter import better_text, favoured
+
+    def f(measure, effect, lower, upper, desirable):
+        return {"effect_measure": measure, "effect": effect, "ci_lower": lower, "ci_upper": upper,
+                "outcome_desirable": desirable}
+
+    assert favoured(f("RR", 1.3, 1.1, 1.5, "higher")) == "intervention"  # more return to work
+    assert favoured(f("RR", 1.3, 1.1, 1.5, "lower")) == "control"  # more sickness absence
+    assert favoured(f("MD", -10.7, -21.1, -0.3, "lower")) == "intervention"
+    assert favoured(f("MD", -10.7, -21.1, -0.3, "higher")) == "control"
+    assert favoured(f("RR", 1.3, 0.9, 1.5, "higher")) is None  # the CI includes no effect
+    assert favoured(f("RR", 1.3, 1.1, 1.5, None)) is None  # the vocabulary does not say
+    assert better_text(f("MD", 1, 0, 2, "lower")) == "lower is better" and better_text(f("MD", 1, 0, 2, None)) is None
+
+
+def test_absolute_effects_capped_at_1000_are_marked_and_explained():
+    """Issue #24 item 8: comparator risk 700 with RR 2 (1.5 to 3) gives 1400 (1050 to 2100) per 1000 by
+    ACR·RR (by hand), capped at 1000; a zero-width '1000 to 1000' must not pass for a precise estimate."""
+    from evidence.presenter import absolute_effects
+    from evidence.synthesis.findings import absolute_columns
+
+    f = {"comparator_risk": 700, "effect_measure": "RR", "effect": 2.0, "ci_lower": 1.5, "ci_upper": 3.0}
+    a = absolute_effects({**f, **absolute_columns(f)})
+    assert a["intervention"] == "1000† per 1000 (1000† to 1000†)"
+    assert a["difference"] == "300 more† per 1000 (from 300 more† to 300 more†)"
+    assert a["capped"] == ("† Capped at 1000 per 1000: the risk ratio applied to a comparator risk of 700 per 1000 "
+                           "gives up to 2100 per 1000, which no risk can be; the relative effect cannot hold at this "
+                           "comparator risk.")
+    # kumar-2017-f1 as data/studies.yaml records it from published-facts.md: RR 1.80 (0.74 to 4.39), comparator
+    # risk 278 per 1000; by hand 278·1.80 = 500.4, 278·0.74 = 205.7, 278·4.39 = 1220.4: only the upper bound capped
+    g = {"comparator_risk": 278, "effect_measure": "RR", "effect": 1.80, "ci_lower": 0.74, "ci_upper": 4.39}
+    b = absolute_effects({**g, **absolute_columns(g)})
+    assert b["intervention"] == "500 per 1000 (206 to 1000†)"
+    assert b["difference"] == "222 more per 1000 (from 72 fewer to 722 more†)"
+    assert "gives up to 1220 per 1000" in b["capped"]
+    assert absolute_effects({**g, "ci_upper": 3.0, **absolute_columns({**g, "ci_upper": 3.0})})["capped"] is None

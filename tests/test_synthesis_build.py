@@ -79,8 +79,9 @@ def test_pool_command_prints_the_agreed_json_keys(tmp_path):
     import json
 
     data = json.loads(result.output)
-    assert list(data)[:13] == ["k", "measure", "method", "estimate", "ci_lower", "ci_upper", "log_estimate", "se",
-                               "tau2", "i2", "q", "pi_lower", "pi_upper"]
+    assert list(data)[:20] == ["k", "measure", "method", "estimate", "ci_lower", "ci_upper", "log_estimate", "se",
+                               "tau2", "i2", "q", "pi_lower", "pi_upper", "h2", "q_df", "q_p", "z", "p",
+                               "hartung_knapp", "prediction"]
     assert round(data["log_estimate"], 4) == -0.7145  # metafor docs/reference/rma.uni.html
 
 
@@ -193,3 +194,71 @@ def test_absolute_columns_use_the_recorded_effect_else_the_pooled_one():
     for change in ({"comparator_risk": None}, {"effect_measure": "MD"}, {"ci_upper": None}, {"effect": 0.0},
                    {"ci_lower": 0.0}, {"ci_upper": 0.0}):
         assert absolute_columns({**base, **change}) == {}, change
+
+
+# ---- issue #24 item 6 and issue #23: the outcome's desirable direction, and studies given as estimates ------
+
+def _x_of(svg: str, words: str) -> float:
+    import re
+
+    [x] = re.findall(rf'x="([0-9.]+)"[^>]*>{re.escape(words)}</text>', svg)
+    return float(x)
+
+
+def test_a_return_to_work_forest_plot_favours_the_intervention_on_the_right(project):
+    from tests.conftest import client_for
+
+    with_studies(project)  # the finding's outcome is return_to_work: desirable higher (data/vocabulary/outcome.yaml)
+    db = project.root / "evidence.db"
+    builder.build(Path("data"), db)
+    svg = client_for(db)("/forest/smith-2020-f1.svg").text
+    assert _x_of(svg, "Favours intervention") > _x_of(svg, "Favours control")
+    project.edit("outcome: return_to_work", "outcome: sickness_absence")  # desirable lower: RevMan's layout
+    builder.build(Path("data"), db)
+    svg = client_for(db)("/forest/smith-2020-f1.svg").text
+    assert _x_of(svg, "Favours intervention") < _x_of(svg, "Favours control")
+
+
+def test_studies_given_as_estimates_with_a_ci_are_plotted_from_the_stored_rows(project):
+    from tests.conftest import client_for
+
+    project.edit("      certainty: low\n", "      certainty: low\n      effect_measure: HR\n      studies:\n"
+                 "        - label: Alpha 2019\n          estimate: 0.8\n          ci_lower: 0.6\n          ci_upper: 1.1\n"
+                 "        - label: Beta 2021\n          estimate: 0.7\n          se: 0.2\n")
+    db = project.root / "evidence.db"
+    builder.build(Path("data"), db)
+    assert query(db, "select label, estimate, reported_ci_lower, reported_ci_upper, se from study_results "
+                     "order by position") == [("Alpha 2019", 0.8, 0.6, 1.1, None), ("Beta 2021", 0.7, None, None, 0.2)]
+    svg = client_for(db)("/forest/smith-2020-f1.svg")
+    assert svg.status_code == 200 and "Alpha 2019" in svg.text and "Beta 2021" in svg.text
+    out = project.root / "plot.svg"
+    result = CliRunner().invoke(cli, ["forest", "smith-2020-f1", "--db", str(db), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == svg.text
+
+
+def test_every_study_data_field_has_its_stored_column():
+    from evidence.schema import StudyIn, StudyResult
+    from evidence.synthesis.findings import STUDY_COLUMNS
+
+    assert set(STUDY_COLUMNS) == set(StudyIn.model_fields)
+    assert set(STUDY_COLUMNS.values()) <= set(StudyResult.model_fields)
+
+
+def test_no_finding_of_benefit_favours_the_control(real_db):
+    """A finding whose direction is benefit (harm) has an effect that, read with its outcome's desirable
+    direction, does not favour the control (intervention). van-gils-2012a-f2 stored +10.7 on the HECSI,
+    where lower is better, beside 'in favour of integrated care' (issue #26 item 4)."""
+    import sqlite3
+
+    from evidence.presenter import continuous_text, favoured
+
+    conn = sqlite3.connect(real_db)
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute("select * from findings_labelled where effect is not null")]
+    wrong = [f["id"] for f in rows if (f["direction"], favoured(f)) in (("benefit", "control"), ("harm", "intervention"))]
+    assert wrong == []
+    [van_gils] = [f for f in rows if f["id"] == "van-gils-2012a-f2"]
+    assert favoured(van_gils) == "intervention"
+    # published-facts.md: "HECSI difference 10.7 points (95% CI 0.3 to 21.1) in favour of integrated care"
+    assert continuous_text(van_gils) == "MD 10.7 lower (21.1 lower to 0.3 lower)"

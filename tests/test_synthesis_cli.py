@@ -15,7 +15,7 @@ DATA = Path(__file__).parent / "data"
 BCG = str(DATA / "dat_bcg.csv")
 NORMAND = str(DATA / "dat_normand1999.csv")
 KEYS = ["k", "measure", "method", "estimate", "ci_lower", "ci_upper", "log_estimate", "se", "tau2", "i2", "q",
-        "pi_lower", "pi_upper"]
+        "pi_lower", "pi_upper", "h2", "q_df", "q_p", "z", "p", "hartung_knapp", "prediction"]
 
 
 def run(command, *args: str):
@@ -82,3 +82,32 @@ def test_forest_csv_writes_svg(tmp_path):
     assert result.exit_code == 0, result.output
     svg = out.read_text(encoding="utf-8")
     assert svg.startswith("<?xml") and svg.count('id="study-square-') == 13
+
+
+def test_generic_csv_pools_as_metafor_and_names_the_hartung_knapp_interval(tmp_path):
+    path = tmp_path / "generic.csv"
+    path.write_text("study,estimate,ci_lower,ci_upper,se\nA,0.8,0.6,1.1,\nB,0.7,,,0.2\n", encoding="utf-8")
+    out = json.loads(run(pool, str(path), "--measure", "HR", "--method", "REML", "--json").output)
+    # metafor 3.8-1: rma(yi=log(c(0.8, 0.7)), vi=c(((log(1.1)-log(0.6))/(2*qnorm(.975)))^2, 0.04));
+    # predict(res, transf=exp): 0.7610 [0.5988, 0.9672]
+    assert (round(out["estimate"], 4), round(out["ci_lower"], 4), round(out["ci_upper"], 4)) == (0.7610, 0.5988, 0.9672)
+    text = run(pool, BCG, "--measure", "RR", "--method", "REML", "--hartung-knapp").output
+    assert "Prediction interval, t, df = 12 (metafor):" in text and "(z)" not in text
+
+
+def test_forest_csv_puts_favours_intervention_on_the_desirable_side(tmp_path):
+    import re
+
+    def x_of(svg: str, words: str) -> float:
+        [x] = re.findall(rf'x="([0-9.]+)"[^>]*>{re.escape(words)}</text>', svg)
+        return float(x)
+
+    out = tmp_path / "plot.svg"
+    assert run(forest_csv, BCG, "--measure", "RR", "--desirable", "higher", "-o", str(out)).exit_code == 0
+    svg = out.read_text(encoding="utf-8")
+    assert x_of(svg, "Favours intervention") > x_of(svg, "Favours control")
+    assert run(forest_csv, BCG, "--measure", "RR", "-o", str(out)).exit_code == 0  # RevMan's default: lower is better
+    svg = out.read_text(encoding="utf-8")
+    assert x_of(svg, "Favours intervention") < x_of(svg, "Favours control")
+    run(forest_csv, BCG, "--measure", "RR", "--favours-left", "Less TB", "--favours-right", "More TB", "-o", str(out))
+    assert ">Less TB</text>" in out.read_text(encoding="utf-8")

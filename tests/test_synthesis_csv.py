@@ -82,3 +82,65 @@ def test_blank_lines_are_skipped_and_bom_is_fine(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("\ufeffstudy,events_int,n_int,events_ctl,n_ctl\n\nA,1,10,2,10\n", encoding="utf-8")
     assert read_studies(path) == ("binary", [{"label": "A", "events_int": 1, "n_int": 10, "events_ctl": 2, "n_ctl": 10}])
+
+
+def test_generic_estimates_with_a_ci_or_an_se(tmp_path):
+    path = tmp_path / "generic.csv"
+    path.write_text("study,estimate,ci_lower,ci_upper,se\nA,0.8,0.6,1.1,\nB,0.7,,,0.2\n", encoding="utf-8")
+    assert read_studies(path) == ("generic", [{"label": "A", "estimate": 0.8, "ci_lower": 0.6, "ci_upper": 1.1},
+                                              {"label": "B", "estimate": 0.7, "se": 0.2}])
+    assert problems(tmp_path, "study,estimate,se\nA,0.8,\nB,x,0\n") == [
+        "FILE:2: give the 95% CI (ci_lower and ci_upper) or the SE (se)",
+        "FILE:3: estimate: 'x' is not a number", "FILE:3: se: SE must be greater than 0, not 0"]
+    assert problems(tmp_path, "study,estimate,ci_lower\nA,0.8,0.6\n") == [
+        "FILE:1: missing column(s) for generic data: ci_upper, (or se) (expected study,estimate,ci_lower,ci_upper,se)"]
+
+
+# ---- a Cochrane data package's data-rows CSV (issue #24 item 10) ------------------------------------------------
+# tests/data/cochrane_data_rows.csv has the data-rows header of a Cochrane data package as R's meta::read.cdir
+# reads it (guido-s/meta, R/read.cdir.R: "Analysis group", "Analysis number", …, "Experimental cases",
+# "Experimental N", "Control cases", "Control N", …), holding dat.bcg (analysis 1.1) and dat.normand1999
+# (analysis 1.2) from the files beside it.
+
+PACKAGE = DATA / "cochrane_data_rows.csv"
+
+
+def test_a_data_package_analysis_reads_as_the_same_studies():
+    assert read_studies(PACKAGE, "1.1") == read_studies(DATA / "dat_bcg.csv")
+    assert read_studies(PACKAGE, "1.2") == read_studies(DATA / "dat_normand1999.csv")
+
+
+def test_a_data_package_needs_its_analysis_named(tmp_path):
+    with pytest.raises(EvidenceError) as e:
+        read_studies(PACKAGE)
+    assert str(e.value) == (f"{PACKAGE}:1: the file holds 2 analyses (1.1 BCG vaccine: tuberculosis; 1.2 Length of "
+                            "hospital stay): choose one with --analysis")
+    with pytest.raises(EvidenceError, match=r":1: no analysis '3.1' in the file \(it holds: 1.1 BCG"):
+        read_studies(PACKAGE, "3.1")
+    with pytest.raises(EvidenceError, match="--analysis is for a Cochrane data package"):
+        read_studies(DATA / "dat_bcg.csv", "1.1")
+    lines = PACKAGE.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(",6,306,", ",six,306,")
+    broken = tmp_path / "rows.csv"
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(EvidenceError) as e:
+        read_studies(broken, "1.1")
+    assert str(e.value) == f"{broken}:3: Experimental cases: 'six' is not a number"
+
+
+def test_import_studies_prints_a_studies_block_that_reads_back(tmp_path):
+    import yaml
+    from click.testing import CliRunner
+
+    from evidence.cli import cli
+
+    result = CliRunner().invoke(cli, ["import-studies", str(PACKAGE), "--analysis", "1.1"])
+    assert result.exit_code == 0, result.output
+    studies = yaml.safe_load(result.output)["studies"]
+    assert studies == read_studies(DATA / "dat_bcg.csv")[1]
+    pooled = CliRunner().invoke(cli, ["pool", str(PACKAGE), "--analysis", "1.1", "--measure", "RR", "--json"])
+    import json
+
+    # metafor docs/reference/rma.uni.html (dat.bcg, log RR, REML): estimate -0.7145, tau2 0.3132
+    out = json.loads(pooled.output)
+    assert round(out["log_estimate"], 4) == -0.7145 and round(out["tau2"], 4) == 0.3132

@@ -207,7 +207,7 @@ def test_smallest_valid_continuous_input():
 def test_generic_input_guards_name_their_reason():
     from evidence.synthesis.effects import check_measure
 
-    with raises("unknown measure 'XY'; expected one of RR, OR, RD, MD, SMD, HR"):
+    with raises("unknown measure 'XY'; expected one of RR, OR, HR, SMD, MD, RD"):
         check_measure("XY")
     with raises("the estimate must be a finite number"):
         generic_effect("MD", float("nan"), se=1.0)

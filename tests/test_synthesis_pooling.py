@@ -267,7 +267,7 @@ def test_single_study_and_bad_arguments():
 
 def test_json_dict_has_exactly_the_agreed_keys():
     keys = {"k", "measure", "method", "estimate", "ci_lower", "ci_upper", "log_estimate", "se", "tau2", "i2",
-            "q", "pi_lower", "pi_upper"}
+            "q", "pi_lower", "pi_upper", "h2", "q_df", "q_p", "z", "p", "hartung_knapp", "prediction"}
     assert set(pool_studies(BCG, "RR", "FE").to_dict()) == keys
     assert set(pool_studies(BCG, "RR", "FE").to_dict(studies=True)) == keys | {"studies"}
 
@@ -329,12 +329,13 @@ def test_heterogeneity_and_i2_by_hand():
     assert heterogeneity(np.array([0.3]), np.array([1.0])) == (0.0, None)  # one study: no test
     vi = np.array([1.0, 1.0])
     # Higgins & Thompson: I² = (Q - df)/Q = (4 - 1)/4 = 75% (FE, MH); truncated at 0 and 0 for Q = 0
-    assert i_squared("FE", 4.0, 2, vi, None) == 75.0
-    assert i_squared("MH", 0.5, 3, vi, None) == 0.0
-    assert i_squared("FE", 0.0, 3, vi, None) == 0.0
-    assert i_squared("FE", 4.0, 1, vi, None) is None
-    # random effects: τ²/(τ² + s²), s² = (k-1)/(Σw - Σw²/Σw) = 1/(2 - 1) = 1 → 1/(1 + 1) = 50%
-    assert i_squared("DL", 0.0, 2, vi, 1.0) == 50.0
+    # H² = Q/df for FE and MH (metafor, not truncated): 4/1 = 4, 0.5/2 = 0.25
+    assert i_squared("FE", 4.0, 2, vi, None) == (75.0, 4.0)
+    assert i_squared("MH", 0.5, 3, vi, None) == (0.0, 0.25)
+    assert i_squared("FE", 0.0, 3, vi, None) == (0.0, 0.0)
+    assert i_squared("FE", 4.0, 1, vi, None) == (None, None)
+    # random effects: τ²/(τ² + s²), s² = (k-1)/(Σw - Σw²/Σw) = 1/(2 - 1) = 1 → 1/(1 + 1) = 50%; H² = (τ² + s²)/s² = 2
+    assert i_squared("DL", 0.0, 2, vi, 1.0) == (50.0, 2.0)
     assert _clean(float("inf")) is None and _clean(np.float64(1.5)) == 1.5 and _clean("x") == "x"
 
 
@@ -346,7 +347,7 @@ def test_pool_defaults_and_messages():
     r = pool(effects)
     assert (r.method, r.hartung_knapp, r.prediction) == ("REML", False, "z")
     assert r.tau2 == pytest.approx(0.3132, abs=TOL4)  # [RMA]
-    with raises("unknown method 'ML'; expected one of FE, DL, REML, PM, MH"):
+    with raises("unknown method 'ML'; expected one of REML, DL, PM, FE, MH"):
         pool(effects, "ML")
     with raises("prediction must be 'z' (metafor) or 't' (Riley), not 'x'"):
         pool(effects, prediction="x")
@@ -426,3 +427,47 @@ def test_mantel_haenszel_small_tables_by_hand():
             mantel_haenszel("RR", [table])
     with raises("Mantel–Haenszel is for RR, OR and RD, not MD"):
         mantel_haenszel("MD", [(1, 2, 3, 4)])
+
+
+# ---- issue #24: metafor 3.8-1 (Debian r-cran-metafor) run on these data; values printed by Rscript ----------
+# rma(measure="OR", ai=, n1i=, ci=, n2i=) (REML) and predict(res, transf=exp);
+# rma.mh(measure="RR", ...) with print(c(k, beta, se, ci.lb, ci.ub, QE, QEp, I2, H2, zval, pval)) and weights(res).
+
+def test_reml_at_a_local_maximum_falls_back_to_zero_like_metafors_ll0check():
+    rows = [{"label": "S1", "events_int": 4, "n_int": 57, "events_ctl": 9, "n_ctl": 66},
+            {"label": "S2", "events_int": 99, "n_int": 476, "events_ctl": 54, "n_ctl": 480},
+            {"label": "S3", "events_int": 55, "n_int": 390, "events_ctl": 30, "n_ctl": 391}]
+    r = pool_studies(rows, "OR", "REML")
+    # metafor: "Fisher scoring algorithm may have gotten stuck at a local maximum. Setting tau^2 = 0."
+    check(r, tau2=0.0, i2=0.0, h2=1.0, q=5.0389, log_estimate=0.637472175248868, se=0.141817145753779)
+    check(r, estimate=1.8916929621, ci_lower=1.4326353885, ci_upper=2.4978457823, pi_lower=1.4326353885,
+          pi_upper=2.4978457823)
+
+
+def test_mantel_haenszel_rr_keeps_studies_with_all_events_in_both_arms():
+    rows = [{"label": "A", "events_int": 20, "n_int": 20, "events_ctl": 30, "n_ctl": 30},
+            {"label": "B", "events_int": 18, "n_int": 20, "events_ctl": 15, "n_ctl": 20},
+            {"label": "C", "events_int": 40, "n_int": 45, "events_ctl": 38, "n_ctl": 44}]
+    r = pool_studies(rows, "RR", "MH")
+    check(r, k=3, log_estimate=0.0518880964158077, se=0.0498255083578020, estimate=1.0533, ci_lower=0.9553,
+          ci_upper=1.1613, q=0.8491633882438168, q_p=0.3567891189353816, i2=0.0, h2=0.8491633882438168,
+          z=1.0413962270729686, p=0.2976916928760948)
+    assert r.q_df == 1
+    assert [s.weight for s in r.studies] == [pytest.approx(19.37310, abs=1e-5), pytest.approx(49.62995, abs=1e-5)]
+    assert r.excluded[0][0] == "A" and "weight 31.0%" in r.excluded[0][1]  # metafor: 30.99695
+
+
+def test_mantel_haenszel_rd_of_double_zero_studies_only_is_refused_in_words():
+    rows = [{"label": "A", "events_int": 0, "n_int": 10, "events_ctl": 0, "n_ctl": 12},
+            {"label": "B", "events_int": 0, "n_int": 8, "events_ctl": 0, "n_ctl": 9}]
+    with raises("Mantel–Haenszel RD not estimable: every study has no events (or all events) in both arms, so the "
+                "risk difference is 0 with an SE of 0"):
+        pool_studies(rows, "RD", "MH")
+
+
+def test_extreme_standard_errors_are_refused_in_words():
+    for se in (1e-160, 1e160):
+        rows = [{"label": "A", "estimate": 0.1, "se": se}, {"label": "B", "estimate": 0.2, "se": 0.1}]
+        with raises(f"A: an SE of {se:g} is outside the range the pooling can compute with (1e-50 to 1e+50); "
+                    "check the estimate's units or CI"):
+            pool_studies(rows, "MD", "REML")

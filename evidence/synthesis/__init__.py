@@ -8,8 +8,9 @@ Modules, one concern each:
 * :mod:`.pooling`  — FE / random effects / MH pooling, Hartung–Knapp, heterogeneity, prediction intervals;
 * :mod:`.absolute` — GRADE anticipated absolute effects and MD/SMD wording;
 * :mod:`.csvinput` — reading a study CSV for the command line (FILE:LINE problems);
+* :mod:`.revman`   — one analysis of a Cochrane data package's data-rows CSV;
 * :mod:`.forest`   — RevMan-style forest plot as deterministic SVG;
-* :mod:`.cli`      — the ``pool`` and ``forest-csv`` click commands.
+* :mod:`.cli`      — the ``pool``, ``forest-csv``, ``forest`` and ``import-studies`` click commands.
 
 For the build: ``pool_studies(studies, measure, method)`` takes study dicts as in the YAML (``label`` plus
 ``events_int, n_int, events_ctl, n_ctl``; or ``mean_int, sd_int, n_int, mean_ctl, sd_ctl, n_ctl``; or

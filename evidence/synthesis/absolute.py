@@ -7,7 +7,9 @@ With the assumed comparator risk ACR as a proportion (per 1000 / 1000) and a rel
 * HR: intervention risk = 1 - (1 - ACR)^HR  (ACR the comparator's risk of the event by a fixed time)
 
 applied to the point estimate and to each bound of the relative effect's 95% CI; each risk is bounded to
-0–1000 per 1000. The risk difference per 1000 is (intervention risk - ACR) at the estimate and at both
+0–1000 per 1000. Only a risk ratio can reach past 1000 (OR and HR keep risks below 1); where ACR·RR does,
+the risk is *capped*: :func:`capped` says so, and the presenter marks each capped number and says why
+(a zero-width "1000 to 1000" would otherwise look precise). The risk difference per 1000 is (intervention risk - ACR) at the estimate and at both
 bounds (Schünemann et al., Cochrane Handbook ch. 14; GRADEpro). Numbers are returned unrounded;
 ``per_1000`` rounds half up for display.
 """
@@ -16,9 +18,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Optional
 from decimal import ROUND_HALF_UP, Decimal
 
-RELATIVE = ("RR", "OR", "HR")
+from .names import RATIO as RELATIVE  # noqa: E402  (the ratio measures of evidence/scales.yaml)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,11 @@ def intervention_risk(acr: float, measure: str, relative: float) -> float:
     else:
         risk = 1 - (1 - acr) ** relative
     return min(max(risk, 0.0), 1.0)
+
+
+def capped(acr_per_1000: float, measure: str, relative: Optional[float]) -> bool:
+    """Whether the intervention risk for this relative effect was capped at 1000 per 1000 (ACR·RR > 1000)."""
+    return measure == "RR" and relative is not None and acr_per_1000 * relative > 1000
 
 
 def anticipated_absolute(acr_per_1000: float, measure: str, estimate: float, ci_lower: float, ci_upper: float) -> AbsoluteEffect:

@@ -14,12 +14,10 @@ import click
 
 from ..files import write_text
 from ..problems import EvidenceError
-from .names import BINARY, CONTINUOUS, METHODS, PREDICTIONS, RANDOM
+from .names import BINARY, CONTINUOUS, MEASURES, METHODS, PREDICTIONS, RANDOM
 
 if TYPE_CHECKING:
     from .pooling import PoolResult
-
-MEASURES = (*BINARY, *CONTINUOUS)
 
 
 def analysis_options(f: Callable) -> Callable:
@@ -32,19 +30,23 @@ def analysis_options(f: Callable) -> Callable:
                      help="FE = inverse-variance fixed effect; DL, REML, PM = random effects with that tau² "
                           "estimator; MH = Mantel-Haenszel (binary measures only).")(f)
     f = click.option("--measure", type=click.Choice(MEASURES), required=True,
-                     help="RR, OR, RD for binary data; MD, SMD (Hedges' g) for continuous data.")(f)
+                     help="RR, OR, RD for binary data; MD, SMD (Hedges' g) for continuous data; any measure for "
+                          "estimates with a CI or SE (HR too).")(f)
+    f = click.option("--analysis", default=None, metavar="GROUP.NUMBER",
+                     help="For a Cochrane data package's data-rows CSV: the analysis to read, e.g. 1.2.")(f)
     f = click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))(f)
     return f
 
 
-def analyse(file: Path, measure: str, method: str, hartung_knapp: bool, prediction: str) -> PoolResult:
+def analyse(file: Path, measure: str, method: str, hartung_knapp: bool, prediction: str,
+            analysis: str | None = None) -> PoolResult:
     """Read, check the measure/method against the data, and pool; user errors become ClickException."""
     from . import pool_studies
     from .csvinput import read_studies
 
     measure, method = measure.upper(), method.upper()
     try:
-        kind, studies = read_studies(file)
+        kind, studies = read_studies(file, analysis)
     except EvidenceError as e:
         raise click.ClickException(str(e)) from None
     if kind == "binary" and measure not in BINARY:
@@ -65,12 +67,15 @@ def analyse(file: Path, measure: str, method: str, hartung_knapp: bool, predicti
 @analysis_options
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object: k, measure, method, estimate, ci_lower, ci_upper, log_estimate, se, "
-                   "tau2, i2, q, pi_lower, pi_upper (null where not defined) and studies.")
-def pool(file: Path, measure: str, method: str, hartung_knapp: bool, prediction: str, as_json: bool) -> None:
+                   "tau2, i2, q, pi_lower, pi_upper, h2, q_df, q_p, z (a t statistic under Hartung-Knapp), p, "
+                   "hartung_knapp, prediction (null where not defined) and studies.")
+def pool(file: Path, analysis: str | None, measure: str, method: str, hartung_knapp: bool, prediction: str,
+         as_json: bool) -> None:
     """Meta-analyse the studies in FILE.csv (binary: study,events_int,n_int,events_ctl,n_ctl; continuous:
-    study,mean_int,sd_int,n_int,mean_ctl,sd_ctl,n_ctl). Ratio measures are reported exponentiated, with
+    study,mean_int,sd_int,n_int,mean_ctl,sd_ctl,n_ctl; generic: study,estimate,ci_lower,ci_upper and/or se;
+    or a Cochrane data package's data-rows CSV with --analysis). Ratio measures are reported exponentiated, with
     log_estimate and se on the log scale."""
-    result = analyse(file, measure, method, hartung_knapp, prediction)
+    result = analyse(file, measure, method, hartung_knapp, prediction, analysis)
     if as_json:
         out: dict[str, Any] = result.to_dict(studies=True)
         click.echo(json.dumps(out, ensure_ascii=False))
@@ -86,18 +91,24 @@ def pool(file: Path, measure: str, method: str, hartung_knapp: bool, prediction:
               help="Where to write the forest plot (SVG).")
 @click.option("--intervention", default="Intervention", show_default=True, help="Header of the intervention arm.")
 @click.option("--control", default="Control", show_default=True, help="Header of the control arm.")
-@click.option("--favours-left", default="Favours intervention", show_default=True,
-              help="Label under the left of the axis (swap with --favours-right for a desirable outcome).")
-@click.option("--favours-right", default="Favours control", show_default=True, help="Label under the right of the axis.")
+@click.option("--desirable", type=click.Choice(("higher", "lower")), default="lower", show_default=True,
+              help="Which way the outcome is better: 'Favours intervention' goes on that side (lower: left, "
+                   "RevMan's default; higher, e.g. return to work: right).")
+@click.option("--favours-left", default=None, help="Label under the left of the axis (instead of --desirable's).")
+@click.option("--favours-right", default=None, help="Label under the right of the axis (instead of --desirable's).")
 @click.option("--title", default="", help="Title above the plot.")
-def forest_csv(file: Path, measure: str, method: str, hartung_knapp: bool, prediction: str, output: Path,
-               intervention: str, control: str, favours_left: str, favours_right: str, title: str) -> None:
+def forest_csv(file: Path, analysis: str | None, measure: str, method: str, hartung_knapp: bool, prediction: str,
+               output: Path,
+               intervention: str, control: str, desirable: str, favours_left: str | None, favours_right: str | None,
+               title: str) -> None:
     """Write a RevMan-style forest plot (SVG) of the studies in FILE.csv."""
-    from .forest import forest_svg  # matplotlib is loaded only for plots
+    from .forest import favours, forest_svg  # matplotlib is loaded only for plots
 
-    result = analyse(file, measure, method, hartung_knapp, prediction)
-    svg = forest_svg(result, labels={"intervention": intervention, "control": control, "favours_left": favours_left,
-                                     "favours_right": favours_right, "title": title})
+    result = analyse(file, measure, method, hartung_knapp, prediction, analysis)
+    sides = favours(desirable)
+    svg = forest_svg(result, labels={"intervention": intervention, "control": control, "title": title,
+                                     "favours_left": favours_left or sides["favours_left"],
+                                     "favours_right": favours_right or sides["favours_right"]})
     write_text(output, svg)
     click.echo(f"wrote {output} ({result.k} studies)", err=True)
 
@@ -117,3 +128,25 @@ def forest(finding_id: str, output: Path, db: Path) -> None:
         svg = finding_forest(conn, finding_id)
     write_text(output, svg)
     click.echo(f"wrote {output}", err=True)
+
+
+@click.command(name="import-studies")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--analysis", default=None, metavar="GROUP.NUMBER",
+              help="For a Cochrane data package's data-rows CSV: the analysis to read, e.g. 1.2.")
+def import_studies(file: Path, analysis: str | None) -> None:
+    """Print the studies of FILE (a study CSV, or one analysis of a Cochrane data package's data-rows CSV)
+    as a finding's `studies:` block in YAML, to paste under the finding in data/studies.yaml."""
+    from ..schema import StudyIn
+    from .csvinput import read_studies
+
+    try:
+        _, studies = read_studies(file, analysis)
+    except EvidenceError as e:
+        raise click.ClickException(str(e)) from None
+    lines = ["studies:"]
+    for study in studies:
+        keys = [k for k in StudyIn.model_fields if study.get(k) is not None]  # in the order of the study model
+        for i, key in enumerate(keys):
+            lines.append(f"  {'- ' if i == 0 else '  '}{key}: {json.dumps(study[key], ensure_ascii=False)}")
+    click.echo("\n".join(lines))

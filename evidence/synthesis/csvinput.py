@@ -1,9 +1,13 @@
 """Reading a study CSV for ``evidence pool`` / ``evidence forest-csv``.
 
-Two shapes, told apart by the header (line 1):
+Three shapes, told apart by the header (line 1), with the column names of the YAML's ``studies:``:
 
 * binary:     ``study,events_int,n_int,events_ctl,n_ctl`` (n = arm total, not non-events)
 * continuous: ``study,mean_int,sd_int,n_int,mean_ctl,sd_ctl,n_ctl``
+* generic:    ``study,estimate,ci_lower,ci_upper`` and/or ``se`` (each row its 95% CI or its SE; ratio
+  measures on the natural scale, the SE on the log scale)
+
+and a Cochrane/RevMan data package's ``*-data-rows.csv`` (:mod:`.revman`).
 
 Convention: :func:`read_studies` collects *every* problem, each as ``FILE:LINE: message`` (LINE is the
 line in the file; the header is line 1), and raises one :class:`evidence.problems.EvidenceError` with
@@ -26,8 +30,10 @@ from ..problems import EvidenceError
 COLUMNS = {
     "binary": ("study", "events_int", "n_int", "events_ctl", "n_ctl"),
     "continuous": ("study", "mean_int", "sd_int", "n_int", "mean_ctl", "sd_ctl", "n_ctl"),
+    "generic": ("study", "estimate", "ci_lower", "ci_upper", "se"),
 }
 COUNTS = ("events_int", "n_int", "events_ctl", "n_ctl")
+GENERIC_OPTIONAL = ("ci_lower", "ci_upper", "se")  # a generic row gives its 95% CI or its SE
 
 
 def _kind(header: list[str]) -> str:
@@ -35,6 +41,8 @@ def _kind(header: list[str]) -> str:
         return "binary"
     if any(c.startswith(("mean_", "sd_")) for c in header):
         return "continuous"
+    if "estimate" in header:
+        return "generic"
     return ""
 
 
@@ -44,7 +52,9 @@ def _header_problems(header: list[str], kind: str) -> list[str]:
                 + " or ".join(",".join(cols) for cols in COLUMNS.values())]
     expected = COLUMNS[kind]
     problems = []
-    missing = [c for c in expected if c not in header]
+    missing = [c for c in expected if c not in header and not (kind == "generic" and c in GENERIC_OPTIONAL)]
+    if kind == "generic" and "se" not in header and not {"ci_lower", "ci_upper"} <= set(header):
+        missing += [c for c in ("ci_lower", "ci_upper") if c not in header] + ["(or se)"]
     unknown = [c for c in header if c not in expected]
     duplicated = sorted({c for c in header if header.count(c) > 1})
     if missing:
@@ -56,34 +66,45 @@ def _header_problems(header: list[str], kind: str) -> list[str]:
     return problems
 
 
+def cell_value(key: str, column: str, text: str) -> tuple[Any, str | None]:
+    """(value, None) or (None, problem) for one cell: ``key`` is the study field it fills (the YAML's name,
+    which says the rules: counts whole and non-negative, arm sizes at least 1, SDs and SEs above 0), ``column``
+    the header it is named by in the problem."""
+    text = text.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        return None, f"{column}: {text!r} is not a number" if text else f"{column}: missing value"
+    if not math.isfinite(value):
+        return None, f"{column}: {text!r} is not a finite number"
+    if key in COUNTS:
+        if value < 0:
+            return None, f"{column}: negative count {text}"
+        if value != int(value):
+            return None, f"{column}: {text} is not a whole number"
+        if key.startswith("n_") and value < 1:
+            return None, f"{column}: an arm needs at least 1 participant"
+        return int(value), None
+    if key in ("sd_int", "sd_ctl", "se") and value <= 0:
+        return None, f"{column}: {'SE' if key == 'se' else 'SD'} must be greater than 0, not {text}"
+    return value, None
+
+
 def _row_problems(row: dict[str, str], kind: str, values: dict[str, float]) -> list[str]:
     problems = []
     if not (row.get("study") or "").strip():
         problems.append("study: empty study label")
     for column in COLUMNS[kind][1:]:
         text = (row.get(column) or "").strip()
-        try:
-            value = float(text)
-        except ValueError:
-            problems.append(f"{column}: {text!r} is not a number" if text else f"{column}: missing value")
+        if kind == "generic" and column in GENERIC_OPTIONAL and not text:
             continue
-        if not math.isfinite(value):
-            problems.append(f"{column}: {text!r} is not a finite number")
-            continue
-        if column in COUNTS or column.startswith("n_"):
-            if value < 0:
-                problems.append(f"{column}: negative count {text}")
-                continue
-            if value != int(value):
-                problems.append(f"{column}: {text} is not a whole number")
-                continue
-            if column.startswith("n_") and value < 1:
-                problems.append(f"{column}: an arm needs at least 1 participant")
-                continue
-        if column.startswith("sd_") and value <= 0:
-            problems.append(f"{column}: SD must be greater than 0, not {text}")
-            continue
-        values[column] = int(value) if column in COUNTS or column.startswith("n_") else value
+        value, problem = cell_value(column, column, text)
+        if problem:
+            problems.append(problem)
+        else:
+            values[column] = value
+    if kind == "generic" and "estimate" in values and "se" not in values and not {"ci_lower", "ci_upper"} <= set(values):
+        problems.append("give the 95% CI (ci_lower and ci_upper) or the SE (se)")
     for arm in ("int", "ctl"):
         events, total = values.get(f"events_{arm}"), values.get(f"n_{arm}")
         if events is not None and total is not None and events > total:
@@ -91,8 +112,9 @@ def _row_problems(row: dict[str, str], kind: str, values: dict[str, float]) -> l
     return problems
 
 
-def read_studies(path: str | Path) -> tuple[str, list[dict[str, Any]]]:
-    """(kind, studies) from a CSV file; raises EvidenceError listing every ``FILE:LINE: message``."""
+def read_studies(path: str | Path, analysis: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """(kind, studies) from a CSV file; raises EvidenceError listing every ``FILE:LINE: message``.
+    ``analysis`` chooses one analysis of a Cochrane data package's data-rows CSV (:mod:`.revman`)."""
     path = Path(path)
     name = str(path)
     try:
@@ -103,6 +125,13 @@ def read_studies(path: str | Path) -> tuple[str, list[dict[str, Any]]]:
         raise EvidenceError(f"{name}:1: the file is empty (expected a header and at least 1 study)")
     reader = csv.reader(text.splitlines(keepends=True))
     header = [h.strip() for h in next(reader)]
+    from .revman import is_data_package, read_data_package  # it reads cells with cell_value, from here
+
+    if is_data_package(header):
+        return read_data_package(path, text, analysis)
+    if analysis is not None:
+        raise EvidenceError(f"{name}:1: --analysis is for a Cochrane data package's data-rows CSV "
+                            "(columns Analysis group, Analysis number, Study, …)")
     kind = _kind(header)
     problems = [f"{name}:1: {p}" for p in _header_problems(header, kind)]
     if problems:

@@ -60,6 +60,10 @@ class EffectSet:
     measure: str
     effects: tuple[Effect, ...]
     excluded: tuple[tuple[str, str], ...] = ()
+    # every study's uncorrected 2×2 table (a, b, c, d), double-zero ones too, for Mantel–Haenszel
+    # (``rma.mh`` keeps them: all-event studies add n1·n2/N to both RR sums); None without binary data
+    tables: Optional[tuple[tuple[str, tuple[float, float, float, float]], ...]] = None
+    excluded_data: tuple[Mapping[str, Any], ...] = ()  # the data of each left-out study (for plots and totals)
 
     @property
     def ratio(self) -> bool:
@@ -153,7 +157,7 @@ def generic_effect(measure: str, estimate: float, ci_lower: Optional[float] = No
     if se is not None:
         if not math.isfinite(se) or se <= 0:
             raise ValueError("the SE must be greater than 0")
-        return yi, se**2
+        return yi, _variance(se)
     if ci_lower is None or ci_upper is None:
         raise ValueError("give a 95% CI (ci_lower and ci_upper) or an SE")
     if ratio and (ci_lower <= 0 or ci_upper <= 0):
@@ -163,7 +167,17 @@ def generic_effect(measure: str, estimate: float, ci_lower: Optional[float] = No
     lo, hi = (math.log(ci_lower), math.log(ci_upper)) if ratio else (ci_lower, ci_upper)
     if not lo <= yi <= hi:
         raise ValueError("the estimate lies outside its CI")
-    return yi, ((hi - lo) / (2 * Z95)) ** 2
+    return yi, _variance((hi - lo) / (2 * Z95))
+
+
+SE_RANGE = (1e-50, 1e50)  # inverse-variance sums (w, w², w³ over many studies) stay finite in this range
+
+
+def _variance(se: float) -> float:
+    if not SE_RANGE[0] <= se <= SE_RANGE[1]:
+        raise ValueError(f"an SE of {se:g} is outside the range the pooling can compute with "
+                         f"({SE_RANGE[0]:g} to {SE_RANGE[1]:g}); check the estimate's units or CI")
+    return se**2
 
 
 def kind_of(study: Mapping[str, Any]) -> str:
@@ -208,14 +222,27 @@ def compute_effects(studies: Sequence[Mapping[str, Any]], measure: str) -> Effec
     check_measure(measure)
     effects: list[Effect] = []
     excluded: list[tuple[str, str]] = []
+    tables: list[tuple[str, tuple[float, float, float, float]]] = []
+    excluded_data: list[dict] = []
     for i, study in enumerate(studies, 1):
         label = str(study.get("label") or f"study {i}")
         study = {**study, "label": label}
-        if measure in RATIO and kind_of(study) == "binary" and double_zero(*(float(study[k]) for k in BINARY_KEYS)):
-            excluded.append((label, "double-zero study (no events, or all events, in both arms): not estimable on a ratio scale"))
-            continue
         try:
+            binary = kind_of(study) == "binary"
+            if binary:
+                a, n1, c, n2 = (float(study[k]) for k in BINARY_KEYS)
+                if measure in BINARY:
+                    binary_effect("RD", a, n1, c, n2)  # checks the counts
+                tables.append((label, (a, n1 - a, c, n2 - c)))
+            if measure in RATIO and binary and double_zero(a, n1, c, n2):
+                excluded.append((label, DOUBLE_ZERO))
+                excluded_data.append({k: study[k] for k in BINARY_KEYS})
+                continue
             effects.append(study_effect(study, measure))
         except ValueError as e:
             raise ValueError(f"{label}: {e}") from None
-    return EffectSet(measure, tuple(effects), tuple(excluded))
+    whole = len(tables) == len(studies) and measure in BINARY
+    return EffectSet(measure, tuple(effects), tuple(excluded), tuple(tables) if whole else None, tuple(excluded_data))
+
+
+DOUBLE_ZERO = "double-zero study (no events, or all events, in both arms): not estimable on a ratio scale"

@@ -7,12 +7,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping, Optional
 
+from ..schema import StudyIn
 from . import pool_studies
 from .absolute import RELATIVE, anticipated_absolute
 from .assist import suggestions
 
-STUDY_COLUMNS = ("label", "source_id", "events_int", "n_int", "events_ctl", "n_ctl", "mean_int", "sd_int",
-                 "mean_ctl", "sd_ctl")
+# The study data is defined once, by StudyIn (schema.py): each of its fields is stored in the study_results
+# column of the same name, except the CI given with a study's estimate, stored as reported_ci_* because
+# ci_lower/ci_upper there are the CI the build computed. Re-pooling (stored.py) reads the columns back.
+STUDY_COLUMNS = {name: {"ci_lower": "reported_ci_lower", "ci_upper": "reported_ci_upper"}.get(name, name)
+                 for name in StudyIn.model_fields}
 DEFAULT_METHOD = "REML"
 
 
@@ -38,7 +42,8 @@ def synthesise(finding_id: str, f: Mapping[str, Any], studies: list[Mapping[str,
     left_out = dict(result.excluded)
     rows = []
     for position, study in enumerate(studies, 1):
-        row = {"finding_id": finding_id, "position": position, **{c: study.get(c) for c in STUDY_COLUMNS}}
+        row = {"finding_id": finding_id, "position": position,
+               **{column: study.get(name) for name, column in STUDY_COLUMNS.items()}}
         done = computed.get(study["label"])
         if done:
             row.update(effect=done.estimate, ci_lower=done.ci_lower, ci_upper=done.ci_upper, weight=done.weight)

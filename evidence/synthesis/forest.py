@@ -5,8 +5,12 @@ continuous data; log estimate and SE for generic input); weight (%); the effect 
 the plot panel. In the panel: per study a square whose *area* is proportional to its weight and a line for
 its CI; the pooled diamond (width = 95% CI); the prediction interval as a bar below it (random effects,
 where defined); the line of no effect (1 on a log axis for ratios, 0 for differences); "Favours …" labels
-under the axis. Below the studies: totals, the heterogeneity line (Tau², Chi² = Q, df, P, I²) and the
-test for the overall effect (Z, or t under Hartung–Knapp, and P).
+under the axis, "Favours intervention" on the side where the outcome's ``desirable`` direction lies
+(:func:`favours`). The axis spans the study estimates and the pooled intervals; a study CI running past it
+ends in an arrow. A study left out as not estimable is a row ("Not estimable") and counts in the totals.
+Below the studies: totals, the heterogeneity line (Tau², Chi² = Q, df, P, I²) and the test for the
+overall effect (Z, or t under Hartung–Knapp, and P). Above ``MAX_ROWS`` studies the plot is a summary
+(the pooled rows only), so thousands of studies draw in seconds.
 
 The output is deterministic: Matplotlib's default style inside an rc context, ``svg.hashsalt`` fixed,
 text kept as text (``svg.fonttype='none'``), no date in the metadata — the same result gives the same
@@ -16,8 +20,10 @@ bytes. Each study's square is an SVG group with id ``study-square-N`` (N from 1)
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import threading
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
@@ -28,7 +34,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from .pooling import PoolResult
-from .report import fixed, fmt_p, method_label, method_note
+from .report import fixed, fmt_p, method_label, method_note, significant
 
 MEASURE_NAMES = {"RR": "Risk Ratio", "OR": "Odds Ratio", "HR": "Hazard Ratio", "RD": "Risk Difference",
                  "MD": "Mean Difference", "SMD": "Std. Mean Difference"}
@@ -44,12 +50,25 @@ RATIO_SCALES = {2: (0.5, 0.7, 1, 1.5, 2), 5: (0.2, 0.5, 1, 2, 5), 10: (0.1, 0.2,
                 1000: (0.001, 0.1, 1, 10, 1000)}
 
 
+def favours(desirable: Optional[str]) -> dict[str, str]:
+    """The labels under the axis for an outcome whose ``desirable`` direction (the outcome vocabulary's
+    attribute) is "higher" or "lower": "Favours intervention" on the side where the intervention is better.
+    Where the vocabulary does not say, the labels say only which side is which."""
+    if desirable == "higher":
+        return {"favours_left": "Favours control", "favours_right": "Favours intervention"}
+    if desirable == "lower":
+        return {"favours_left": "Favours intervention", "favours_right": "Favours control"}
+    return {"favours_left": "Lower with intervention", "favours_right": "Higher with intervention"}
+
+
 def _effect_text(est: float, lo: float, hi: float) -> str:
     return f"{fixed(est)} [{fixed(lo)}, {fixed(hi)}]"
 
 
 def _axis(result: PoolResult) -> tuple[tuple[float, float], tuple[float, ...]]:
-    bounds = [b for s in result.studies for b in (s.ci_lower, s.ci_upper)]
+    """The axis spans the study estimates, the pooled CI and the prediction interval; a study CI reaching
+    further ends in an arrow at the edge (RevMan), rather than squeezing every other row."""
+    bounds = [s.estimate for s in result.studies]
     bounds += [result.ci_lower, result.ci_upper]
     bounds += [b for b in (result.pi_lower, result.pi_upper) if b is not None]
     bounds = [b for b in bounds if b is not None and math.isfinite(b) and (b > 0 or not result.ratio)]
@@ -71,14 +90,15 @@ def _columns(result: PoolResult) -> tuple[list[tuple[str, str, float]], str]:
     if kind == "binary":
         return [("int", "Events", 0.28), ("int", "Total", 0.33), ("ctl", "Events", 0.39), ("ctl", "Total", 0.44)], kind
     if kind == "continuous":
-        return [("int", "Mean", 0.245), ("int", "SD", 0.285), ("int", "Total", 0.325),
-                ("ctl", "Mean", 0.38), ("ctl", "SD", 0.42), ("ctl", "Total", 0.46)], kind
+        return [("int", "Mean", 0.215), ("int", "SD", 0.265), ("int", "Total", 0.31),
+                ("ctl", "Mean", 0.36), ("ctl", "SD", 0.41), ("ctl", "Total", 0.455)], kind
     return [("", "log[Estimate]" if result.ratio else "Estimate", 0.33), ("", "SE", 0.42)], kind
 
 
 def _num(x: float) -> str:
-    """Whole numbers in full ('191064'), others to 6 significant digits."""
-    return str(int(x)) if float(x).is_integer() else f"{x:.6g}"
+    """Whole numbers in full ('191064'), others to 5 significant digits (so neighbouring columns do not run
+    into each other: '43.095' and '0.49762', not '43.09510.49762')."""
+    return str(int(x)) if float(x).is_integer() else f"{x:.5g}"
 
 
 def _cell(study, kind: str, arm: str, header: str) -> str:
@@ -95,10 +115,30 @@ def forest_svg(result: PoolResult, labels: Optional[Mapping[str, str]] = None) -
 
     ``labels`` overrides display texts: ``intervention``, ``control`` (arm headers), ``study`` (first
     column header), ``favours_left``, ``favours_right`` (under the axis; defaults "Favours intervention"
-    left, "Favours control" right, RevMan's default for an undesirable outcome — swap them for a
-    desirable one such as return to work), ``title``.
+    left, "Favours control" right, RevMan's default for an outcome where lower is better — take them from
+    :func:`favours` with the outcome's ``desirable`` attribute), ``title``.
     """
     text = {**DEFAULT_LABELS, **(labels or {})}
+    key = hashlib.sha256(repr((result, sorted(text.items()))).encode()).hexdigest()
+    with _LOCK:
+        svg = _CACHE.get(key)
+        if svg is None:
+            svg = _render(result, text)
+            _CACHE[key] = svg
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+        return svg
+
+
+# Matplotlib's rcParams are process-wide and Datasette renders in threads: a plot drawn while another thread's
+# rc_context is restored would pick up the wrong style (or a random SVG hash salt). One lock serialises
+# drawing; each plot is kept by the hash of what it shows, so a plot is drawn once.
+_LOCK = threading.Lock()
+_CACHE: dict[str, str] = {}
+CACHE_SIZE = 256
+
+
+def _render(result: PoolResult, text: Mapping[str, str]) -> str:
     with matplotlib.rc_context():
         matplotlib.style.use("default")
         matplotlib.rcParams.update(RC)
@@ -124,7 +164,7 @@ class _Rows:
 
     @classmethod
     def layout(cls, result: PoolResult, binary: bool, title: bool, notes: int) -> "_Rows":
-        k = len(result.studies)
+        k = len(_drawn(result)) + (len(result.excluded) if _drawn(result) else 0)
         total = -(k + 2.4)
         events = total - 1 if binary else total
         pi = events - 1 if result.pi_lower is not None else events
@@ -134,11 +174,23 @@ class _Rows:
                    1.2 if title else 0.8, min(overall - notes, axis - 2.2) - 0.8)
 
 
+MAX_ROWS = 200  # above this many studies the plot is a summary: the pooled result without a row per study
+
+
+def _drawn(result: PoolResult) -> tuple:
+    """The study rows drawn: all of them, or none above MAX_ROWS (a plot of thousands of rows is unreadable,
+    and took minutes and a gigabyte to draw)."""
+    return result.studies if len(result.studies) + len(result.excluded) <= MAX_ROWS else ()
+
+
 def _figure(result: PoolResult, text: Mapping[str, str]) -> Figure:
     columns, kind = _columns(result)
     notes = [n for n in (method_note(result),) if n]
-    if result.excluded:
-        notes.append("Not estimable (left out): " + "; ".join(label for label, _ in result.excluded))
+    if not _drawn(result):
+        notes.append(f"{len(result.studies) + len(result.excluded)} studies: a row per study is drawn up to "
+                     f"{MAX_ROWS} studies (`evidence pool --json` lists them all).")
+    for label, reason in result.excluded:
+        notes.append(f"{label}: {reason}.")
     rows = _Rows.layout(result, kind == "binary", bool(text["title"]), len(notes))
     fig = Figure(figsize=(WIDTH, (rows.top - rows.bottom) * ROW))
     FigureCanvasAgg(fig)
@@ -171,28 +223,37 @@ def _table(frame, result: PoolResult, text: Mapping[str, str], columns, kind: st
     for x in (X_EFFECT, sum(PANEL) / 2):
         put(x, 0, measure, bold=True)
         put(x, -1, f"{method_label(result)}, 95% CI", bold=True)
-    for y, s in zip(rows.studies, result.studies):
+    drawn = _drawn(result)
+    for y, s in zip(rows.studies, drawn):
         put(0.01, y, s.label, ha="left")
         for arm, header, x in columns:
             put(x, y, _cell(s, kind, arm, header))
         put(X_WEIGHT, y, f"{s.weight:.1f}%")
         put(X_EFFECT, y, _effect_text(s.estimate, s.ci_lower, s.ci_upper))
+    left_out = list(zip(result.excluded, result.excluded_data)) if drawn else []
+    for y, ((label, _), data) in zip(rows.studies[len(drawn):], left_out):  # RevMan: listed, not estimable
+        put(0.01, y, label, ha="left")
+        for arm, header, x in columns:
+            if kind == "binary":
+                put(x, y, _num(data[("events_" if header == "Events" else "n_") + arm]))
+        put(X_EFFECT, y, "Not estimable")
+    everyone = [s.data for s in result.studies] + list(result.excluded_data)  # RevMan counts them in the totals
     put(0.01, rows.total, "Total (95% CI)", ha="left", bold=True)
     if kind in ("binary", "continuous"):
         for arm, header, x in columns:
             if header == "Total":
-                put(x, rows.total, _num(sum(s.data["n_" + arm] for s in result.studies)), bold=True)
+                put(x, rows.total, _num(sum(d["n_" + arm] for d in everyone)), bold=True)
     if kind == "binary":
         put(0.01, rows.events, "Total events", ha="left")
         for arm, header, x in columns:
             if header == "Events":
-                put(x, rows.events, _num(sum(s.data["events_" + arm] for s in result.studies)))
+                put(x, rows.events, _num(sum(d["events_" + arm] for d in everyone)))
     put(X_WEIGHT, rows.total, "100.0%", bold=True)
     put(X_EFFECT, rows.total, _effect_text(result.estimate, result.ci_lower, result.ci_upper), bold=True)
     if result.pi_lower is not None:
         put(0.01, rows.pi, "Prediction interval", ha="left")
         put(X_EFFECT, rows.pi, f"[{fixed(result.pi_lower)}, {fixed(result.pi_upper)}]")
-    parts = [f"Tau² = {result.tau2:.2f}"] if result.tau2 is not None else []
+    parts = [f"Tau² = {significant(result.tau2, 2)}"] if result.tau2 is not None else []
     if result.q is not None:
         parts.append(f"Chi² = {result.q:.2f}, df = {result.q_df} ({fmt_p(result.q_p)})")
     if result.i2 is not None:
@@ -227,8 +288,14 @@ def _panel(fig: Figure, result: PoolResult, rows: _Rows) -> None:
         panel.spines[side].set_visible(False)
     panel.axvline(1 if result.ratio else 0, color="black", linewidth=0.8, zorder=1)
     largest = max((s.weight for s in result.studies), default=1) or 1
-    for i, (y, s) in enumerate(zip(rows.studies, result.studies), 1):
-        panel.plot([s.ci_lower, s.ci_upper], [y, y], color="black", linewidth=0.8, zorder=2)
+    for i, (y, s) in enumerate(zip(rows.studies, _drawn(result)), 1):
+        lower, upper = max(s.ci_lower, xmin), min(s.ci_upper, xmax)
+        panel.plot([lower, upper], [y, y], color="black", linewidth=0.8, zorder=2)
+        for edge, beyond, marker in ((xmin, s.ci_lower < xmin, "<"), (xmax, s.ci_upper > xmax, ">")):
+            if beyond:  # RevMan: an arrow where the CI runs past the axis
+                arrow, = panel.plot([edge], [y], marker=marker, markersize=4, color="black", linestyle="none",
+                                    clip_on=False, zorder=2)
+                arrow.set_gid(f"study-arrow-{i}-{'left' if marker == '<' else 'right'}")
         size = max(2.0, 9.0 * math.sqrt(s.weight / largest))  # marker side ∝ √weight, so area ∝ weight
         square, = panel.plot([s.estimate], [y], marker="s", markersize=size, color="#1f4e9c", linestyle="none", zorder=3)
         square.set_gid(f"study-square-{i}")

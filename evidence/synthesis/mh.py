@@ -59,5 +59,8 @@ def mantel_haenszel(measure: str, tables: Sequence[tuple[float, float, float, fl
         rd = np.sum(a * n2 / n - c * n1 / n) / w.sum()
         var = (rd * np.sum(c * (n1 / n) ** 2 - a * (n2 / n) ** 2 + (n1 / n) * (n2 / n) * (n2 - n1) / 2)
                + np.sum(a * (n2 - c) / n + c * (n1 - a) / n) / 2) / w.sum() ** 2
+        if not var > 0:
+            raise ValueError("Mantel–Haenszel RD not estimable: every study has no events (or all events) in both "
+                             "arms, so the risk difference is 0 with an SE of 0")
         return MHEstimate(float(rd), math.sqrt(var), w)
     raise ValueError(f"Mantel–Haenszel is for RR, OR and RD, not {measure}")

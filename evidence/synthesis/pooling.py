@@ -33,12 +33,12 @@ import numpy as np
 from scipy.special import chdtrc, ndtr, ndtri, stdtr, stdtrit
 
 from . import tau2 as estimators
-from .effects import BINARY, EffectSet
+from .effects import BINARY, EffectSet, double_zero
 from .mh import mantel_haenszel
 
-from .names import METHODS, PREDICTIONS, RANDOM  # noqa: E402,F401  (re-exported)
+from .names import METHODS, PREDICTIONS, RANDOM, RATIO  # noqa: E402,F401  (re-exported)
 JSON_KEYS = ("k", "measure", "method", "estimate", "ci_lower", "ci_upper", "log_estimate", "se",
-             "tau2", "i2", "q", "pi_lower", "pi_upper")
+             "tau2", "i2", "q", "pi_lower", "pi_upper", "h2", "q_df", "q_p", "z", "p", "hartung_knapp", "prediction")
 
 
 @dataclass(frozen=True)
@@ -80,10 +80,12 @@ class PoolResult:
     prediction: str
     studies: tuple[StudyResult, ...]
     excluded: tuple[tuple[str, str], ...] = ()
+    excluded_data: tuple[dict, ...] = ()  # the data of each left-out study, as ``excluded``
+    h2: Optional[float] = None  # H² (Higgins & Thompson 2002), as metafor: Q/df for FE and MH, (τ̂² + s²)/s² else
 
     @property
     def ratio(self) -> bool:
-        return self.measure in ("RR", "OR", "HR")
+        return self.measure in RATIO
 
     def to_dict(self, studies: bool = False) -> dict[str, Any]:
         """Exactly ``JSON_KEYS`` (None where undefined), plus ``studies`` when asked for."""
@@ -91,6 +93,11 @@ class PoolResult:
         if studies:
             out["studies"] = [{key: _clean(value) for key, value in asdict(s).items()} for s in self.studies]
         return out
+
+
+def double_zero_table(table) -> bool:
+    a, b, c, d = table
+    return double_zero(a, a + b, c, c + d)
 
 
 def _clean(value: Any) -> Any:
@@ -114,14 +121,15 @@ def heterogeneity(yi: np.ndarray, vi: np.ndarray, centre: Optional[float] = None
     return q, (float(chdtrc(df, q)) if df > 0 else None)
 
 
-def i_squared(method: str, q: float, k: int, vi: np.ndarray, tau2: Optional[float]) -> Optional[float]:
+def i_squared(method: str, q: float, k: int, vi: np.ndarray, tau2: Optional[float]) -> tuple[Optional[float], Optional[float]]:
+    """(I², H²) as metafor computes them; (None, None) for k < 2."""
     if k < 2:
-        return None
+        return None, None
     if method in RANDOM:
         w = 1 / vi
         typical = (k - 1) / (np.sum(w) - np.sum(w**2) / np.sum(w))
-        return float(100 * tau2 / (typical + tau2))
-    return float(max(0.0, 100 * (q - (k - 1)) / q)) if q > 0 else 0.0
+        return float(100 * tau2 / (typical + tau2)), float((typical + tau2) / typical)
+    return (float(max(0.0, 100 * (q - (k - 1)) / q)) if q > 0 else 0.0), float(q / (k - 1))
 
 
 def pool(effects: EffectSet, method: str = "REML", hartung_knapp: bool = False, prediction: str = "z") -> PoolResult:
@@ -143,18 +151,30 @@ def pool(effects: EffectSet, method: str = "REML", hartung_knapp: bool = False, 
     ratio = effects.ratio
 
     tau2: Optional[float] = None
+    excluded = effects.excluded
     if method == "MH":
-        if measure not in BINARY or any(e.table is None for e in effects.effects):
+        if measure not in BINARY or effects.tables is None:
             raise ValueError("Mantel–Haenszel needs 2×2 tables (binary data) and RR, OR or RD")
-        mh = mantel_haenszel(measure, [e.table for e in effects.effects])
-        mu, se, weights = mh.log_estimate, mh.se, mh.weights
-        q, q_p = heterogeneity(yi, vi, centre=mu)
+        # rma.mh: every table is in the sums and in k (a double-zero one with weight 0, an all-event one
+        # with its RR weight); Q, I² and H² use only the studies with an effect (drop00, for RD too)
+        labels = [label for label, _ in effects.tables]
+        mh = mantel_haenszel(measure, [t for _, t in effects.tables])
+        mu, se = mh.log_estimate, mh.se
+        share = dict(zip(labels, 100 * mh.weights / np.sum(mh.weights)))
+        weights = np.array([share[e.label] for e in effects.effects])
+        excluded = tuple((label, f"{reason}; in the Mantel–Haenszel sums with weight {share[label]:.1f}%")
+                         for label, reason in excluded)
+        keep = np.array([not double_zero_table(e.table) for e in effects.effects])
+        q, q_p = heterogeneity(yi[keep], vi[keep], centre=mu) if keep.any() else (0.0, None)
+        q_df = max(int(keep.sum()) - 1, 0)
+        k = len(labels)
     else:
         tau2 = estimators.ESTIMATORS[method](yi, vi) if method in RANDOM else None
         weights = 1 / (vi + (tau2 or 0.0))
         mu = float(np.sum(weights * yi) / np.sum(weights))
         se = float(1 / math.sqrt(np.sum(weights)))
         q, q_p = heterogeneity(yi, vi)
+        q_df = k - 1
 
     df = k - 1
     if hartung_knapp:
@@ -177,8 +197,9 @@ def pool(effects: EffectSet, method: str = "REML", hartung_knapp: bool = False, 
             tcrit = float(stdtrit(k - 2, 0.975))
             pi_lower, pi_upper = mu - tcrit * spread, mu + tcrit * spread
 
+    i2, h2 = i_squared(method, q, q_df + 1, vi, tau2)
     z95 = float(ndtri(0.975))
-    pct = 100 * weights / np.sum(weights)
+    pct = 100 * weights / np.sum(weights) if method != "MH" else weights
     studies = tuple(
         StudyResult(e.label, _scale(ratio, e.yi), _scale(ratio, e.yi - z95 * math.sqrt(e.vi)),
                     _scale(ratio, e.yi + z95 * math.sqrt(e.vi)), e.yi, e.vi, float(w), e.kind, dict(e.data), e.corrected)
@@ -188,8 +209,8 @@ def pool(effects: EffectSet, method: str = "REML", hartung_knapp: bool = False, 
         k=k, measure=measure, method=method,
         estimate=_scale(ratio, mu), ci_lower=_scale(ratio, mu - crit * se), ci_upper=_scale(ratio, mu + crit * se),
         log_estimate=float(mu), se=float(se), tau2=tau2,
-        i2=i_squared(method, q, k, vi, tau2), q=q if k >= 2 else None, q_df=df, q_p=q_p,
+        i2=i2, h2=h2, q=q if q_df >= 1 else None, q_df=q_df, q_p=q_p,
         pi_lower=_scale(ratio, pi_lower), pi_upper=_scale(ratio, pi_upper),
         z=float(stat), p=p, hartung_knapp=hartung_knapp, prediction=prediction,
-        studies=studies, excluded=effects.excluded,
+        studies=studies, excluded=excluded, excluded_data=tuple(dict(d) for d in effects.excluded_data),
     )

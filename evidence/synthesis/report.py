@@ -54,6 +54,12 @@ def fixed(x: float, decimals: int = 2) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
+def significant(x: float, digits: int = 3) -> str:
+    """τ² and the like to significant figures ('0.00214', '0.313', '0'), not fixed decimals that print a
+    small τ² as 0.0000 beside an I² of 40%."""
+    return "0" if x == 0 else f"{x:.{digits}g}"
+
+
 def summary(result: PoolResult) -> str:
     """A readable per-study table and the pooled lines."""
     width = max([len(s.label) for s in result.studies] + [len("Study")])
@@ -72,11 +78,13 @@ def summary(result: PoolResult) -> str:
               + (f"t = {result.z:.4f}, df = {result.q_df}" if result.hartung_knapp else f"z = {result.z:.4f}")
               + f", {fmt_p(result.p)}"]
     if result.pi_lower is not None:
-        lines.append(f"Prediction interval ({result.prediction}): [{fixed(result.pi_lower, 4)}, {fixed(result.pi_upper, 4)}]")
-    het = [f"tau² = {result.tau2:.4f}"] if result.tau2 is not None else []
+        lines.append(f"Prediction interval, {prediction_rule(result)}: [{fixed(result.pi_lower, 4)}, {fixed(result.pi_upper, 4)}]")
+    het = [f"tau² = {significant(result.tau2, 4)}"] if result.tau2 is not None else []
     if result.q is not None:
         het.append(f"Q = {result.q:.4f}, df = {result.q_df}, {fmt_p(result.q_p)}")
     if result.i2 is not None:
         het.append(f"I² = {result.i2:.2f}%")
+    if result.h2 is not None:
+        het.append(f"H² = {result.h2:.2f}")
     lines.append("Heterogeneity: " + ("; ".join(het) if het else "not applicable (k = 1)"))
     return "\n".join(lines)

@@ -10,6 +10,10 @@ Every estimator is truncated at 0.
   starts from the Hedges (HE) estimate and stops when |Δτ²| < 1e-5, at most 100 steps — metafor's
   defaults (``control=list(threshold=1e-5, maxiter=100)``), so results agree with metafor to the digits
   it prints (a fully converged τ² can differ in the 5th decimal, e.g. a PI bound by ~1e-4).
+  Then metafor's ``ll0check``: Fisher scoring can stop at a local maximum, so the restricted
+  log-likelihood at τ² = 0 is compared with the one at the solution, and τ² is set to 0 when τ² = 0 is
+  higher by more than ``tol`` = 1.22e-4 (machine ε^¼) and τ̂² > 1e-5 (metafor warns "Fisher scoring
+  algorithm may have gotten stuck at a local maximum. Setting tau^2 = 0.").
 * PM  — Paule & Mandel (1982): the τ² ≥ 0 where Q(τ²) = k - 1 (Q decreases in τ², so the root is
   bracketed and bisected to machine precision); 0 when Q(0) ≤ k - 1 already.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 THRESHOLD = 1e-5  # metafor's control$threshold
+LL_TOL = np.finfo(float).eps ** 0.25  # metafor's control$tol, used by its ll0check
 MAXITER = 100  # metafor's control$maxiter
 
 
@@ -72,8 +77,19 @@ def reml(yi, vi, start: float | None = None, threshold: float = THRESHOLD) -> fl
             adj /= 2
         tau2 += adj
         if abs(adj) < threshold:
+            if tau2 > THRESHOLD and restricted_loglik(y, v, 0.0) - restricted_loglik(y, v, tau2) > LL_TOL:
+                return 0.0  # metafor's ll0check: stuck at a local maximum, τ² = 0 is more likely
             return float(tau2)
     raise ArithmeticError("REML (Fisher scoring) did not converge")
+
+
+def restricted_loglik(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
+    """The REML log-likelihood of the intercept-only model (as metafor's ``rma.uni`` computes it):
+    -½(k-1)log 2π - ½Σlog(v+τ²) - ½log Σw - ½Σw(y-μ̂)², w = 1/(v+τ²)."""
+    w = 1 / (v + tau2)
+    mu = np.sum(w * y) / np.sum(w)
+    return float(-0.5 * (len(y) - 1) * np.log(2 * np.pi) - 0.5 * np.sum(np.log(v + tau2))
+                 - 0.5 * np.log(np.sum(w)) - 0.5 * np.sum(w * (y - mu) ** 2))
 
 
 def paule_mandel(yi, vi) -> float:
