@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOOL = "mutmut==3.8.1"
 
 SYNTHESIS = ("effects", "tau2", "mh", "pooling", "absolute", "assist", "findings")
-SYNTHESIS_IO = ("__init__", "names", "csvinput", "report", "forest", "stored", "cli")
+SYNTHESIS_IO = ("__init__", "names", "cells", "csvinput", "revman", "report", "forest", "stored", "cli")
 EXPORTS = ("__init__", "fhir", "guideline", "references", "sof", "sof_docx", "tables")
 SITE = ("__init__", "bounded_search", "certainty_symbols", "changes_pages", "condition_pages", "document_pages",
         "downloads", "finding_page", "forest_plots", "front_page", "gap_map", "guideline_pages", "i18n",

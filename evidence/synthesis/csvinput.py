@@ -21,18 +21,18 @@ the YAML is (``label`` plus the data columns), ready for :func:`evidence.synthes
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 from typing import Any
 
 from ..problems import EvidenceError
+from .cells import cell_value
+from .revman import is_data_package, read_data_package
 
 COLUMNS = {
     "binary": ("study", "events_int", "n_int", "events_ctl", "n_ctl"),
     "continuous": ("study", "mean_int", "sd_int", "n_int", "mean_ctl", "sd_ctl", "n_ctl"),
     "generic": ("study", "estimate", "ci_lower", "ci_upper", "se"),
 }
-COUNTS = ("events_int", "n_int", "events_ctl", "n_ctl")
 GENERIC_OPTIONAL = ("ci_lower", "ci_upper", "se")  # a generic row gives its 95% CI or its SE
 
 
@@ -64,30 +64,6 @@ def _header_problems(header: list[str], kind: str) -> list[str]:
     if duplicated:
         problems.append(f"duplicated column(s): {', '.join(duplicated)}")
     return problems
-
-
-def cell_value(key: str, column: str, text: str) -> tuple[Any, str | None]:
-    """(value, None) or (None, problem) for one cell: ``key`` is the study field it fills (the YAML's name,
-    which says the rules: counts whole and non-negative, arm sizes at least 1, SDs and SEs above 0), ``column``
-    the header it is named by in the problem."""
-    text = text.strip()
-    try:
-        value = float(text)
-    except ValueError:
-        return None, f"{column}: {text!r} is not a number" if text else f"{column}: missing value"
-    if not math.isfinite(value):
-        return None, f"{column}: {text!r} is not a finite number"
-    if key in COUNTS:
-        if value < 0:
-            return None, f"{column}: negative count {text}"
-        if value != int(value):
-            return None, f"{column}: {text} is not a whole number"
-        if key.startswith("n_") and value < 1:
-            return None, f"{column}: an arm needs at least 1 participant"
-        return int(value), None
-    if key in ("sd_int", "sd_ctl", "se") and value <= 0:
-        return None, f"{column}: {'SE' if key == 'se' else 'SD'} must be greater than 0, not {text}"
-    return value, None
 
 
 def _row_problems(row: dict[str, str], kind: str, values: dict[str, float]) -> list[str]:
@@ -125,8 +101,6 @@ def read_studies(path: str | Path, analysis: str | None = None) -> tuple[str, li
         raise EvidenceError(f"{name}:1: the file is empty (expected a header and at least 1 study)")
     reader = csv.reader(text.splitlines(keepends=True))
     header = [h.strip() for h in next(reader)]
-    from .revman import is_data_package, read_data_package  # it reads cells with cell_value, from here
-
     if is_data_package(header):
         return read_data_package(path, text, analysis)
     if analysis is not None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..problems import EvidenceError
-from .csvinput import cell_value
+from .cells import cell_value
 
 GROUP, NUMBER, NAME, STUDY = "Analysis group", "Analysis number", "Analysis name", "Study"
 BINARY = {"events_int": "Experimental cases", "n_int": "Experimental N", "events_ctl": "Control cases",
