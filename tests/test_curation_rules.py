@@ -21,7 +21,7 @@ DATA = ROOT / "data"
 FACTS = SHARED / "published-facts.md"
 
 # The source blocks that stand for a whole document: a sentence that names no study sits here (rule 2).
-DOCUMENT_SOURCES = {"fms-2024", "verkenning-2015", "nvka-slides"}
+DOCUMENT_SOURCES = {"fms-2024", "verkenning-2015", "nvka-slides", "arbocuratief-symposium"}
 REVIEW_DESIGNS = {"cochrane_review", "systematic_review", "review_of_reviews"}
 
 
