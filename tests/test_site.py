@@ -219,7 +219,8 @@ def test_ris_and_sof_downloads(get):
     import rispy
 
     ris = get("/evidence/sources.ris?status=ongoing")
-    assert {r["id"] for r in rispy.loads(ris.text)} == {"hammond2020", "steps"}
+    assert {r["id"] for r in rispy.loads(ris.text)} == {"hammond2020", "steps", "rivmzorgdomeinpilot", "zorgmodelproject",
+                                                       "businesscasearbocuratief"}  # status: ongoing in data/studies.yaml
     sof = get("/evidence/findings.sof?condition=traumatic_brain_injury")
     assert sof.status_code == 200 and sof.text.count('<tr id="kumar-2017-f') == 4
 
