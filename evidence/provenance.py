@@ -33,16 +33,20 @@ QUOTED = (("quote", "source_document"), ("effect_quote", "effect_source_document
 GUIDELINE_QUOTES = ("quote", "evidence_basis_quote")
 GUIDELINE_NESTED = ("recommendations", "considerations")
 
-_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u00ad": None, "\u2018": "'", "\u2019": "'",
-                          "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"',
-                          "\u201e": '"', "\u201f": '"', "\u2033": '"'})
+# hyphen and quote-mark variants, each made one (str.replace: much quicker than str.translate)
+_VARIANTS = (("\u2010", "-"), ("\u2011", "-"), ("\u00ad", ""), ("\u2018", "'"), ("\u2019", "'"), ("\u201a", "'"),
+             ("\u201b", "'"), ("\u2032", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u201e", '"'), ("\u201f", '"'),
+             ("\u2033", '"'))
 _SPACE = re.compile(r"\s+")
 _BROKEN_WORD = re.compile(r"(?<=\w)[-\u2010]\s*\n\s*(?=\w)")
 
 
 def squeeze(text: str) -> str:
     """Text without whitespace (incl. no-break spaces), with one kind of hyphen and quote mark."""
-    return _SPACE.sub("", text.translate(_HYPHENS))
+    for variant, one in _VARIANTS:
+        if variant in text:
+            text = text.replace(variant, one)
+    return _SPACE.sub("", text)
 
 
 def variants(text: str) -> tuple[str, str]:
