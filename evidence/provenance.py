@@ -125,6 +125,14 @@ class Documents:
             self._found[key] = in_text(quote, self.texts[document])
         return self._found[key]
 
+    def summary(self) -> str:
+        """One line for the log: whether the quotes were checked, and against what."""
+        if self.off:
+            return f"Provenance not checked: {ENV}={OFF}"
+        if self.missing:
+            return f"Provenance NOT checked: no source documents at {', '.join(map(str, self.missing))}"
+        return f"Provenance: every quote checked against {len(self.texts)} documents ({', '.join(map(str, self.where))})"
+
     def not_checked(self, partial: bool = False) -> list[Problem]:
         """The loud notice when the documents are not there: a warning, an error with CI=true.
         A partial (incremental) validation repeats it only under CI."""

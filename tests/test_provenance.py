@@ -197,6 +197,10 @@ def test_validate_refuses_a_quote_that_is_not_in_its_document(documents):
     assert problems() == [expected]
     result = CliRunner().invoke(cli, ["validate", "--strict"])
     assert result.exit_code == 1 and expected in result.output
+    assert f"Provenance: every quote checked against 6 documents ({documents})" in result.output
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(provenance.ENV, "off")
+        assert "Provenance not checked: EVIDENCE_DOCUMENTS=off" in CliRunner().invoke(cli, ["validate"]).output
 
 
 def test_effect_and_comparator_risk_quotes_are_checked(project, documents):
