@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from . import __version__, diff, incremental
-from . import releases
+from . import provenance, releases
 from .files import Staged, stale_temporaries
 from .inputs import GUIDELINE, VOCABULARY, Inputs, default_bib, display, folder, read_inputs
 from .problems import EvidenceError, Report, ValidationFailed
@@ -106,6 +106,7 @@ def _check(data: Path, bib: Optional[Path], log: Log, fingerprint: bytes) -> tup
         rows, report = validate(inputs, ids=ids)
     counts = ", ".join(f"{len(rows[t])} {t}" for t in ("sources", "findings", "economic_evaluations"))
     log(f"Parsed and validated {counts} in {time.perf_counter() - started:.1f} s: {report.summary()}")
+    log(provenance.Documents.load(folder(data)).summary())  # each document was indexed once, by validate
     content_hash = content_hash_of(inputs.content_hash, fingerprint)
     root = folder(data)
     return rows, report, content_hash, inputs, {path.relative_to(root).as_posix(): i for path, i in ids.items()}

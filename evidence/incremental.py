@@ -345,7 +345,7 @@ def reread_inputs(raw: RawInputs, chosen: Plan, conn: sqlite3.Connection, lines:
         if kind == "vocabulary":
             doc, _ = parse_yaml(raw.paths[(kind, relative)], data.decode("utf-8"), "a mapping of term ids to their names")
             vocabulary.append(doc)
-    return Inputs(docs, bibliography, problems, raw.content_hash, vocabulary, [])
+    return Inputs(docs, bibliography, problems, raw.content_hash, vocabulary, [], raw.root)
 
 
 def affected_by_bibliography(conn: sqlite3.Connection, chosen: Plan, raw: RawInputs) -> None:

@@ -128,6 +128,7 @@ class Inputs:
     content_hash: str
     vocabulary_files: list[YamlFile] = field(default_factory=list)  # data/vocabulary/<kind>.yaml
     guideline_files: list[YamlFile] = field(default_factory=list)  # data/guideline.yaml
+    root: Optional[Path] = None  # the data folder (the source documents are found beside the repository)
 
 
 VOCABULARY = "vocabulary"  # the folder of curated vocabularies inside the data folder
@@ -899,4 +900,4 @@ def read_inputs(data: Path, bib: Optional[Path] = None, lazy: bool = False) -> I
         else:
             bibliography, bib_problems = parse_bib(bib, text)
             problems.extend(bib_problems)
-    return Inputs(files, bibliography, problems, digest.hexdigest(), vocabulary, guideline)
+    return Inputs(files, bibliography, problems, digest.hexdigest(), vocabulary, guideline, root)

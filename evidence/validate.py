@@ -17,7 +17,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts, split_m
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
-from . import grade
+from . import grade, provenance
 from .guideline import check_guideline
 from .inputs import BibEntry, Inputs, LazyItems, Unparsable, YamlFile
 from .latex import plain
@@ -51,9 +51,11 @@ def validate(inputs: Inputs, partial: bool = False, ids: Optional[dict[Path, lis
     bib = inputs.bibliography.entries if inputs.bibliography else {}
     seen: dict[str, tuple[YamlFile, tuple]] = {}
     cited: set[str] = set()
+    documents = provenance.Documents.load(inputs.root)
+    report.add(*documents.not_checked(partial))
     for doc in inputs.yaml_files:
         if doc.data is not None:
-            checker = FileChecker(doc, report, bib, seen, cited, vocab)
+            checker = FileChecker(doc, report, bib, seen, cited, vocab, documents)
             checker.check(rows)
             if ids is not None:
                 ids[doc.path] = checker.ids
@@ -64,10 +66,21 @@ def validate(inputs: Inputs, partial: bool = False, ids: Optional[dict[Path, lis
         check_links(rows["findings"], seen, report)
         check_links(rows["economic_evaluations"], seen, report)
         rows.update(check_guideline(inputs.guideline_files, {f["id"] for f in rows["findings"]}, vocab, report))
+        check_provenance(documents, inputs, vocab, report)
         rows.update(vocabulary_rows(vocab))
         add_labels(rows["sources"])
     resolve_lines(report, [*inputs.yaml_files, *inputs.guideline_files, *inputs.vocabulary_files])
     return rows, report
+
+
+def check_provenance(documents: provenance.Documents, inputs: Inputs, vocab: Vocabulary, report: Report) -> None:
+    """What spans the whole run: every document term is a source document, and the guideline's quotes
+    are in their documents (the records' quotes are checked as each record is read)."""
+    known = set(vocab.terms("document")) if vocab.checks("document") else None
+    for doc in inputs.vocabulary_files:
+        if doc.path.stem == "document" and known is not None:
+            report.add(*documents.unknown_terms(vocab.terms("document"), doc.name))
+    report.add(*provenance.guideline_problems(documents, inputs.guideline_files, known))
 
 
 def check_links(records: list[dict], seen: dict, report: Report) -> None:
@@ -126,9 +139,11 @@ class FileChecker:
     """Validates the records of one YAML file."""
 
     def __init__(self, doc: YamlFile, report: Report, bib: dict[str, BibEntry], seen: dict, cited: set,
-                 vocab: Vocabulary):
+                 vocab: Vocabulary, documents: Optional[provenance.Documents] = None):
         self.doc, self.report, self.bib, self.seen, self.cited = doc, report, bib, seen, cited
         self.vocab = vocab
+        self.documents = documents or provenance.Documents(off=True)
+        self.known_documents = set(vocab.terms("document")) if vocab.checks("document") else None
         self.ids: list[Optional[str]] = []  # the id of each record, in file order (for input_blocks)
 
     def problem(self, path: Sequence, field_name: str, message: str, **kw: Any) -> None:
@@ -248,6 +263,7 @@ class FileChecker:
             rows["economic_evaluations"].append(
                 {**evaluation.model_dump(), "id": record, "source_id": source.id}
             )
+            self.provenance((i, "economic_evaluations", j), record, rows["economic_evaluations"][-1])
         if not conditions and source.status != "awaiting_classification":  # not yet classified: may be unknown
             self.problem((i, "conditions"), f"{source.id}.conditions", "no condition: list the conditions covered or add findings")
         rows["sources"].append(source_row(source, entry, sorted(conditions), sorted(types)))
@@ -262,7 +278,12 @@ class FileChecker:
                "certainty_rank": (self.vocab.term("certainty", finding.certainty) or {}).get("rank") or 0,
                "intervention_family": self.vocab.family("intervention_type", finding.intervention_type)}
         self.synthesise(path, record, row, [s.model_dump() for s in finding.studies], rows)
+        self.provenance(path, record, row)
         return row
+
+    def provenance(self, path: tuple, record: str, row: dict) -> None:
+        """Each quote of the record is in the document it names (evidence.provenance)."""
+        self.report.add(*self.documents.problems(self.doc.name, path, record, row, known=self.known_documents))
 
     def synthesise(self, path: tuple, record: str, row: dict, studies: list[dict], rows: Rows) -> None:
         """Pool the finding's studies (if any) and compute its absolute effects, at build."""

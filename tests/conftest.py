@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from evidence import build as builder
+from evidence import provenance
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -92,6 +93,19 @@ def line_of(text: str, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(f"{needle!r} not found")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "provenance: checks quotes against the source documents (see made_up_quotes)")
+
+
+@pytest.fixture(autouse=True)
+def made_up_quotes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test data is made up, so its quotes are in no source document: validation's provenance check is
+    off (EVIDENCE_DOCUMENTS=off) except in tests marked ``provenance``. The session's build of the real
+    data (real_db, set up before this) checks every quote against ../shared."""
+    if request.node.get_closest_marker("provenance") is None:
+        monkeypatch.setenv(provenance.ENV, provenance.OFF)
 
 
 @pytest.fixture

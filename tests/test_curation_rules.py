@@ -21,7 +21,7 @@ DATA = ROOT / "data"
 FACTS = SHARED / "published-facts.md"
 
 # The source blocks that stand for a whole document: a sentence that names no study sits here (rule 2).
-DOCUMENT_SOURCES = {"fms-2024", "verkenning-2015", "nvka-slides"}
+DOCUMENT_SOURCES = {"fms-2024", "verkenning-2015", "nvka-slides", "arbocuratief-symposium"}
 REVIEW_DESIGNS = {"cochrane_review", "systematic_review", "review_of_reviews"}
 
 
@@ -190,6 +190,44 @@ def test_rule6_one_quote_one_row_per_source_condition_and_outcome():
     for s, e, id_ in EVALUATIONS:
         seen[(s["id"], squeeze(e["quote"]), e["condition"], "economic", e.get("intervention_type"), e["conclusion"])].append(id_)
     assert [ids for ids in seen.values() if len(ids) > 1] == []
+
+
+def test_rule6_a_linked_pair_agrees_on_condition_outcome_and_intervention_type():
+    """Rule 6: a repeat (finding or economic evaluation) carries the coding of the result it repeats,
+    and an economic repeat points at an evaluation that is not itself a repeat."""
+    records = {id_: r for _, r, id_ in RECORDS}
+    wrong = []
+    for _, r, id_ in RECORDS:
+        first = records.get(r.get("same_result_as") or "")
+        if r.get("same_result_as") and (
+                first is None or first.get("same_result_as") or not r.get("note")
+                or (first["condition"], first.get("outcome"), first.get("intervention_type"))
+                != (r["condition"], r.get("outcome"), r.get("intervention_type"))):
+            wrong.append(id_)
+    assert wrong == []
+
+
+# --- Rule 9: a single trial's null result is uncertain ----------------------------------------------
+
+NULL_RESULT = re.compile(r"\bno (differences?|effect)\b|\bnot significant\b", re.I)
+
+
+def test_rule9_a_single_trial_null_result_without_grade_is_uncertain():
+    """Rule 9: a finding without a GRADE rating whose statement reports no difference, no effect or a
+    non-significant difference is `uncertain`, never `little_or_no_difference` (tamminga-2019-f1/f2,
+    van-vilsteren-*, van-gils-2012a-f3, vlasveld-2013-f2 are such results)."""
+    null = [(id_, f["direction"]) for _, f, id_ in FINDINGS
+            if not f.get("certainty") and NULL_RESULT.search(squeeze(f["statement"]))]
+    assert len(null) >= 6
+    assert [id_ for id_, direction in null if direction != "uncertain"] == []
+    assert [id_ for _, f, id_ in FINDINGS
+            if f["direction"] == "little_or_no_difference" and not f.get("certainty")] == []
+
+
+def test_rule8_ongoing_sources_carry_no_results():
+    """Rule 8: an ongoing pilot or planned evaluation is a source without findings or evaluations."""
+    assert [s["id"] for s in SOURCES if s["status"] == "ongoing"
+            and (s.get("findings") or s.get("economic_evaluations"))] == []
 
 
 # --- Rule 7: counts belong to the comparison --------------------------------------------------------
