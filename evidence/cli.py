@@ -281,7 +281,9 @@ def filter_options(f: Any) -> Any:
         ("source", "Source id, e.g. kumar-2017."),
     ]):
         f = click.option(f"--{name}", multiple=True, metavar="ID", help=f"{help_text} Repeat for several.")(f)
-    return f
+    return click.option("--once/--with-repeats", "once", default=None,
+                        help="Leave out findings that repeat another finding's result (same_result_as), as counts "
+                             "and pooling need. Default: once for sof, every row for tables and bibliographies.")(f)
 
 
 def output_option(f: Any) -> Any:
@@ -290,7 +292,7 @@ def output_option(f: Any) -> Any:
 
 
 def collect(**options: Any) -> dict:
-    return {name: values for name, values in options.items() if values}
+    return {name: values for name, values in options.items() if values or (name == "once" and values is False)}
 
 
 def export_help() -> str:
@@ -344,12 +346,17 @@ def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters:
             stream.flush()
             return
         written: list[exports.Output] = []
+        exports.sweep_killed(output)
 
         def write(tmp: Path) -> None:
-            with open(tmp, "wb", buffering=1 << 20) as f:
+            with open(tmp, "wb", buffering=1 << 20) as f, exports.held(f):
                 written.append(chosen.write(conn, table, filters, options, f))
 
         atomic_write(output, write)
+        if chosen.sidecar:  # e.g. the CSVW metadata of a CSV: which release, which columns
+            sidecar = output.with_name(f"{output.name}-metadata.json")
+            content = chosen.sidecar(conn, table, filters, options, output.name)
+            atomic_write(sidecar, lambda tmp: tmp.write_bytes(content))
     click.echo(f"Wrote {written[0].message()} to {output}", err=True)
 
 

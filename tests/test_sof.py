@@ -17,10 +17,13 @@ def test_one_table_per_comparison_with_every_finding(real_db):
     with connect(real_db) as conn:
         result = tables(conn, {"condition": ["traumatic_brain_injury", "cancer"]})
     assert [t.group for t in result] == sorted(t.group for t in result)  # cancer first, then traumatic brain injury
+    # an overview counts each result once: a finding that repeats another's result is left out
     assert sum(len(t.rows) for t in result) == query(
-        real_db, "select count(*) from findings where condition in ('traumatic_brain_injury', 'cancer')")[0][0]
+        real_db, "select count(*) from findings where condition in ('traumatic_brain_injury', 'cancer') "
+                 "and same_result_as is null")[0][0]
     comparisons = query(real_db, "select count(distinct condition || intervention || coalesce(comparator, '') || population) "
-                                 "from findings where condition in ('traumatic_brain_injury', 'cancer')")[0][0]
+                                 "from findings where condition in ('traumatic_brain_injury', 'cancer') "
+                                 "and same_result_as is null")[0][0]
     assert len(result) == comparisons
     for table in result:  # every row of a table is the same comparison
         ids = [r.id for r in table.rows]
@@ -30,8 +33,12 @@ def test_one_table_per_comparison_with_every_finding(real_db):
 
 def test_markdown_layout_in_gradepro_column_order(real_db):
     text = CliRunner().invoke(cli, ["sof", "--db", str(real_db), "--condition", "traumatic_brain_injury"]).stdout
-    assert ("| Outcomes | Risk with comparator | Risk with intervention (95% CI) | Relative effect (95% CI) | "
+    # GRADEpro's spanning header, which Markdown cannot span, is in each of the two risk columns' headers
+    assert ("| Outcomes | Anticipated absolute effects (95% CI): risk with comparator | Anticipated absolute effects "
+            "(95% CI): risk with intervention* | Relative effect (95% CI) | "
             "№ of participants (studies) | Certainty of the evidence (GRADE) | Comments |") in text
+    assert "**Setting:**" in text and "*The risk in the intervention group (and its 95% confidence interval)" in text
+    assert "CI: confidence interval; RR: risk ratio" in text
     # kumar-2017-f3 (published-facts.md, Kumar 2017 Cochrane SoF table 1): RR 0.95 (0.85 to 1.05), 1 study, 120
     assert "| RR 0.95 (0.85 to 1.05)<sup>1</sup> | 120 (1 study) | ⊕⊕⊕◯ moderate |" in text
     assert "1. Effect estimate read in Kumar 2017, Cochrane SoF table 1" in text

@@ -18,7 +18,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts
 
 from ..latex import plain as _plain
 from ..read import Filters, select, source_ids, sql
-from . import Format, Output, register, text
+from . import Format, Output, provenance, provenance_text, register, text
 
 RIS_TYPES = {"article": "JOUR", "techreport": "RPRT", "unpublished": "UNPB", "book": "BOOK",
              "inproceedings": "CPAPER", "misc": "GEN"}
@@ -115,12 +115,26 @@ def split_pages(pages: str) -> tuple[str, str]:
 SEPARATORS = {"bib": "\n\n", "ris": "\n"}  # between the entries of two batches, as between any two entries
 
 
+def bib_header(info: dict) -> str:
+    """A @comment before the entries (BibTeX, biber and pybtex skip it) saying which release it is."""
+    return "@comment{" + provenance_text(info).replace("{", "(").replace("}", ")") + "}\n\n"
+
+
+def ris_header(info: dict) -> str:
+    """A line before the first record, which RIS readers skip (they read from the first TY line on)."""
+    return provenance_text(info) + "\n\n"
+
+
+HEADERS = {"bib": bib_header, "ris": ris_header}
+
+
 def _writer(render, kind: str):
     """Each batch of entries rendered on its own (neither writer looks beyond one entry) and joined as
-    the whole list would be."""
+    the whole list would be, after a header saying which release the file came from."""
     def write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> Output:
         count, started = 0, False
         with text(out) as f:
+            f.write(HEADERS[kind](provenance(conn)))
             for batch in entry_batches(conn, source_ids(conn, filters)):
                 rendered = render(batch)
                 if rendered:
