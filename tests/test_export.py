@@ -220,4 +220,4 @@ def test_one_registry_serves_the_command_line_and_the_site(site):
         assert f"{name}: " in help_text
     page = site("/evidence/findings").text
     for fmt in exports.site_formats("findings"):
-        assert f'href="/evidence/findings.{fmt.site_extension}' in page
+        assert f'href="/download/findings.{fmt.site_extension}"' in page

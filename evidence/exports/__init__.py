@@ -79,7 +79,14 @@ class Format:
 FORMATS: list[Format] = []
 
 
+# the site's tables and download extension of formats whose modules do not name them
+SITE = {("fhir", "json"): (("findings",), "fhir")}
+
+
 def register(fmt: Format) -> Format:
+    if (fmt.export, fmt.name) in SITE and not fmt.site_tables:
+        tables, extension = SITE[(fmt.export, fmt.name)]
+        fmt = Format(**{**fmt.__dict__, "site_tables": tables, "extension": extension})
     FORMATS.append(fmt)
     return fmt
 

@@ -224,4 +224,4 @@ register(Format("sof", "md", "text/markdown; charset=utf-8", "md", _writer("md")
 register(Format("sof", "html", "text/html; charset=utf-8", "html", _writer("html"), site_tables=("findings",),
                 extension="sof"))
 register(Format("sof", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx",
-                _writer("docx"), binary=True))
+                _writer("docx"), binary=True, site_tables=("findings",)))

@@ -393,9 +393,12 @@ def _writer(write, noun: str = "row"):
     return export
 
 
-register(Format("table", "csv", "text/csv; charset=utf-8", "csv", _writer(_csv), default=True, sidecar=csvw_metadata))
-register(Format("table", "json", "application/json", "json", _writer(_json)))
+SITE_TABLES = ("findings", "sources", "economic_evaluations")  # the tables the site offers as files
+register(Format("table", "csv", "text/csv; charset=utf-8", "csv", _writer(_csv), default=True, sidecar=csvw_metadata,
+                site_tables=SITE_TABLES))
+register(Format("table", "json", "application/json", "json", _writer(_json), site_tables=SITE_TABLES))
 register(Format("table", "json-array", "application/json", "json", _writer(_json_array)))
 register(Format("table", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx",
-                _writer(_xlsx), binary=True, site_tables=("findings", "sources", "economic_evaluations")))
-register(Format("table", "parquet", "application/vnd.apache.parquet", "parquet", _writer(_parquet), binary=True))
+                _writer(_xlsx), binary=True, site_tables=SITE_TABLES))
+register(Format("table", "parquet", "application/vnd.apache.parquet", "parquet", _writer(_parquet), binary=True,
+                site_tables=SITE_TABLES))
