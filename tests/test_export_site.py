@@ -106,3 +106,23 @@ def test_a_row_page_downloads_that_row(site):
 
     bib = site("/evidence/sources/kumar-2017.bib")
     assert bib.status_code == 200 and list(parse_string(bib.text, "bibtex").entries) == ["kumar2017"]
+
+
+def test_a_csv_download_links_its_csvw_metadata(real_db, site, tmp_path):
+    """The CSV's metadata (W3C CSVW), found as CSVW readers find it (a Link header, rel=describedby), is
+    the command line's metadata file for the same filter, with the download's address as its url."""
+    import json
+
+    response = site("/download/findings.csv?condition=cancer")
+    link = response.headers["link"]
+    assert link == '</download/findings.csv-metadata.json?condition=cancer>; rel="describedby"; type="application/csvm+json"'
+    meta = site(link[1:link.index(">")])
+    assert meta.status_code == 200 and meta.headers["content-type"] == "application/csvm+json"
+    served = json.loads(meta.content)
+    assert served["url"] == "findings.csv?condition=cancer"
+    out = tmp_path / "findings.csv"
+    assert CliRunner().invoke(cli, ["export", "findings", "--db", str(real_db), "--condition", "cancer", "-o",
+                                    str(out)]).exit_code == 0
+    written = json.loads((tmp_path / "findings.csv-metadata.json").read_text(encoding="utf-8"))
+    assert {**served, "url": None} == {**written, "url": None}
+    assert site("/download/findings.xlsx-metadata.json").status_code == 404

@@ -133,15 +133,25 @@ class Streamed:
 async def download(datasette, request):
     table, extension = request.url_vars["table"], request.url_vars["extension"]
     fmt = find(table, extension)
-    if fmt is None:
+    metadata = bool(request.url_vars.get("metadata"))
+    if fmt is None or (metadata and not fmt.sidecar):
         offered = ", ".join(f"{table}.{f.site_extension}" for f in exports.site_formats(table)) or "none"
-        return Response.text(f"/download/{table}.{extension} is not a download; for {table}: {offered}", status=404)
+        return Response.text(f"{request.path} is not a download; for {table}: {offered}", status=404)
     try:
         filters = filters_of(parse_qsl(request.query_string, keep_blank_values=True))
+        if metadata:  # e.g. the CSVW metadata of the CSV download with these filters
+            name = f"{table}.{extension}" + (f"?{request.query_string}" if request.query_string else "")
+            content = await site_database(datasette).execute_fn(lambda conn: fmt.sidecar(conn, table, filters, {}, name))
+            return Response(content, content_type="application/csvm+json")
         spool = await spooled(datasette, fmt, table, filters)
     except EvidenceError as e:
         return Response.text(f"{e}", status=400)
-    return Streamed(spool, fmt.media_type, headers(table, filters, fmt))
+    described = headers(table, filters, fmt)
+    if fmt.sidecar:  # where CSVW readers find the file's metadata (W3C CSVW, "Link header")
+        path = datasette.urls.path(f"/download/{table}.{extension}-metadata.json")
+        described["link"] = f'<{path}{"?" + request.query_string if request.query_string else ""}>; ' \
+                            'rel="describedby"; type="application/csvm+json"'
+    return Streamed(spool, fmt.media_type, described)
 
 
 def links(datasette, request, table: str) -> Optional[list[dict]]:
@@ -220,7 +230,7 @@ def register_output_renderer():
 
 @hookimpl
 def register_routes():
-    return [(r"^/download/(?P<table>[a-z_]+)\.(?P<extension>[a-z0-9]+)$", download)]
+    return [(r"^/download/(?P<table>[a-z_]+)\.(?P<extension>[a-z0-9]+)(?P<metadata>-metadata\.json)?$", download)]
 
 
 @hookimpl
