@@ -122,3 +122,27 @@ def test_markdown_escapes_pipes():
 
     row = Row("a", "out|come", "—", "—", "—", "—", None, "not GRADE-rated", "a | b")
     assert "out\\|come" in render([Table("T", "G", rows=[row])], "md") and "a \\| b" in render([Table("T", "G", rows=[row])], "md")
+
+
+def test_docx_cells_are_those_of_the_cochrane_sof_tables(real_db, tmp_path):
+    """Kumar 2017's Cochrane SoF tables 1, 3 and 4, cell by cell, as published-facts.md gives them (relative
+    effect, participants and studies, certainty, assumed comparator risk per 1000), read from the Word
+    document with python-docx (the superscript footnote mark is a run of its own)."""
+    from docx import Document
+
+    out = tmp_path / "tbi.docx"
+    assert CliRunner().invoke(cli, ["export", "sof", "--db", str(real_db), "--format", "docx",
+                                    "--source", "kumar-2017", "-o", str(out)]).exit_code == 0
+    rows = {}
+    for table in Document(str(out)).tables:
+        for row in table.rows[2:]:  # below the two header rows
+            cells = [c.paragraphs[0].runs[0].text if c.paragraphs[0].runs else "" for c in row.cells]
+            rows[cells[3]] = cells
+    expected = [  # relative effect: (risk with comparator, № of participants (studies), certainty)
+        ("RR 1.80 (0.74 to 4.39)", "278 per 1000", "50 (1 study)", "⊕◯◯◯ very low"),  # SoF table 1
+        ("RR 0.95 (0.85 to 1.05)", "943 per 1000", "120 (1 study)", "⊕⊕⊕◯ moderate"),  # SoF table 3
+        ("RR 1.10 (0.83 to 1.46)", "354 per 1000", "366 (1 study)", "⊕⊕⊕◯ moderate"),  # SoF table 4
+    ]
+    for relative, comparator, participants, certainty in expected:
+        cells = rows[relative]
+        assert (cells[1], cells[4], cells[5]) == (comparator, participants, certainty), cells
