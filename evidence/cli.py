@@ -17,7 +17,7 @@ from . import diff as differ
 from . import scaffold
 from . import build as builder
 from . import metadata as md
-from .files import atomic_write
+from .files import Staged, atomic_write
 from .inputs import default_bib, yaml_paths
 from .read import TABLE_MODELS, connect
 from .problems import EvidenceError, Report, ValidationFailed, ordered
@@ -352,11 +352,12 @@ def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters:
             with open(tmp, "wb", buffering=1 << 20) as f, exports.held(f):
                 written.append(chosen.write(conn, table, filters, options, f))
 
-        atomic_write(output, write)
-        if chosen.sidecar:  # e.g. the CSVW metadata of a CSV: which release, which columns
-            sidecar = output.with_name(f"{output.name}-metadata.json")
-            content = chosen.sidecar(conn, table, filters, options, output.name)
-            atomic_write(sidecar, lambda tmp: tmp.write_bytes(content))
+        with Staged() as staged:  # the file and its sidecar (a CSV's CSVW metadata) replaced together
+            staged.write(output, write)
+            if chosen.sidecar:
+                content = chosen.sidecar(conn, table, filters, options, output.name)
+                staged.write(output.with_name(f"{output.name}-metadata.json"), lambda tmp: tmp.write_bytes(content))
+            staged.commit()
     click.echo(f"Wrote {written[0].message()} to {output}", err=True)
 
 

@@ -56,8 +56,9 @@ def normalise(filters: Filters) -> dict[str, tuple[str, ...]]:
     """Filter values as tuples; unknown options are an error, empty ones are dropped."""
     out = {}
     for option, values in filters.items():
-        if option == ONCE:
-            if values and values not in ("0", "false"):
+        if option == ONCE:  # True, "1" or ["1"]; False, "0" or ["0"] keep every row
+            flag = values[0] if isinstance(values, (list, tuple)) and values else values
+            if flag and str(flag).lower() not in ("0", "false"):
                 out[ONCE] = ("true",)
             continue
         if option not in FILTERS:
