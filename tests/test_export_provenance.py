@@ -219,10 +219,16 @@ def test_once_leaves_out_repeats_and_the_sof_marks_them(real_db, tmp_path):
     assert export("bib", "--db", str(real_db), "--once").exit_code == 0
 
 
-def test_sof_of_an_empty_filter_says_so(real_db):
+def test_sof_of_an_empty_filter_says_so(real_db, tmp_path):
+    from docx import Document
+
+    none = ["--certainty", "high", "--outcome", "job_loss"]
     for fmt in ("md", "html"):
-        text = export("sof", "--db", str(real_db), "--certainty", "high", "--outcome", "job_loss", "--format", fmt).stdout
+        text = export("sof", "--db", str(real_db), *none, "--format", fmt).stdout
         assert "No findings match these filters." in text
+    out = tmp_path / "none.docx"
+    assert export("sof", "--db", str(real_db), *none, "--format", "docx", "-o", str(out)).exit_code == 0
+    assert "No findings match these filters." in [p.text for p in Document(str(out)).paragraphs]
 
 
 def test_sof_footnote_marks_only_on_cells_that_show_the_estimate(real_db):
