@@ -315,7 +315,9 @@ def filter_options(f: Any) -> Any:
         ("source", "Source id, e.g. kumar-2017."),
     ]):
         f = click.option(f"--{name}", multiple=True, metavar="ID", help=f"{help_text} Repeat for several.")(f)
-    return f
+    return click.option("--once/--with-repeats", "once", default=None,
+                        help="Leave out findings that repeat another finding's result (same_result_as), as counts "
+                             "and pooling need. Default: once for sof, every row for tables and bibliographies.")(f)
 
 
 def output_option(f: Any) -> Any:
@@ -324,7 +326,7 @@ def output_option(f: Any) -> Any:
 
 
 def collect(**options: Any) -> dict:
-    return {name: values for name, values in options.items() if values}
+    return {name: values for name, values in options.items() if values or (name == "once" and values is False)}
 
 
 def export_help() -> str:
@@ -389,7 +391,7 @@ def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters:
     """Every export goes through here: the registry's format, one read-only connection, and the writer
     streaming to standard output or through a temporary file that replaces ``output`` only when complete."""
     from . import exports
-    from .files import atomic_write
+    from .files import Staged
     from .read import connect
 
     try:
@@ -406,12 +408,18 @@ def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters:
             stream.flush()
             return
         written: list[exports.Output] = []
+        exports.sweep_killed(output)
 
         def write(tmp: Path) -> None:
-            with open(tmp, "wb", buffering=1 << 20) as f:
+            with open(tmp, "wb", buffering=1 << 20) as f, exports.held(f):
                 written.append(chosen.write(conn, table, filters, options, f))
 
-        atomic_write(output, write)
+        with Staged() as staged:  # the file and its sidecar (a CSV's CSVW metadata) replaced together
+            staged.write(output, write)
+            if chosen.sidecar:
+                content = chosen.sidecar(conn, table, filters, options, output.name)
+                staged.write(output.with_name(f"{output.name}-metadata.json"), lambda tmp: tmp.write_bytes(content))
+            staged.commit()
     click.echo(f"Wrote {written[0].message()} to {output}", err=True)
 
 

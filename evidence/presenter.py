@@ -100,9 +100,20 @@ def is_ratio(f: Mapping) -> bool:
     return bool(term and term["scale"] == "ratio")
 
 
+def ratio_number(value: Optional[float]) -> str:
+    """A ratio as GRADEpro prints it, with two decimals (1.80), or more where the data has more (0.845)."""
+    if value is None:
+        return ""
+    fixed = f"{value:.2f}"
+    return fixed if float(fixed) == value else number(value)
+
+
 def relative_text(f: Mapping) -> Optional[str]:
-    """The relative effect for a SoF table: ratio measures only (MD and SMD are absolute)."""
-    return effect_text(f) if f["effect"] is not None and is_ratio(f) else None
+    """The relative effect for a SoF table: ratio measures only (MD and SMD are absolute), "RR 1.80 (1.20 to 2.70)"."""
+    if f["effect"] is None or not is_ratio(f):
+        return None
+    ci = f" ({ratio_number(f['ci_lower'])} to {ratio_number(f['ci_upper'])})" if f["ci_lower"] is not None else ""
+    return f"{f['effect_measure']} {ratio_number(f['effect'])}{ci}"
 
 
 def continuous_text(f: Mapping) -> Optional[str]:

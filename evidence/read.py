@@ -27,6 +27,7 @@ FILTERS = {
     "id": "id",
 }
 FINDING_ONLY = ("certainty", "intervention_type", "outcome")
+ONCE = "once"  # a flag, not a column: leave out the rows that repeat another row's result (same_result_as)
 Filters = Mapping[str, Union[str, Iterable[str], None]]
 
 
@@ -55,8 +56,13 @@ def normalise(filters: Filters) -> dict[str, tuple[str, ...]]:
     """Filter values as tuples; unknown options are an error, empty ones are dropped."""
     out = {}
     for option, values in filters.items():
+        if option == ONCE:  # True, "1" or ["1"]; False, "0" or ["0"] keep every row
+            flag = values[0] if isinstance(values, (list, tuple)) and values else values
+            if flag and str(flag).lower() not in ("0", "false"):
+                out[ONCE] = ("true",)
+            continue
         if option not in FILTERS:
-            raise EvidenceError(f"unknown filter '{option}'; filters: {', '.join(FILTERS)}")
+            raise EvidenceError(f"unknown filter '{option}'; filters: {', '.join((*FILTERS, ONCE))}")
         if values is None or values == () or values == []:
             continue
         out[option] = (values,) if isinstance(values, str) else tuple(values)
@@ -78,6 +84,10 @@ def select(table: str, filters: Filters, columns: str = "*") -> tuple[str, list[
         clauses = _source_clauses(filters)
     else:
         for option, values in filters.items():
+            if option == ONCE:
+                if "same_result_as" in known:
+                    clauses.append(("same_result_as is null", []))
+                continue
             if FILTERS[option] not in known:
                 raise EvidenceError(f"--{option.replace('_', '-')} does not apply to the {table} table")
             clauses.append(_in(FILTERS[option], values))
@@ -96,6 +106,8 @@ def _source_clauses(filters: dict[str, tuple[str, ...]]) -> list[tuple[str, list
         clauses.append((f"exists (select 1 from json_each(sources.conditions) where {sql_})", params))
     if any(o in filters for o in FINDING_ONLY):  # certainty etc. describe findings: sources that have one
         finding = [_in(FILTERS[o], filters[o]) for o in (*FINDING_ONLY, "condition") if o in filters]
+        if ONCE in filters:
+            finding.append(("same_result_as is null", []))
         sql_ = " and ".join(c for c, _ in finding)
         clauses.append((f"id in (select source_id from findings where {sql_})", [p for _, ps in finding for p in ps]))
     return clauses

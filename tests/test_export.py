@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -42,7 +43,9 @@ def test_every_table_format_opens_in_its_tool_with_the_rows(real_db, tmp_path, f
     expected = [r[0] for r in query(real_db, "select id from findings where condition = 'cancer' order by id")]
     if fmt == "csv":
         ids = list(pd.read_csv(out, encoding="utf-8")["id"])
-    elif fmt == "json":
+    elif fmt == "json":  # an object: where the rows came from, then the rows
+        ids = [row["id"] for row in json.loads(out.read_text(encoding="utf-8"))["rows"]]
+    elif fmt == "json-array":  # the rows as Datasette's _shape=array gives them
         ids = [row["id"] for row in json.loads(out.read_text(encoding="utf-8"))]
     elif fmt == "xlsx":
         sheet = load_workbook(out).active
@@ -74,7 +77,7 @@ def test_filtered_export_count_equals_datasette_json(real_db, site, tmp_path):
            "--format", "json", "-o", str(out))
     response = site("/evidence/findings.json?condition=coronary_heart_disease&certainty=low&_size=max&_shape=objects")
     served = response.json()
-    assert len(json.loads(out.read_text())) == served["filtered_table_rows_count"] == len(served["rows"]) > 0
+    assert len(json.loads(out.read_text())["rows"]) == served["filtered_table_rows_count"] == len(served["rows"]) > 0
 
 
 def test_standard_output_for_text_formats(real_db):
@@ -162,18 +165,50 @@ def test_xlsx_reads_back_with_calamine_and_describes_itself(real_db, tmp_path):
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref and sheet["A1"].font.bold
 
 
-def test_spreadsheet_outputs_guard_formulas(real_db, tmp_path):
-    xlsx, csv = tmp_path / "s.xlsx", tmp_path / "s.csv"
-    export("sources", "--db", str(real_db), "--format", "xlsx", "-o", str(xlsx))
-    export("sources", "--db", str(real_db), "--excel", "-o", str(csv))
-    sheet = load_workbook(xlsx).active
-    header = [c.value for c in sheet[1]]
-    bibtex = [row[header.index("bibtex")] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert bibtex and all(not str(v).startswith(("=", "+", "-", "@")) for v in bibtex if v)
-    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)  # no cell is a formula
-    raw = csv.read_bytes()
+def test_xlsx_cells_are_the_database_values_and_excel_csv_guards(real_db, tmp_path):
+    """XLSX string cells are never evaluated, so they hold the data as it is (no apostrophe the data does
+    not have); a text that looks like a formula is a string cell with quotePrefix. The --excel CSV guards."""
+    import shutil
+    import sqlite3
+
+    from python_calamine import CalamineWorkbook
+
+    db = tmp_path / "evidence.db"
+    shutil.copy(real_db, db)
+    with sqlite3.connect(db) as conn:  # a statement a spreadsheet would run as a formula
+        conn.execute("update findings set statement = '=1+2' where id = (select min(id) from findings)")
+    for table in ("sources", "findings"):
+        xlsx, csv = tmp_path / f"{table}.xlsx", tmp_path / f"{table}.csv"
+        assert export(table, "--db", str(db), "--format", "xlsx", "-o", str(xlsx)).exit_code == 0
+        assert export(table, "--db", str(db), "--excel", "-o", str(csv)).exit_code == 0
+        kinds = exports.tables.column_kinds(table)
+        expected = query(db, f"select * from {table} order by id")
+        # calamine: every cell equals the database's value
+        sheet = CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_name(table).to_python(skip_empty_area=False)
+        assert tuple(sheet[0]) == tuple(kinds)
+        for got, want in zip(sheet[1:], expected, strict=True):
+            for (name, kind), value, stored in zip(kinds.items(), got, want):
+                if stored is None:
+                    assert value == "", (name, value)
+                elif kind == "boolean":
+                    assert value is bool(stored), (name, value)
+                elif kind == "float":  # openpyxl writes 16 significant digits (Excel keeps 15)
+                    assert math.isclose(value, stored, rel_tol=1e-15), (name, value, stored)
+                else:
+                    assert value == stored, (name, value, stored)
+        # openpyxl: no formula cell; quotePrefix exactly where the text starts like a formula
+        book = load_workbook(xlsx)
+        for row in book[table].iter_rows(min_row=2):
+            for cell in row:
+                assert cell.data_type != "f"
+                assert cell.quotePrefix == (isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")))
+        build = {key: value for key, value in book["build"].iter_rows(min_row=2, values_only=True)}
+        assert build["release"] is None  # an empty release is an empty cell, not the text "None"
+    assert query(db, "select count(*) from sources where bibtex like '@%'")[0][0] > 0
+    raw = (tmp_path / "sources.csv").read_bytes()
     assert raw.startswith("\ufeff".encode()) and b"\r\n" in raw
     assert "'@article" in raw.decode("utf-8-sig")
+    assert "'=1+2" in (tmp_path / "findings.csv").read_text(encoding="utf-8-sig")
 
 
 def test_one_registry_serves_the_command_line_and_the_site(site):
@@ -185,4 +220,4 @@ def test_one_registry_serves_the_command_line_and_the_site(site):
         assert f"{name}: " in help_text
     page = site("/evidence/findings").text
     for fmt in exports.site_formats("findings"):
-        assert f'href="/evidence/findings.{fmt.site_extension}' in page
+        assert f'href="/download/findings.{fmt.site_extension}"' in page

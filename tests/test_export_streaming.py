@@ -53,13 +53,20 @@ def old_xlsx(df: pd.DataFrame, conn, table: str) -> bytes:
 
     from evidence.metadata import described_tables
 
+    def as_is(ws, row: int, column: int, value):  # a text that looks like a formula stays text, unchanged
+        cell = ws.cell(row, column)
+        cell.value = value
+        if isinstance(value, str) and value.startswith(tables.FORMULA):
+            cell.data_type, cell.quotePrefix = "s", True
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = table[:31]
     columns = list(df.columns)
     sheet.append(columns)
-    for row in df.astype(object).itertuples(index=False):
-        sheet.append([None if pd.isna(v) else tables.guarded(v) for v in row])
+    for r, row in enumerate(df.astype(object).itertuples(index=False), 2):
+        for c, v in enumerate(row, 1):
+            as_is(sheet, r, c, None if pd.isna(v) else v)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
@@ -69,12 +76,15 @@ def old_xlsx(df: pd.DataFrame, conn, table: str) -> bytes:
         sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest + 2))
     about = workbook.create_sheet("columns")
     about.append(["column", "description"])
-    for name, description in described_tables()[table]["columns"].items():
-        about.append([name, tables.guarded(description)])
+    for r, (name, description) in enumerate(described_tables()[table]["columns"].items(), 2):
+        about.cell(r, 1).value = name
+        as_is(about, r, 2, description)
     about.column_dimensions["A"].width, about.column_dimensions["B"].width = 28, 100
     info = workbook.create_sheet("build")
-    for key, value in (records(conn, sql("build_info")) or [{}])[0].items():
-        info.append([key, tables.guarded(str(value))])
+    info.append(["key", "value"])
+    build_info = (records(conn, sql("build_info")) or [{}])[0]
+    for key in exports.PROVENANCE:  # never built_at: the same data gives the same bytes
+        info.append([key, build_info.get(key)])
     info.append(["rows", len(df)])
     for ws in (about, info):
         for cell in ws[1]:
@@ -94,8 +104,10 @@ def test_table_formats_stream_the_bytes_of_the_whole_file_writers(real_db, chunk
         df = tables.frame(conn, table, filters)
         assert streamed(conn, "table", "csv", table, filters) == old_csv(df, excel=False)
         assert streamed(conn, "table", "csv", table, filters, excel=True) == old_csv(df, excel=True)
-        assert streamed(conn, "table", "json", table, filters) == (
-            df.to_json(orient="records", force_ascii=False, indent=2) + "\n").encode()
+        array = streamed(conn, "table", "json-array", table, filters)
+        assert array == (df.to_json(orient="records", force_ascii=False, indent=2) + "\n").encode()
+        document = json.loads(streamed(conn, "table", "json", table, filters))
+        assert document["rows"] == json.loads(array) and document["provenance"] == exports.provenance(conn)
         assert streamed(conn, "table", "xlsx", table, filters) == old_xlsx(df, conn, table)
         parquet = streamed(conn, "table", "parquet", table, filters)
         read = pq.read_table(io.BytesIO(parquet))
@@ -118,13 +130,15 @@ def test_documents_stream_the_bytes_of_the_whole_file_writers(real_db, chunked, 
     with connect(real_db) as conn:
         assert streamed(conn, "fhir", "json", filters=filters) == fhir.dumps(fhir.bundle(conn, filters)).encode()
         raw = references.entries(conn, references.source_ids(conn, filters))
-        assert streamed(conn, "bib", "bib", filters=filters) == references.to_bibtex(raw).encode()
-        assert streamed(conn, "ris", "ris", filters=filters) == references.to_ris(raw).encode()
+        info = exports.provenance(conn)
+        assert streamed(conn, "bib", "bib", filters=filters) == (references.bib_header(info) + references.to_bibtex(raw)).encode()
+        assert streamed(conn, "ris", "ris", filters=filters) == (references.ris_header(info) + references.to_ris(raw)).encode()
         for by in ("condition", "source"):
             result = sof.tables(conn, filters, by)
             for fmt in ("md", "html"):
-                assert streamed(conn, "sof", fmt, filters=filters, by=by) == sof.render(result, fmt).encode()
-            assert streamed(conn, "sof", "docx", filters=filters, by=by) == sof_docx.docx_bytes(result, sof.definitions())
+                assert streamed(conn, "sof", fmt, filters=filters, by=by) == sof.render(
+                    result, fmt, about=exports.provenance_text(info)).encode()
+            assert streamed(conn, "sof", "docx", filters=filters, by=by) == sof_docx.docx_bytes(result, sof.definitions(), info)
 
 
 def test_fhir_streams_entry_by_entry_the_document_json_reads(real_db):

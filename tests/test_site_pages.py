@@ -122,13 +122,13 @@ def test_certainty_facet_is_ranked_and_offers_not_graded(real_db, get):
 
 def test_downloads_cover_the_whole_filtered_set_as_files(real_db, get):
     page = get("/evidence/findings?condition=cancer").text
-    assert 'href="/evidence/findings.csv?condition=cancer&amp;_stream=1&amp;_dl=1" download' in page
-    assert 'href="/evidence/findings.xlsx?condition=cancer&amp;_size=max" download' in page
-    csv = get("/evidence/findings.csv?condition=cancer&_stream=1&_dl=1")
-    assert csv.headers["content-disposition"] == 'attachment; filename="findings.csv"'
+    assert 'href="/download/findings.csv?condition=cancer" download' in page
+    assert 'href="/download/findings.xlsx?condition=cancer" download' in page
+    csv = get("/download/findings.csv?condition=cancer")
+    assert csv.headers["content-disposition"] == 'attachment; filename="findings-cancer.csv"'
     expected = query(real_db, "select count(*) from findings where condition = 'cancer'")[0][0]
     assert csv.text.count("\n") - 1 == expected or len(csv.text.strip().splitlines()) - 1 == expected
-    xlsx = get("/evidence/findings.xlsx?condition=cancer&_size=max")
+    xlsx = get("/download/findings.xlsx?condition=cancer")
     assert xlsx.headers["content-disposition"].startswith("attachment;") and xlsx.content[:2] == b"PK"
 
 
@@ -144,8 +144,12 @@ def test_downloads_say_when_the_set_is_larger_than_a_page_of_max_rows(real_db, t
 
     from evidence.serve import app
 
-    page = asyncio.run(app(real_db, small).client.get("/evidence/findings")).text
+    # a filter the command line does not have: the page's downloads are Datasette's, bounded
+    page = asyncio.run(app(real_db, small).client.get("/evidence/findings?statement__contains=e")).text
     assert "More than" in page and "use the CSV, which holds them all" in page
+    # filters the command line has: every download is the whole filtered set, and says nothing
+    page = asyncio.run(app(real_db, small).client.get("/evidence/findings")).text
+    assert "More than" not in page and 'href="/download/findings.csv"' in page
 
 
 # --- records --------------------------------------------------------------------------------------

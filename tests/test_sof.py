@@ -17,10 +17,13 @@ def test_one_table_per_comparison_with_every_finding(real_db):
     with connect(real_db) as conn:
         result = tables(conn, {"condition": ["traumatic_brain_injury", "cancer"]})
     assert [t.group for t in result] == sorted(t.group for t in result)  # cancer first, then traumatic brain injury
+    # an overview counts each result once: a finding that repeats another's result is left out
     assert sum(len(t.rows) for t in result) == query(
-        real_db, "select count(*) from findings where condition in ('traumatic_brain_injury', 'cancer')")[0][0]
+        real_db, "select count(*) from findings where condition in ('traumatic_brain_injury', 'cancer') "
+                 "and same_result_as is null")[0][0]
     comparisons = query(real_db, "select count(distinct condition || intervention || coalesce(comparator, '') || population) "
-                                 "from findings where condition in ('traumatic_brain_injury', 'cancer')")[0][0]
+                                 "from findings where condition in ('traumatic_brain_injury', 'cancer') "
+                                 "and same_result_as is null")[0][0]
     assert len(result) == comparisons
     for table in result:  # every row of a table is the same comparison
         ids = [r.id for r in table.rows]
@@ -30,8 +33,12 @@ def test_one_table_per_comparison_with_every_finding(real_db):
 
 def test_markdown_layout_in_gradepro_column_order(real_db):
     text = CliRunner().invoke(cli, ["sof", "--db", str(real_db), "--condition", "traumatic_brain_injury"]).stdout
-    assert ("| Outcomes | Risk with comparator | Risk with intervention (95% CI) | Relative effect (95% CI) | "
+    # GRADEpro's spanning header, which Markdown cannot span, is in each of the two risk columns' headers
+    assert ("| Outcomes | Anticipated absolute effects (95% CI): risk with comparator | Anticipated absolute effects "
+            "(95% CI): risk with intervention* | Relative effect (95% CI) | "
             "№ of participants (studies) | Certainty of the evidence (GRADE) | Comments |") in text
+    assert "**Setting:**" in text and "*The risk in the intervention group (and its 95% confidence interval)" in text
+    assert "CI: confidence interval; RR: risk ratio" in text
     # kumar-2017-f3 (published-facts.md, Kumar 2017 Cochrane SoF table 1): RR 0.95 (0.85 to 1.05), 1 study, 120
     assert "| RR 0.95 (0.85 to 1.05)<sup>1</sup> | 120 (1 study) | ⊕⊕⊕◯ moderate |" in text
     assert "1. Effect estimate read in Kumar 2017, Cochrane SoF table 1" in text
@@ -115,3 +122,27 @@ def test_markdown_escapes_pipes():
 
     row = Row("a", "out|come", "—", "—", "—", "—", None, "not GRADE-rated", "a | b")
     assert "out\\|come" in render([Table("T", "G", rows=[row])], "md") and "a \\| b" in render([Table("T", "G", rows=[row])], "md")
+
+
+def test_docx_cells_are_those_of_the_cochrane_sof_tables(real_db, tmp_path):
+    """Kumar 2017's Cochrane SoF tables 1, 3 and 4, cell by cell, as published-facts.md gives them (relative
+    effect, participants and studies, certainty, assumed comparator risk per 1000), read from the Word
+    document with python-docx (the superscript footnote mark is a run of its own)."""
+    from docx import Document
+
+    out = tmp_path / "tbi.docx"
+    assert CliRunner().invoke(cli, ["export", "sof", "--db", str(real_db), "--format", "docx",
+                                    "--source", "kumar-2017", "-o", str(out)]).exit_code == 0
+    rows = {}
+    for table in Document(str(out)).tables:
+        for row in table.rows[2:]:  # below the two header rows
+            cells = [c.paragraphs[0].runs[0].text if c.paragraphs[0].runs else "" for c in row.cells]
+            rows[cells[3]] = cells
+    expected = [  # relative effect: (risk with comparator, № of participants (studies), certainty)
+        ("RR 1.80 (0.74 to 4.39)", "278 per 1000", "50 (1 study)", "⊕◯◯◯ very low"),  # SoF table 1
+        ("RR 0.95 (0.85 to 1.05)", "943 per 1000", "120 (1 study)", "⊕⊕⊕◯ moderate"),  # SoF table 3
+        ("RR 1.10 (0.83 to 1.46)", "354 per 1000", "366 (1 study)", "⊕⊕⊕◯ moderate"),  # SoF table 4
+    ]
+    for relative, comparator, participants, certainty in expected:
+        cells = rows[relative]
+        assert (cells[1], cells[4], cells[5]) == (comparator, participants, certainty), cells

@@ -68,6 +68,8 @@ class Format:
     binary: bool = False  # written to a file only, never to standard output
     site_tables: tuple[str, ...] = ()  # table pages that offer it as a download
     extension: Optional[str] = None  # the site's download extension, when not the name
+    # sidecar(conn, table, filters, options, file name) -> bytes of "<file>-metadata.json", written beside -o
+    sidecar: Optional[Callable[..., bytes]] = field(default=None, compare=False)
 
     @property
     def site_extension(self) -> str:
@@ -77,7 +79,14 @@ class Format:
 FORMATS: list[Format] = []
 
 
+# the site's tables and download extension of formats whose modules do not name them
+SITE = {("fhir", "json"): (("findings",), "fhir")}
+
+
 def register(fmt: Format) -> Format:
+    if (fmt.export, fmt.name) in SITE and not fmt.site_tables:
+        tables, extension = SITE[(fmt.export, fmt.name)]
+        fmt = Format(**{**fmt.__dict__, "site_tables": tables, "extension": extension})
     FORMATS.append(fmt)
     return fmt
 
@@ -111,3 +120,67 @@ def find(export: str, name: Optional[str]) -> Format:
 
 def site_formats(table: str) -> list[Format]:
     return [f for f in formats() if table in f.site_tables]
+
+
+# --- a killed export's temporary file ---------------------------------------------------------------
+
+
+@contextmanager
+def held(f: IO[bytes]) -> Iterator[None]:
+    """An exclusive lock on the temporary file being written: the process holds it until it ends,
+    however it ends, so the next export knows a locked temporary is still being written."""
+    import fcntl
+
+    fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+    yield
+
+
+def sweep_killed(target) -> list[str]:
+    """Remove the temporaries of ``target`` that a killed export left (no process holds their lock),
+    as a build removes a killed build's; the names removed."""
+    import fcntl
+    import os
+    import time
+
+    from ..files import stale_temporaries
+
+    removed = []
+    for path in stale_temporaries(target, time.time()):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a live export holds it
+            path.unlink()
+            removed.append(path.name)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
+
+
+# --- which release a file came from ------------------------------------------------------------------
+
+PROJECT = "Work participation evidence"  # the site's title (metadata.yml): the creator of every document
+PROVENANCE = ("release", "released_at", "content_hash", "package_version")  # never built_at: same data, same bytes
+
+
+def provenance(conn: sqlite3.Connection) -> dict[str, Optional[str]]:
+    """The release (empty for a plain build), its date, the content hash and the package version that
+    built the database: what every exported file says about where it came from."""
+    from ..read import records, sql
+
+    info = (records(conn, sql("build_info")) or [{}])[0]
+    return {key: info.get(key) for key in PROVENANCE}
+
+
+def provenance_text(info: dict) -> str:
+    """One line for a file's header: "Work participation evidence, release 2026.1 (2026-05-01);
+    content hash 3f2a…" (a plain build says so)."""
+    if info.get("release"):
+        which = f"release {info['release']}" + (f" ({info['released_at']})" if info.get("released_at") else "")
+    else:
+        which = "a build that is not a release"
+    return f"{PROJECT}, {which}; content hash {info.get('content_hash') or 'unknown'}"

@@ -18,7 +18,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts
 
 from ..latex import plain as _plain
 from ..read import Filters, select, source_ids, sql
-from . import Format, Output, register, text
+from . import Format, Output, provenance, provenance_text, register, text
 
 RIS_TYPES = {"article": "JOUR", "techreport": "RPRT", "unpublished": "UNPB", "book": "BOOK",
              "inproceedings": "CPAPER", "misc": "GEN"}
@@ -26,6 +26,9 @@ RIS_TYPES = {"article": "JOUR", "techreport": "RPRT", "unpublished": "UNPB", "bo
 RIS_FIELDS = {"title": "title", "journal": "secondary_title", "year": "year", "volume": "volume",
               "number": "number", "doi": "doi", "publisher": "publisher",
               "institution": "publisher", "pmid": "accession_number"}
+# BibTeX fields RIS has no tag for, carried as "<label>: value" notes (N1)
+# (the PMID also goes in AN, where Zotero reads it; citation-js drops AN but keeps the note)
+RIS_NOTES = {"pmid": "PMID", "pmcid": "PMCID", "howpublished": "Published as"}
 CITING_TABLES = ("findings", "sources", "economic_evaluations")
 BATCH = 500  # entries parsed and written at a time
 
@@ -50,8 +53,30 @@ def entry_batches(conn: sqlite3.Connection, ids: Optional[Iterable[str]], size: 
 
 
 def to_bibtex(raw_entries: list[str]) -> str:
+    """The entries for biblatex and BibTeX alike: a PMID as biblatex's ``eprint`` with ``eprinttype =
+    {pubmed}`` (biblatex manual, 3.14.7 "Electronic Publishing Information"; neither knows a ``pmid``
+    field), a PMCID, for which biblatex has no field, in the note."""
     library = bibtexparser.parse_string("\n\n".join(raw_entries))
+    for entry in library.entries:
+        identifiers(entry)
     return bibtexparser.write_string(library)
+
+
+def identifiers(entry) -> None:
+    from bibtexparser.model import Field
+
+    fields = {f.key.lower(): f.key for f in entry.fields}
+    pmid = entry.pop(fields["pmid"]).value if "pmid" in fields else None
+    pmcid = entry.pop(fields["pmcid"]).value if "pmcid" in fields else None
+    if pmid and "eprint" not in fields:
+        entry.set_field(Field("eprint", pmid))
+        entry.set_field(Field("eprinttype", "pubmed"))
+    if pmcid:
+        note = entry.get(fields.get("note", "note"))
+        text = f"PMCID: {pmcid}"
+        if note is not None:
+            entry.pop(note.key)
+        entry.set_field(Field("note", f"{note.value}. {text}" if note is not None and note.value else text))
 
 
 class PlainRisWriter(rispy.RisWriter):
@@ -80,7 +105,9 @@ def ris_record(entry) -> dict:
     for name, value in fields.items():
         if name == "note" and value:
             notes.append(plain(value))
-        elif name in RIS_FIELDS and value:
+        if name in RIS_NOTES and value:  # RIS has no tag for these: a note each, so nothing is lost
+            notes.append(f"{RIS_NOTES[name]}: {plain(value)}")
+        if name in RIS_FIELDS and value:
             record[RIS_FIELDS[name]] = plain(value)
     if notes:
         record["notes"] = notes  # a list: one N1 line per note
@@ -115,12 +142,27 @@ def split_pages(pages: str) -> tuple[str, str]:
 SEPARATORS = {"bib": "\n\n", "ris": "\n"}  # between the entries of two batches, as between any two entries
 
 
+def bib_header(info: dict) -> str:
+    """A @comment before the entries (BibTeX, biber and pybtex skip it) saying which release it is."""
+    return "@comment{" + provenance_text(info).replace("{", "(").replace("}", ")") + "}\n\n"
+
+
+def ris_header(info: dict) -> str:
+    """A line before the first record, which RIS readers skip: they read from the first TY line on
+    (Zotero's RIS translator accepts up to four other lines before it; rispy skips them)."""
+    return provenance_text(info) + "\n\n"
+
+
+HEADERS = {"bib": bib_header, "ris": ris_header}
+
+
 def _writer(render, kind: str):
     """Each batch of entries rendered on its own (neither writer looks beyond one entry) and joined as
-    the whole list would be."""
+    the whole list would be, after a header saying which release the file came from."""
     def write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> Output:
         count, started = 0, False
         with text(out) as f:
+            f.write(HEADERS[kind](provenance(conn)))
             for batch in entry_batches(conn, source_ids(conn, filters)):
                 rendered = render(batch)
                 if rendered:

@@ -2,8 +2,11 @@
 
 Column types come from the schema, never from the data: an all-empty column is still a number column,
 and a filter that matches nothing gives the same columns and types as one that matches everything.
-The spreadsheet outputs (XLSX, and CSV with ``--excel``) guard cells that a spreadsheet would run as a
-formula (starting with =, +, - or @) and describe their columns and the build.
+XLSX cells hold the data as it is: a string cell is never evaluated, so a text that looks like a formula
+(starting with =, +, - or @) is written as a string with Excel's quotePrefix style, never changed. CSV
+with ``--excel`` guards such cells with a leading apostrophe (a CSV cell has no type: Excel would run it).
+Every file says which release it came from (``provenance``), and never when it was built: the same data
+gives the same bytes.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from typing import IO, TYPE_CHECKING, Any, Iterator, Optional, Union
 
 import sqlalchemy as sa
 
-from ..read import TABLE_MODELS, Filters, connect, records, select, sql
-from . import Format, Output, register, text
+from ..read import TABLE_MODELS, Filters, connect, select
+from . import PROJECT, Format, Output, provenance, provenance_text, register, text
 
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)  # zip member times in .xlsx files, so that exports are reproducible
 TABLES = tuple(TABLE_MODELS)
@@ -143,19 +146,81 @@ def frames(conn: sqlite3.Connection, table: str, filters: Filters, size: Optiona
         yield pd.DataFrame({name: pd.Series([], dtype=t) for name, t in types.items()})
 
 
-def _json(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> int:
+def _json_rows(conn: sqlite3.Connection, table: str, filters: Filters, f: IO[str]) -> int:
     """pandas' records JSON (its number format and escapes), a frame of rows at a time: each frame's
     array without its brackets, joined as one array."""
     count = 0
-    with text(out) as f:
-        f.write("[\n")
-        for df in frames(conn, table, filters):
-            if len(df):
-                part = df.to_json(orient="records", force_ascii=False, indent=2)
-                f.write((",\n" if count else "") + part[2:-2])
-                count += len(df)
-        f.write("\n]\n")
+    f.write("[\n")
+    for df in frames(conn, table, filters):
+        if len(df):
+            part = df.to_json(orient="records", force_ascii=False, indent=2)
+            f.write((",\n" if count else "") + part[2:-2])
+            count += len(df)
+    f.write("\n]")
     return count
+
+
+def _json_array(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> int:
+    """The rows as a bare array of objects, as Datasette's ``_shape=array`` gives them."""
+    with text(out) as f:
+        count = _json_rows(conn, table, filters, f)
+        f.write("\n")
+    return count
+
+
+def _json(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> int:
+    """An object that says where the rows came from (release, content hash, table, filters), then the
+    rows as ``_json_array`` writes them."""
+    head = {"provenance": provenance(conn), "table": table, "filters": _filters_json(filters)}
+    with text(out) as f:
+        f.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "rows": ')
+        count = _json_rows(conn, table, filters, f)
+        f.write("\n}\n")
+    return count
+
+
+def _filters_json(filters: Filters) -> dict:
+    from ..read import normalise
+
+    return {name: list(values) for name, values in sorted(normalise(filters).items())}
+
+
+CSVW_TYPES = {"integer": "integer", "float": "double", "text": "string",
+              "boolean": {"base": "boolean", "format": "True|False"}}
+
+
+def csvw_metadata(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, name: str) -> bytes:
+    """The CSV on the Web (W3C CSVW) metadata of a CSV export, for ``<file>-metadata.json`` beside it:
+    which release and content hash the file came from, its filters, and each column's type and meaning."""
+    from ..metadata import described_tables
+
+    info = provenance(conn)
+    described = described_tables()[table]
+    excel = bool(options.get("excel"))
+    primary = [c.name for c in TABLE_MODELS[table].__table__.primary_key.columns]
+    document = {
+        "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
+        "url": name,
+        "dc:title": f"{table} ({provenance_text(info)})",
+        "dc:description": described["description"],
+        "dc:publisher": PROJECT,
+        "schema:version": info["release"],
+        "dc:created": info["released_at"],
+        "dc:identifier": f"content hash {info['content_hash']}",
+        "rdfs:comment": [provenance_text(info), f"Filters: {json.dumps(_filters_json(filters), ensure_ascii=False)}"],
+        "dialect": {"header": True, "encoding": "utf-8", "lineTerminators": ["\r\n" if excel else "\n"],
+                    "skipInitialSpace": False},
+        "tableSchema": {
+            "columns": [{"name": column, "titles": column, "datatype": CSVW_TYPES[kind],
+                         "dc:description": described["columns"].get(column, "")}
+                        for column, kind in column_kinds(table).items()],
+            "primaryKey": primary[0] if len(primary) == 1 else primary,
+        },
+    }
+    if excel:
+        document["rdfs:comment"].append("Spreadsheet flavour: a text cell that starts with =, +, - or @ has an "
+                                        "apostrophe in front of it, which the data does not have.")
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def arrow_schema(table: str):
@@ -172,10 +237,8 @@ def _parquet_schema(conn: sqlite3.Connection, table: str):
 
     empty = pd.DataFrame({name: pd.Series([], dtype=PANDAS_TYPES[kind]) for name, kind in column_kinds(table).items()})
     schema = pa.Table.from_pandas(empty, schema=arrow_schema(table), preserve_index=False).schema
-    info = records(conn, sql("build_info"))
-    if info:  # the release (or build) and content hash, in the file's key-value metadata
-        schema = schema.with_metadata({**(schema.metadata or {}), b"evidence": json.dumps(info[0]).encode()})
-    return schema
+    # the release and content hash in the file's key-value metadata (not the build time: same data, same bytes)
+    return schema.with_metadata({**(schema.metadata or {}), b"evidence": json.dumps(provenance(conn)).encode()})
 
 
 def _parquet(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> int:
@@ -241,14 +304,16 @@ def _xlsx(conn: sqlite3.Connection, table: str, filters: Filters, options: dict,
     for i, name in enumerate(columns, 1):
         sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest[name] + 2))
     header(sheet, columns)
+    texts = [i for i, kind in enumerate(kinds.values()) if kind == "text"]
     written = 0
-    for batch in chunks(cursor(conn, table, filters, excel=True, booleans=True)):
+    for batch in chunks(cursor(conn, table, filters, booleans=True)):
         for row in batch:
-            if booleans:
-                row = list(row)
-                for i in booleans:
-                    if row[i] is not None:
-                        row[i] = bool(row[i])
+            row = list(row)
+            for i in booleans:
+                if row[i] is not None:
+                    row[i] = bool(row[i])
+            for i in texts:
+                row[i] = as_text(sheet, row[i])
             sheet.append(row)
         written += len(batch)
     described = list(described_tables()[table]["columns"].items())
@@ -256,18 +321,31 @@ def _xlsx(conn: sqlite3.Connection, table: str, filters: Filters, options: dict,
     about.column_dimensions["A"].width, about.column_dimensions["B"].width = 28, 100
     header(about, ["column", "description"])
     for name, description in described:
-        about.append([name, guarded(description)])
-    build = [[key, guarded(str(value))] for key, value in (records(conn, sql("build_info")) or [{}])[0].items()]
-    build.append(["rows", written])
-    info = _sheet(workbook, "build", f"A1:B{len(build)}")
-    header(info, build[0])
-    for row in build[1:]:
-        info.append(row)
+        about.append([name, as_text(about, description)])
+    build = [*provenance(conn).items(), ("rows", written)]
+    info = _sheet(workbook, "build", f"A1:B{len(build) + 1}")
+    header(info, ["key", "value"])
+    for key, value in build:  # an empty release is an empty cell
+        info.append([key, as_text(info, value)])
     with tempfile.TemporaryFile() as spool:
         workbook.save(spool)
         spool.seek(0)
         copy_with_fixed_times(spool, out)
     return written
+
+
+def as_text(sheet, value: Any) -> Any:
+    """A text cell as it is. openpyxl would write a text starting with = as a formula: such a text (and
+    any starting with +, - or @) becomes a string cell with Excel's quotePrefix style, which shows it as
+    text without changing it."""
+    if not isinstance(value, str) or not value.startswith(FORMULA):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def _sheet(workbook, title: str, dimension: str):
@@ -291,16 +369,17 @@ def fixed_zip_times(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def copy_with_fixed_times(source: IO[bytes], out: IO[bytes]) -> None:
-    """Copy a zip file member by member (streamed, each deflated) with fixed times and document dates."""
-    stamp = b"2000-01-01T00:00:00Z"
+def copy_with_fixed_times(source: IO[bytes], out: IO[bytes], dates: Optional[bytes] = b"2000-01-01T00:00:00Z") -> None:
+    """Copy a zip file member by member (streamed, each deflated) with fixed times, and the document's
+    dates set to ``dates`` (None: as they are)."""
+    stamp = dates
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for member in zin.infolist():
             info = zipfile.ZipInfo(member.filename, FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.file_size = member.file_size  # as writestr knew it: the same choice of zip64 headers
             with zin.open(member) as src, target.open(info, "w") as dst:
-                if member.filename == "docProps/core.xml":
+                if member.filename == "docProps/core.xml" and stamp:
                     content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, src.read())
                     dst.write(content)
                 else:
@@ -314,8 +393,12 @@ def _writer(write, noun: str = "row"):
     return export
 
 
-register(Format("table", "csv", "text/csv; charset=utf-8", "csv", _writer(_csv), default=True))
-register(Format("table", "json", "application/json", "json", _writer(_json)))
+SITE_TABLES = ("findings", "sources", "economic_evaluations")  # the tables the site offers as files
+register(Format("table", "csv", "text/csv; charset=utf-8", "csv", _writer(_csv), default=True, sidecar=csvw_metadata,
+                site_tables=SITE_TABLES))
+register(Format("table", "json", "application/json", "json", _writer(_json), site_tables=SITE_TABLES))
+register(Format("table", "json-array", "application/json", "json", _writer(_json_array)))
 register(Format("table", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx",
-                _writer(_xlsx), binary=True, site_tables=("findings", "sources", "economic_evaluations")))
-register(Format("table", "parquet", "application/vnd.apache.parquet", "parquet", _writer(_parquet), binary=True))
+                _writer(_xlsx), binary=True, site_tables=SITE_TABLES))
+register(Format("table", "parquet", "application/vnd.apache.parquet", "parquet", _writer(_parquet), binary=True,
+                site_tables=SITE_TABLES))

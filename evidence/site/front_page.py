@@ -12,11 +12,12 @@ from datasette.utils.asgi import Response
 from .. import exports
 from ..titles import TABLE_TITLES
 from . import database_name, named_rows, site_database
+from .downloads import site_formats
 
 DATA_TABLES = ("findings", "economic_evaluations", "sources", "recommendations", "considerations", "questions",
                "study_results", "conditions", "intervention_types", "outcomes", "vocabulary")
 FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "bib": "BibTeX", "ris": "RIS", "sof": "Summary of Findings",
-                "json": "JSON"}
+                "json": "JSON", "parquet": "Parquet", "docx": "Summary of Findings (Word)", "fhir": "FHIR"}
 
 
 def table_title(table: str) -> str:
@@ -47,10 +48,10 @@ async def data_page(datasette, request):
         if not await db.table_exists(table):
             continue
         count = (await db.execute(f"select count(*) from [{table}]")).first()[0]
-        formats = [(FORMAT_NAMES.get(f.site_extension, f.name), f.site_extension) for f in exports.site_formats(table)]
+        formats = [(FORMAT_NAMES.get(f.site_extension, f.name), f.site_extension) for f in site_formats(table)]
         tables.append({"table": table, "title": table_title(table), "count": count, "formats": formats})
-    context = {"tables": tables, "database": db.name,
-               "max_rows": datasette.setting("max_returned_rows")}
+    context = {"tables": tables, "database": db.name, "max_rows": datasette.setting("max_returned_rows"),
+               "base": datasette.absolute_url(request, "/").rstrip("/")}  # curl needs absolute addresses
     return Response.html(await datasette.render_template("data_page.html", context, request=request))
 
 

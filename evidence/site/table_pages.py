@@ -88,7 +88,13 @@ def active_filters(request, table: str, links: Links) -> list[dict]:
 
 
 def download_links(datasette, request, database: str, table: str) -> list[dict]:
-    """CSV (every row, streamed), the registry's formats for the table and JSON, for the page's filters."""
+    """CSV (every row, streamed), the registry's formats for the table and JSON, for the page's filters:
+    through /download, the command line's files, when the command line has the page's filters."""
+    from .downloads import DATASETTE_OWN, links as export_links
+
+    through_exports = export_links(datasette, request, table)
+    if through_exports is not None:
+        return through_exports
     args = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True) if k not in NOT_DOWNLOAD_ARGS]
 
     def url(fmt: str, extra: list[tuple[str, str]]) -> str:
@@ -97,6 +103,8 @@ def download_links(datasette, request, database: str, table: str) -> list[dict]:
     links = [{"name": "CSV", "url": url("csv", [("_stream", "1"), ("_dl", "1")]), "file": True, "complete": True}]
     for fmt in exports.site_formats(table):
         ext = fmt.site_extension
+        if ext in DATASETTE_OWN:
+            continue
         links.append({"name": FORMAT_NAMES.get(ext, ext), "url": url(ext, [("_size", "max")]),
                       "file": not fmt.media_type.startswith("text/html"), "complete": False})
     links.append({"name": "JSON", "url": url("json", [("_shape", "array"), ("_size", "max")]), "file": False,
