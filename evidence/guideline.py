@@ -9,7 +9,8 @@ was read in its question's document.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+import json
+from typing import Any, Optional
 
 from pydantic import ValidationError
 from sqlmodel import SQLModel
@@ -25,8 +26,8 @@ DATES = ("last_assessed", "last_authorised")
 
 
 def check_guideline(docs: list[YamlFile], finding_ids: set[str], vocab: Vocabulary, report: Report) -> Rows:
-    rows: Rows = {"questions": [], "recommendations": [], "considerations": [], "question_findings": []}
-    seen: set[str] = set()
+    rows: Rows = {"questions": [], "recommendations": [], "considerations": [], "question_findings": [], "module_tasks": []}
+    parents: dict[str, Optional[str]] = {}  # each question read so far, and the module it is a sub-module of
     for doc in docs:
         if doc.data is None:
             continue
@@ -34,7 +35,7 @@ def check_guideline(docs: list[YamlFile], finding_ids: set[str], vocab: Vocabula
             report.add(Problem(doc.name, "the top level must be a list of questions", line=1))
             continue
         for i, raw in enumerate(doc.data):
-            _check_question(doc, i, raw, finding_ids, vocab, report, rows, seen)
+            _check_question(doc, i, raw, finding_ids, vocab, report, rows, parents)
     return rows
 
 
@@ -43,7 +44,7 @@ def _problem(report: Report, doc: YamlFile, path: tuple, field: str, message: st
 
 
 def _check_question(doc: YamlFile, i: int, raw: Any, finding_ids: set[str], vocab: Vocabulary, report: Report,
-                    rows: Rows, seen: set[str]) -> None:
+                    rows: Rows, parents: dict[str, Optional[str]]) -> None:
     if not isinstance(raw, dict):
         _problem(report, doc, (i,), f"questions[{i}]", "each question must be a mapping of fields")
         return
@@ -64,14 +65,23 @@ def _check_question(doc: YamlFile, i: int, raw: Any, finding_ids: set[str], voca
                 "required field is missing" if err["type"] == "missing" else f"{err['msg']} (got {err['input']!r})")
             _problem(report, doc, (i, *loc), f"{qid}.{'.'.join(map(str, loc))}", what)
         return
-    if question.id in seen:
+    if question.id in parents:
         _problem(report, doc, (i, "id"), question.id, "duplicate question id")
-    seen.add(question.id)
+    _check_parent(doc, i, question, parents, report)
+    parents[question.id] = question.parent
     for path, record, text in _quotes(i, question):
         if not text.strip():
             _problem(report, doc, path, record, "the quote is empty")
-    rows["questions"].append({**question.model_dump(exclude={"findings", "recommendations", "considerations"}),
+    rows["questions"].append({**question.model_dump(exclude={"findings", "recommendations", "considerations", "tasks"}),
                               "position": i + 1})
+    if question.tasks and question.tasks_after not in {c.id for c in question.considerations}:
+        _problem(report, doc, (i, "tasks_after"), f"{question.id}.tasks_after",
+                 "a task table needs tasks_after: the consideration it is printed after")
+    for j, task in enumerate(question.tasks):
+        rows["module_tasks"].append({**task.model_dump(), "id": f"{question.id}-t{j + 1}", "question_id": question.id,
+                                     "position": j + 1, "expertise": json.dumps(task.expertise, ensure_ascii=False),
+                                     "tools": json.dumps(task.tools, ensure_ascii=False),
+                                     "source_document": question.source_document})
     for j, finding in enumerate(question.findings):
         if finding not in finding_ids:
             _problem(report, doc, (i, "findings", j), f"{question.id}.findings", f"'{finding}' is not a finding")
@@ -94,6 +104,23 @@ def _check_question(doc: YamlFile, i: int, raw: Any, finding_ids: set[str], voca
                              "an evidence basis needs evidence_basis_quote: the text that says so")
 
 
+def _check_parent(doc: YamlFile, i: int, question: QuestionIn, parents: dict[str, Optional[str]], report: Report) -> None:
+    """A sub-module names a module printed before it that is not itself a sub-module, and carries no
+    recommendations or conclusions of its own: it shares its parent's."""
+    if question.parent is None:
+        return
+    record = f"{question.id}.parent"
+    if question.parent not in parents:
+        _problem(report, doc, (i, "parent"), record, f"'{question.parent}' is not a module listed before {question.id}")
+    elif parents[question.parent] is not None:
+        _problem(report, doc, (i, "parent"), record,
+                 f"'{question.parent}' is itself a sub-module; name its parent '{parents[question.parent]}'")
+    for shared in ("recommendations", "findings"):
+        if getattr(question, shared):
+            _problem(report, doc, (i, shared), f"{question.id}.{shared}",
+                     f"a sub-module shares its parent's {shared}; list them under '{question.parent}' only")
+
+
 def _quotes(i: int, question: QuestionIn):
     yield (i, "quote"), f"{question.id}.quote", question.quote
     for nested in NESTED:
@@ -109,3 +136,26 @@ def _vocabularies(doc: YamlFile, path: tuple, record: str, model: type[SQLModel]
         if kind and isinstance(value, str) and vocab.checks(kind) and value not in vocab.terms(kind):
             _problem(report, doc, (*path, name), f"{record}.{name}",
                      f"'{value}' is not a known {kind}{vocab.suggestion(kind, value)}")
+
+
+HEADING_SEPARATOR = " > "
+
+
+def consideration_sections(considerations: list[dict]) -> list[dict]:
+    """Considerations in source order under their printed sub-headings: one section per top-level
+    heading (``heading`` None for text printed straight under Overwegingen), and per consideration the
+    deeper sub-headings that start with it (``subheadings``, depth from 1). Regrouping by kind would
+    move a sentence away from "onderstaande tabel" or from the item it points to; source order keeps it."""
+    sections: list[dict] = []
+    previous: list[str] = []
+    for c in considerations:
+        path = c["heading"].split(HEADING_SEPARATOR) if c.get("heading") else []
+        top = path[0] if path else None
+        if not sections or sections[-1]["heading"] != top:
+            sections.append({"heading": top, "items": []})
+            previous = path[:1]
+        common = next((k for k, (a, b) in enumerate(zip(previous, path)) if a != b), min(len(previous), len(path)))
+        new = [(depth, text) for depth, text in enumerate(path) if depth >= max(common, 1)]
+        sections[-1]["items"].append({"c": c, "subheadings": new})
+        previous = path
+    return sections

@@ -434,12 +434,27 @@ class RecommendationIn(RecommendationFields):
 
 
 class ConsiderationFields(GuidelineProvenance):
-    criterion: str = vocab("criterion", "Evidence-to-Decision criterion the consideration addresses.")
+    criterion: str = vocab("criterion", "What kind of consideration it is: an Evidence-to-Decision criterion or a part "
+                                        "of a Dutch module (practical information, scope, justification, research needs).")
+    heading: Optional[str] = Field(default=None, description="The sub-heading it is printed under (Dutch, as printed), "
+                                                              "if any; considerations are shown in source order under it.")
     summary_en: Optional[str] = Field(default=None, description="English summary by the curators (not in the source).")
 
 
 class ConsiderationIn(ConsiderationFields):
     id: LocalId = Field(description="Consideration id, unique within its question (e.g. c1).")
+
+
+class TaskFields(Strict):
+    task: str = Field(description="Taak/activiteit: the task, as printed (Dutch).")
+    subtask: str = Field(description="Deeltaken/rollen: the sub-task or role, as printed (Dutch).")
+    source_locator: str = Field(description="Where in the question's document: module, section and table.")
+    note: Optional[str] = Field(default=None, description="Curator's note.")
+
+
+class TaskIn(TaskFields):
+    expertise: list[str] = Field(default_factory=list, description="Expertise/competenties: the cell's items, as printed.")
+    tools: list[str] = Field(default_factory=list, description="Informatie/tools, bijvoorbeeld: the cell's items, as printed.")
 
 
 class QuestionFields(Strict):
@@ -453,13 +468,21 @@ class QuestionFields(Strict):
     source_locator: str = Field(description="Where in that document.")
     quote: str = Field(description="The question as printed, verbatim.")
     note: Optional[str] = Field(default=None, description="Curator's note.")
+    parent: Optional[str] = Field(default=None, foreign_key="questions.id", index=True,
+                                  description="The module this is a sub-module of; a sub-module shares its parent's "
+                                              "question, recommendations and literature summary and has its own "
+                                              "considerations.")
+    tasks_after: Optional[str] = Field(default=None, description="The consideration (local id, e.g. c3) the module's "
+                                                                 "task table is printed after.")
 
 
 class QuestionIn(QuestionFields):
     id: LocalId = Field(description="Question id (q1 … q6, in module order).")
-    findings: list[str] = Field(default_factory=list, description="Ids of the findings the question's evidence rests on.")
+    findings: list[str] = Field(default_factory=list, description="Ids of the conclusions in the module's literature "
+                                                                  "summary (Onderbouwing > Conclusies).")
     recommendations: list[RecommendationIn] = Field(default_factory=list)
     considerations: list[ConsiderationIn] = Field(default_factory=list)
+    tasks: list[TaskIn] = Field(default_factory=list, description="The rows of the module's task table, in order.")
 
 
 class Question(QuestionFields, table=True):
@@ -489,14 +512,29 @@ class Consideration(ConsiderationFields, table=True):
 
 
 class QuestionFinding(SQLModel, table=True):
-    """The findings each question's recommendations rest on."""
+    """The conclusions in each module's literature summary. The guideline attaches them to the module, not
+    to a recommendation: what a recommendation itself rests on is its evidence basis."""
 
     __tablename__ = "question_findings"
-    question_id: str = Field(primary_key=True, foreign_key="questions.id", description="The question.")
-    finding_id: str = Field(primary_key=True, foreign_key="findings.id", index=True, description="A finding it rests on.")
+    question_id: str = Field(primary_key=True, foreign_key="questions.id", description="The module.")
+    finding_id: str = Field(primary_key=True, foreign_key="findings.id", index=True,
+                            description="A conclusion in its literature summary.")
 
 
-GUIDELINE_TABLES: tuple[type[SQLModel], ...] = (Question, Recommendation, Consideration, QuestionFinding)
+class ModuleTask(TaskFields, table=True):
+    """The rows of a module's task table (module 6: per task its sub-tasks, the expertise and competences
+    they need and suggested information and tools), cell by cell as printed."""
+
+    __tablename__ = "module_tasks"
+    id: str = Field(primary_key=True, description="Question id and row number, e.g. q6-t1.")
+    question_id: str = Field(foreign_key="questions.id", index=True, description="The module whose table it is.")
+    position: int = Field(description="Row order in the table, as printed.")
+    expertise: str = Field(description="Expertise/competenties: JSON list of the cell's items, as printed.")
+    tools: str = Field(description="Informatie/tools, bijvoorbeeld: JSON list of the cell's items, as printed.")
+    source_document: str = Field(foreign_key="documents.id", description="The document the table was read in.")
+
+
+GUIDELINE_TABLES: tuple[type[SQLModel], ...] = (Question, Recommendation, Consideration, QuestionFinding, ModuleTask)
 
 
 # --- reference tables ----------------------------------------------------------------------------

@@ -66,8 +66,9 @@ def test_an_evidence_basis_needs_the_text_that_says_so(project):
 def test_every_curated_recommendation_reaches_the_database(real_db):
     curated = yaml.load((ROOT / "data" / "guideline.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     assert query(real_db, "select count(*) from questions")[0][0] == len(curated) == 6
-    assert query(real_db, "select count(*) from recommendations")[0][0] == sum(len(q["recommendations"]) for q in curated)
+    assert query(real_db, "select count(*) from recommendations")[0][0] == sum(len(q.get("recommendations", [])) for q in curated)
     assert query(real_db, "select count(*) from considerations")[0][0] == sum(len(q["considerations"]) for q in curated)
+    assert query(real_db, "select count(*) from module_tasks")[0][0] == sum(len(q.get("tasks", [])) for q in curated) == 19
 
 
 def test_the_guideline_pages_go_from_question_to_finding_and_back(real_db, site):
@@ -75,12 +76,60 @@ def test_the_guideline_pages_go_from_question_to_finding_and_back(real_db, site)
     assert 'href="/guideline/q2"' in front and "Arbeid in de spreekkamer" in front
     page = site("/guideline/q2").text
     # recommendations come first, grouped by audience; considerations are folded; then the conclusions
-    assert page.index('class="recommendation"') < page.index('<details class="criterion"') < page.index('class="conclusions"')
+    assert page.index('class="recommendation"') < page.index('<details class="consideration-section"') < page.index('class="conclusions"')
     [(finding,)] = query(real_db, "select finding_id from question_findings where question_id = 'q2' and finding_id = 'kumar-2017-f3'")
     assert f'href="/evidence/findings/{finding}"' in page
     back = site(f"/evidence/findings/{finding}").text
     assert 'href="/guideline/q2#q2-r1"' in back
     assert site("/guideline/nope").status_code == 404
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("&#39;", "'").split())
+
+
+def test_no_page_says_a_recommendation_rests_on_a_conclusion(real_db, site):
+    """The guideline attaches its conclusions to a module's literature summary (seed 002, Onderbouwing >
+    Conclusies), and says of each q2 recommendation only that no evidence was found: pages say so."""
+    finding = text_of(site("/evidence/findings/kumar-2017-f3").text)
+    assert "rest on this finding" not in finding
+    assert "Guideline modules with this conclusion in their literature summary" in finding
+    assert finding.count("own evidence basis: no evidence found") == 4  # q2's four recommendations, once each
+    condition = text_of(site("/condition/cancer").text)
+    assert "Modules whose literature summary has conclusions for this condition" in condition
+    assert "rest on findings for this condition" not in condition
+    assert condition.count("own evidence basis: no evidence found") == 4
+    module = text_of(site("/guideline/q2").text)
+    assert "conclusions in this module's literature summary" in module and "the evidence it rests on" not in module
+    assert module.count("Its own evidence basis: no evidence found") == 4
+    search = text_of(site("/search?q=spreekkamer").text)
+    assert "own evidence basis: no evidence found" in search
+    dutch = text_of(site("/evidence/findings/kumar-2017-f3?lang=nl").text)
+    assert "Modules van de richtlijn met deze conclusie in hun literatuursamenvatting" in dutch
+
+
+def test_sub_modules_sit_under_their_parent_and_print_shared_content_once(real_db, site):
+    listing = site("/guideline").text
+    top = listing.index('class="guideline-modules"')
+    sub = listing.index('class="guideline-submodules"')
+    assert listing.index('href="/guideline/q2"') < sub < listing.index('href="/guideline/q3"') < listing.index('href="/guideline/q6"')
+    assert listing.count('href="/guideline/q3"') == 1 and top < sub
+    q3 = text_of(site("/guideline/q3").text)
+    assert "Sub-module of Arbeid in de spreekkamer" in q3 or "Sub-module of Work in the consulting room" in q3
+    assert "Bespreek het thema werk" not in q3 and "Psycho-educational interventions" not in q3  # printed under q2 only
+    q2 = site("/guideline/q2").text
+    assert q2.count("Bespreek het thema werk") == 1
+    for sub_id in ("q3", "q4", "q5"):
+        assert f'href="/guideline/{sub_id}"' in q2
+
+
+def test_the_task_table_is_on_the_module_page_after_the_consideration_that_announces_it(real_db, site):
+    page = site("/guideline/q6").text
+    assert page.index('id="q6-c3"') < page.index('class="module-tasks"') < page.index('id="q6-c4"')
+    table = page[page.index('class="module-tasks"'):page.index("</table>")]
+    assert table.count("<tr id=") == 19 and table.count('scope="rowgroup"') == 6
+    assert "<li>Arbeids(genees-)kundige expertise</li>" in table
+    assert "The guideline gives this module no literature summary with GRADE conclusions." in text_of(page)
 
 
 def test_guideline_document_in_every_format(real_db, tmp_path):

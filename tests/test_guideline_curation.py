@@ -39,7 +39,8 @@ AUDIENCES = {"all", "medical_specialist", "treatment_team", "institution", "prof
              "patient_organisation"}
 KINDS = {"recommendation", "policy_recommendation", "good_practice_statement"}
 CRITERIA = {"certainty_of_evidence", "benefits_and_harms", "patient_values", "professional_perspective",
-            "resources", "acceptability", "feasibility", "equity", "organisation", "rationale"}
+            "resources", "acceptability", "feasibility", "equity", "organisation", "rationale",
+            "evidence_basis", "practical_information", "scope", "research", "justification"}
 
 # Audience sub-headings inside the last module's Aanbeveling section (headings, not recommendations).
 AUDIENCE_HEADING = re.compile(r"^(Aanbeveling(en)? voor |Beleidsaanbeveling voor )")
@@ -91,6 +92,7 @@ def parse_seed_modules() -> list[dict]:
             "last_assessed": [f"{y}-{m}-{d}" for d, m, y in assessed],
             "last_authorised": [f"{y}-{m}-{d}" for d, m, y in authorised],
             "has_conclusions": any(line.strip() == "Conclusies" for line in SEED_LINES[title:end]),
+            "text": collapse("\n".join(SEED_LINES[title:end])),
         })
     return modules
 
@@ -119,7 +121,7 @@ def all_quotes():
     for q in QUESTIONS:
         for field in ("quote", "question"):
             yield q["id"], field, q[field]
-        for r in q["recommendations"]:
+        for r in q.get("recommendations", []):
             for field in ("quote", "text", "evidence_basis_quote"):
                 if field in r:
                     yield f"{q['id']}-{r['id']}", field, r[field]
@@ -148,10 +150,18 @@ def test_every_seed_question_is_curated_by_quote():
     assert [m["title"] for m in SEED_MODULES if m["question"] not in curated] == []
 
 
+BY_ID = {q["id"]: q for q in QUESTIONS}
+
+
+def shared(q: dict) -> dict:
+    """The module whose recommendations and conclusions a question has: its parent's for a sub-module."""
+    return BY_ID[q["parent"]] if q.get("parent") else q
+
+
 def test_every_recommendation_paragraph_and_bullet_is_in_a_recommendation_of_its_question():
     missing = []
     for q, module in zip(QUESTIONS, SEED_MODULES):
-        quotes = [collapse(r["quote"]) for r in q["recommendations"]]
+        quotes = [collapse(r["quote"]) for r in shared(q).get("recommendations", [])]
         missing += [f"{q['id']}: {unit[:70]!r}" for unit in module["units"] if not any(unit in x for x in quotes)]
     assert missing == []
 
@@ -164,7 +174,7 @@ def test_every_quote_is_verbatim_in_the_seed():
 
 def test_recommendation_text_equals_its_quote():
     for q in QUESTIONS:
-        for r in q["recommendations"]:
+        for r in q.get("recommendations", []):
             assert collapse(r["text"]) == collapse(r["quote"]), f"{q['id']}-{r['id']}"
 
 
@@ -179,8 +189,8 @@ def test_dates_are_those_printed_in_each_module():
 
 def test_vocabularies_and_unique_ids():
     for q in QUESTIONS:
-        recs, cons = q["recommendations"], q["considerations"]
-        assert recs, q["id"]
+        recs, cons = q.get("recommendations", []), q["considerations"]
+        assert bool(recs) != bool(q.get("parent")), q["id"]  # a sub-module has its parent's
         assert len({r["id"] for r in recs}) == len(recs), q["id"]
         assert len({c["id"] for c in cons}) == len(cons), q["id"]
         for r in recs:
@@ -195,7 +205,7 @@ def test_vocabularies_and_unique_ids():
 
 def test_strength_and_direction_only_where_the_seed_states_a_strength():
     stated = re.search(r"\b(sterke|zwakke|conditionele) aanbeveling", SEED_TEXT, re.IGNORECASE)
-    labelled = [f"{q['id']}-{r['id']}" for q in QUESTIONS for r in q["recommendations"]
+    labelled = [f"{q['id']}-{r['id']}" for q in QUESTIONS for r in q.get("recommendations", [])
                 if "strength" in r or "direction" in r]
     assert stated or labelled == []
 
@@ -205,12 +215,71 @@ def test_linked_findings_exist_and_come_from_this_guideline_where_it_has_conclus
         studies = yaml.load(f, Loader=yaml.CSafeLoader)
     findings = {f"{s['id']}-{x['id']}": x for s in studies for x in s.get("findings") or []}
     for q in QUESTIONS:
-        assert [i for i in q["findings"] if i not in findings] == [], q["id"]
-        assert len(set(q["findings"])) == len(q["findings"]), q["id"]
+        assert [i for i in q.get("findings", []) if i not in findings] == [], q["id"]
+        assert len(set(q.get("findings", []))) == len(q.get("findings", [])), q["id"]
     conclusions = {i for i, x in findings.items()
                    if x.get("source_document") == SEED_NAME and "Conclusies" in x.get("source_locator", "")}
     assert conclusions, "no curated conclusions of the guideline in studies.yaml"
     for q, module in zip(QUESTIONS, SEED_MODULES):
         if module["has_conclusions"]:
-            # the module's evidence rests on the English Conclusies section: link every curated conclusion
-            assert sorted(conclusions - set(q["findings"])) == [], q["id"]
+            # the module's literature summary (the English Conclusies section): every curated conclusion
+            assert sorted(conclusions - set(shared(q).get("findings", []))) == [], q["id"]
+        else:
+            assert q.get("findings", []) == [], q["id"]
+
+
+PAGE_FOOTER = re.compile(r" ?Arbeidsparticipatie voor medisch specialistische richtlijnen PDF aangemaakt op [\d-]+ \d+/\d+ ?")
+
+
+def conclusions_text(module: dict) -> str:
+    """The module's printed Conclusies section (from 'Conclusies' to 'Zoeken en selecteren'), collapsed."""
+    text = PAGE_FOOTER.sub(" ", module["text"])
+    return text[text.index(" Conclusies "):text.index(" Zoeken en selecteren ")] if " Conclusies " in text else ""
+
+
+def test_a_sub_module_prints_its_parents_question_recommendations_and_conclusions():
+    """Why q3-q5 share q2's: the seed prints the same Uitgangsvraag, the same Aanbeveling units and the
+    same Conclusies under each of them (read from the seed, not from the YAML)."""
+    seed = {m["title"]: m for m in SEED_MODULES}
+    subs = [q for q in QUESTIONS if q.get("parent")]
+    assert [q["id"] for q in subs] == ["q3", "q4", "q5"] and {q["parent"] for q in subs} == {"q2"}
+    for q in subs:
+        mine, parent = seed[q["module"]], seed[BY_ID[q["parent"]]["module"]]
+        assert mine["question"] == parent["question"] and mine["units"] == parent["units"], q["id"]
+        assert conclusions_text(mine) == conclusions_text(parent) != "", q["id"]
+
+
+def test_consideration_headings_are_printed_and_considerations_in_source_order():
+    for q in QUESTIONS:
+        start = SEED_TEXT.index(collapse(q["considerations"][0]["quote"])) if q["considerations"] else 0
+        at = start
+        for c in q["considerations"]:
+            where = f"{q['id']}-{c['id']}"
+            for part in (c.get("heading") or "").split(" > "):
+                assert not part or collapse(part) in SEED_TEXT, f"{where}: heading {part!r} is not in the seed"
+            found = SEED_TEXT.find(collapse(c["quote"]), at)
+            assert found >= at, f"{where} is not printed after the consideration before it"
+            at = found
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text.replace("\u00ad", ""))
+
+
+def test_the_task_table_is_the_seeds_table_cell_by_cell():
+    """Read in order (header, then per row the task where it starts, the sub-task and the cells' items),
+    the curated rows give exactly the seed's table text between its header and the next heading."""
+    [q] = [q for q in QUESTIONS if q.get("tasks")]
+    text = "\n".join(SEED_LINES)
+    start = text.index("Taak/activiteit Deeltaken/rollen")
+    table = text[start:text.index("Overwegingen ten aanzien van taken en samenwerking", start)]
+    parts, previous = ["Taak/activiteit", "Deeltaken/rollen", "Expertise /competenties", "Informatie/tools,bijvoorbeeld"], None
+    for row in q["tasks"]:
+        if row["task"] != previous:
+            parts.append(row["task"])
+            previous = row["task"]
+        parts += [row["subtask"], *row["expertise"], *row["tools"]]
+    assert squeeze("".join(parts)) == squeeze(table)
+    assert len(q["tasks"]) == 19 and len({r["task"] for r in q["tasks"]}) == 6
+    assert q["tasks_after"] in {c["id"] for c in q["considerations"]}
+    assert "onderstaande tabel" in [c for c in q["considerations"] if c["id"] == q["tasks_after"]][0]["quote"]

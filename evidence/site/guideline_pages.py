@@ -1,20 +1,28 @@
-"""The guideline in layers: /guideline lists the modules and their questions; /guideline/<id> shows a
-question's recommendations by audience, then its rationale and considerations by criterion (folded),
-then the conclusions it rests on with their certainty, each linking to its finding page."""
+"""The guideline in layers: /guideline lists the modules, each sub-module under its parent;
+/guideline/<id> shows a module's recommendations by audience with each one's own evidence basis, its
+sub-modules, its considerations in source order under their printed sub-headings (with the task table
+where the module has one), then the conclusions of its literature summary, each linking to its finding
+page. A sub-module shows its own considerations and points to its parent for what they share."""
 
 from __future__ import annotations
 
+import json
 from itertools import groupby
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
+from ..guideline import consideration_sections
 from . import database_name, named_rows
 
 
 async def guideline(datasette, request):
     questions = await named_rows(datasette, "guideline_questions")
-    html = await datasette.render_template("guideline.html", {"questions": questions, "database": database_name(datasette)},
+    children = {key: list(group) for key, group in groupby(sorted((q for q in questions if q["parent"]),
+                                                                   key=lambda q: (q["parent"], q["position"])),
+                                                            key=lambda q: q["parent"])}
+    modules = [{**q, "submodules": children.get(q["id"], [])} for q in questions if not q["parent"]]
+    html = await datasette.render_template("guideline.html", {"questions": modules, "database": database_name(datasette)},
                                            request=request)
     return Response.html(html)
 
@@ -24,13 +32,19 @@ async def question_page(datasette, request):
     found = await named_rows(datasette, "question", {"id": qid})
     if not found:
         raise NotFound(f"No question {qid}")
-    recommendations = await named_rows(datasette, "question_recommendations", {"id": qid})
-    considerations = await named_rows(datasette, "question_considerations", {"id": qid})
+    q = found[0]
+    recommendations = [] if q["parent"] else await named_rows(datasette, "question_recommendations", {"id": qid})
+    tasks = await named_rows(datasette, "module_tasks", {"id": qid})
+    for task in tasks:
+        task["expertise"], task["tools"] = json.loads(task["expertise"]), json.loads(task["tools"])
     context = {
-        "q": found[0],
+        "q": q,
         "audiences": [(key, list(group)) for key, group in groupby(recommendations, key=lambda r: r["audience_name"])],
-        "criteria": [(key, list(group)) for key, group in groupby(considerations, key=lambda c: c["criterion_name"])],
-        "conclusions": await named_rows(datasette, "question_conclusions", {"id": qid}),
+        "any_strength": any(r["strength"] or r["direction"] for r in recommendations),
+        "sections": consideration_sections(await named_rows(datasette, "question_considerations", {"id": qid})),
+        "tasks": [(key, list(group)) for key, group in groupby(tasks, key=lambda t: t["task"])],
+        "submodules": await named_rows(datasette, "question_submodules", {"id": qid}),
+        "conclusions": [] if q["parent"] else await named_rows(datasette, "question_conclusions", {"id": qid}),
         "database": database_name(datasette),
     }
     return Response.html(await datasette.render_template("question.html", context, request=request))
@@ -39,4 +53,3 @@ async def question_page(datasette, request):
 @hookimpl
 def register_routes():
     return [(r"^/guideline$", guideline), (r"^/guideline/(?P<id>[a-z0-9_]+)$", question_page)]
-
