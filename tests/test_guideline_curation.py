@@ -283,3 +283,12 @@ def test_the_task_table_is_the_seeds_table_cell_by_cell():
     assert len(q["tasks"]) == 19 and len({r["task"] for r in q["tasks"]}) == 6
     assert q["tasks_after"] in {c["id"] for c in q["considerations"]}
     assert "onderstaande tabel" in [c for c in q["considerations"] if c["id"] == q["tasks_after"]][0]["quote"]
+
+
+def test_notes_are_prose_without_field_names_or_record_ids():
+    """Notes are shown on public pages: no curated field name (evidence_basis:, patient_values) and no
+    record id (q1-c1, kluit-2022)."""
+    leaks = re.compile(r"\b[a-z]+_[a-z_]+\b|\bq\d-[rc]\d+\b|\b[a-z]+-\d{4}[a-z]?(-[fe]\d+)?\b")
+    notes = [(f"{q['id']}-{x.get('id', '')}", x["note"]) for q in QUESTIONS
+             for x in [q, *q.get("recommendations", []), *q["considerations"], *q.get("tasks", [])] if x.get("note")]
+    assert [(where, leaks.search(note).group(0)) for where, note in notes if leaks.search(note)] == []
