@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
+from itertools import groupby
 from typing import Any, Optional
 
 from pydantic import ValidationError
@@ -17,16 +19,19 @@ from sqlmodel import SQLModel
 
 from .inputs import YamlFile
 from .problems import Problem, Report
-from .schema import ConsiderationIn, QuestionIn, RecommendationIn, vocabulary_of
+from .schema import ConsiderationIn, ModuleTextIn, QuestionIn, RecommendationIn, vocabulary_of
 from .vocabulary import Vocabulary
 
 Rows = dict[str, list[dict]]
-NESTED: dict[str, type[SQLModel]] = {"recommendations": RecommendationIn, "considerations": ConsiderationIn}
+NESTED: dict[str, type[SQLModel]] = {"recommendations": RecommendationIn, "considerations": ConsiderationIn,
+                                     "literature": ModuleTextIn}
+TABLE_OF = {"recommendations": "recommendations", "considerations": "considerations", "literature": "module_texts"}
 DATES = ("last_assessed", "last_authorised")
 
 
 def check_guideline(docs: list[YamlFile], finding_ids: set[str], vocab: Vocabulary, report: Report) -> Rows:
-    rows: Rows = {"questions": [], "recommendations": [], "considerations": [], "question_findings": [], "module_tasks": []}
+    rows: Rows = {"questions": [], "recommendations": [], "considerations": [], "question_findings": [], "module_tasks": [],
+                  "module_texts": []}
     parents: dict[str, Optional[str]] = {}  # each question read so far, and the module it is a sub-module of
     for doc in docs:
         if doc.data is None:
@@ -69,10 +74,14 @@ def _check_question(doc: YamlFile, i: int, raw: Any, finding_ids: set[str], voca
         _problem(report, doc, (i, "id"), question.id, "duplicate question id")
     _check_parent(doc, i, question, parents, report)
     parents[question.id] = question.parent
+    if question.overall_certainty and not question.overall_certainty_quote:
+        _problem(report, doc, (i, "overall_certainty"), f"{question.id}.overall_certainty",
+                 "an overall certainty needs overall_certainty_quote: the text that states it")
     for path, record, text in _quotes(i, question):
         if not text.strip():
             _problem(report, doc, path, record, "the quote is empty")
-    rows["questions"].append({**question.model_dump(exclude={"findings", "recommendations", "considerations", "tasks"}),
+    rows["questions"].append({**question.model_dump(exclude={"findings", "recommendations", "considerations", "tasks",
+                                                             "literature"}),
                               "position": i + 1})
     if question.tasks and question.tasks_after not in {c.id for c in question.considerations}:
         _problem(report, doc, (i, "tasks_after"), f"{question.id}.tasks_after",
@@ -86,7 +95,7 @@ def _check_question(doc: YamlFile, i: int, raw: Any, finding_ids: set[str], voca
         if finding not in finding_ids:
             _problem(report, doc, (i, "findings", j), f"{question.id}.findings", f"'{finding}' is not a finding")
         else:
-            rows["question_findings"].append({"question_id": question.id, "finding_id": finding})
+            rows["question_findings"].append({"question_id": question.id, "finding_id": finding, "position": j + 1})
     for nested in NESTED:
         locals_seen: set[str] = set()
         for j, item in enumerate(getattr(question, nested)):
@@ -96,7 +105,7 @@ def _check_question(doc: YamlFile, i: int, raw: Any, finding_ids: set[str], voca
             locals_seen.add(item.id)
             row = {**item.model_dump(), "id": record, "question_id": question.id, "position": j + 1}
             row["source_document"] = row["source_document"] or question.source_document
-            rows[nested].append(row)
+            rows[TABLE_OF[nested]].append(row)
         if nested == "recommendations":
             for j, item in enumerate(question.recommendations):
                 if item.evidence_basis and not item.evidence_basis_quote:
@@ -159,3 +168,20 @@ def consideration_sections(considerations: list[dict]) -> list[dict]:
         sections[-1]["items"].append({"c": c, "subheadings": new})
         previous = path
     return sections
+
+
+CITED_SOURCE = re.compile(r"\s*\((?:p\. \d+; )?Sources?:[^()]*\)\s*$")
+
+
+def population_heading(locator: str) -> Optional[str]:
+    """The heading a conclusion is printed under in the module's Conclusies ("Cancer", "Overall
+    conclusions"), from its locator ("Onderbouwing > Conclusies > Cancer (Source: de Boer, …)")."""
+    parts = (locator or "").split(HEADING_SEPARATOR)
+    if "Conclusies" not in parts or parts.index("Conclusies") == len(parts) - 1:
+        return None
+    return CITED_SOURCE.sub("", parts[parts.index("Conclusies") + 1]).strip()
+
+
+def conclusion_groups(conclusions: list[dict]) -> list[tuple[Optional[str], list[dict]]]:
+    """Conclusions in printed order, grouped under the population headings the guideline prints."""
+    return [(heading, list(group)) for heading, group in groupby(conclusions, key=lambda c: population_heading(c["source_locator"]))]

@@ -445,6 +445,17 @@ class ConsiderationIn(ConsiderationFields):
     id: LocalId = Field(description="Consideration id, unique within its question (e.g. c1).")
 
 
+class ModuleTextFields(GuidelineProvenance):
+    kind: str = vocab("module_text", "What part of the module's justification it is (background, search and "
+                                     "selection, studies awaiting classification, research needs).")
+    heading: Optional[str] = Field(default=None, description="The heading it is printed under (as printed), if any.")
+    summary_en: Optional[str] = Field(default=None, description="English summary by the curators (not in the source).")
+
+
+class ModuleTextIn(ModuleTextFields):
+    id: LocalId = Field(description="Id, unique within its question (e.g. l1).")
+
+
 class TaskFields(Strict):
     task: str = Field(description="Taak/activiteit: the task, as printed (Dutch).")
     subtask: str = Field(description="Deeltaken/rollen: the sub-task or role, as printed (Dutch).")
@@ -472,6 +483,9 @@ class QuestionFields(Strict):
                                   description="The module this is a sub-module of; a sub-module shares its parent's "
                                               "question, recommendations and literature summary and has its own "
                                               "considerations.")
+    overall_certainty: Optional[str] = vocab("certainty", "The overall certainty of the module's evidence, only where the "
+                                                          "source states it.", required=False)
+    overall_certainty_quote: Optional[str] = Field(default=None, description="Verbatim text that states it.")
     tasks_after: Optional[str] = Field(default=None, description="The consideration (local id, e.g. c3) the module's "
                                                                  "task table is printed after.")
 
@@ -483,6 +497,8 @@ class QuestionIn(QuestionFields):
     recommendations: list[RecommendationIn] = Field(default_factory=list)
     considerations: list[ConsiderationIn] = Field(default_factory=list)
     tasks: list[TaskIn] = Field(default_factory=list, description="The rows of the module's task table, in order.")
+    literature: list[ModuleTextIn] = Field(default_factory=list, description="The module's justification beside its "
+                                                                             "conclusions (Onderbouwing), in source order.")
 
 
 class Question(QuestionFields, table=True):
@@ -519,6 +535,17 @@ class QuestionFinding(SQLModel, table=True):
     question_id: str = Field(primary_key=True, foreign_key="questions.id", description="The module.")
     finding_id: str = Field(primary_key=True, foreign_key="findings.id", index=True,
                             description="A conclusion in its literature summary.")
+    position: int = Field(default=0, description="Order in the literature summary, as printed.")
+
+
+class ModuleText(ModuleTextFields, table=True):
+    """A module's justification beside its conclusions (Onderbouwing): background, how the literature was
+    searched and selected, studies awaiting classification, research needs."""
+
+    __tablename__ = "module_texts"
+    id: str = Field(primary_key=True, description="Question id and local id, e.g. q2-l1.")
+    question_id: str = Field(foreign_key="questions.id", index=True, description="The module it belongs to.")
+    position: int = Field(description="Order within its module, as printed.")
 
 
 class ModuleTask(TaskFields, table=True):
@@ -534,7 +561,8 @@ class ModuleTask(TaskFields, table=True):
     source_document: str = Field(foreign_key="documents.id", description="The document the table was read in.")
 
 
-GUIDELINE_TABLES: tuple[type[SQLModel], ...] = (Question, Recommendation, Consideration, QuestionFinding, ModuleTask)
+GUIDELINE_TABLES: tuple[type[SQLModel], ...] = (Question, Recommendation, Consideration, QuestionFinding, ModuleTask,
+                                                ModuleText)
 
 
 # --- reference tables ----------------------------------------------------------------------------

@@ -63,6 +63,37 @@ def test_an_evidence_basis_needs_the_text_that_says_so(project):
                           "an evidence basis needs evidence_basis_quote: the text that says so"]
 
 
+SUB_MODULE = """\
+- id: q2
+  module: Deelmodule
+  question: Wat werkt?
+  source_document: 002_9160572386489848.txt
+  source_locator: Deelmodule > Uitgangsvraag
+  quote: Wat werkt?
+  parent: q1
+  considerations:
+    - id: c1
+      criterion: practical_information
+      heading: Basisvragen
+      quote: Vraag naar werk.
+      source_locator: Deelmodule > Overwegingen > Basisvragen
+"""
+
+
+def test_a_sub_module_names_an_earlier_top_level_module_and_shares_its_recommendations(project):
+    project.write("guideline.yaml", QUESTION + SUB_MODULE)
+    assert problems() == []
+    text = QUESTION + SUB_MODULE.replace("parent: q1", "parent: q9") + SUB_MODULE.replace("id: q2", "id: q3").replace(
+        "parent: q1", "parent: q2\n  findings: [smith-2020-f1]  # its own")
+    project.write("guideline.yaml", text)
+    assert problems() == [
+        f"data/guideline.yaml:{line_of(text, 'parent: q9')}: q2.parent: 'q9' is not a module listed before q2",
+        f"data/guideline.yaml:{line_of(text, 'parent: q2')}: q3.parent: 'q2' is itself a sub-module; name its parent 'q9'",
+        f"data/guideline.yaml:{line_of(text, '# its own')}: q3.findings: "
+        "a sub-module shares its parent's findings; list them under 'q2' only",
+    ]
+
+
 def test_every_curated_recommendation_reaches_the_database(real_db):
     curated = yaml.load((ROOT / "data" / "guideline.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     assert query(real_db, "select count(*) from questions")[0][0] == len(curated) == 6
@@ -145,3 +176,20 @@ def test_guideline_document_in_every_format(real_db, tmp_path):
     assert headings[:6] == [m for (m,) in query(real_db, "select module from questions order by position")]
     html = CliRunner().invoke(cli, ["export", "guideline", "--format", "html", "--db", str(real_db)]).stdout
     assert len(re.findall(r'<section id="q\d">', html)) == 6
+
+
+def test_a_module_page_shows_its_justification_as_the_guideline_prints_it(real_db, site):
+    """Seed 002, Arbeid in de spreekkamer > Onderbouwing: conclusions under population headings in printed
+    order, 'The overall certainty of evidence is very low.', Zoeken en selecteren, research needs."""
+    page = site("/guideline/q2").text
+    text = text_of(page)
+    order = [text.index(h) for h in ("Generic", "Cancer", "Coronary heart disease", "Chronic pain", "Traumatic brain injury",
+                                     "Overall conclusions")]
+    assert order == sorted(order) and text.index("Overwegingen") < order[0]
+    assert "Overall certainty of the evidence, as the guideline states it: ⊕◯◯◯ very low" in text
+    assert "Meer onderzoek met dergelijke uitkomstmaten is nodig." in text
+    assert "The working group used a systematic literature review" in text
+    q1 = text_of(site("/guideline/q1").text)
+    assert "9 guidelines were considered most relevant and applicable" in q1
+    assert "The guideline gives this module no literature summary with GRADE conclusions." in q1
+    assert "Overall certainty" not in q1

@@ -12,7 +12,7 @@ from itertools import groupby
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
-from ..guideline import consideration_sections
+from ..guideline import conclusion_groups, consideration_sections
 from . import database_name, named_rows
 
 
@@ -44,7 +44,9 @@ async def question_page(datasette, request):
         "sections": consideration_sections(await named_rows(datasette, "question_considerations", {"id": qid})),
         "tasks": [(key, list(group)) for key, group in groupby(tasks, key=lambda t: t["task"])],
         "submodules": await named_rows(datasette, "question_submodules", {"id": qid}),
-        "conclusions": [] if q["parent"] else await named_rows(datasette, "question_conclusions", {"id": qid}),
+        "conclusions": conclusion_groups([] if q["parent"] else await named_rows(datasette, "question_conclusions",
+                                                                                  {"id": qid})),
+        "texts": [] if q["parent"] else await named_rows(datasette, "module_texts", {"id": qid}),
         "database": database_name(datasette),
     }
     return Response.html(await datasette.render_template("question.html", context, request=request))

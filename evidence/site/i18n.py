@@ -309,6 +309,8 @@ NL = {
     "The recommendations of": "De aanbevelingen van", "The literature summary of": "De literatuursamenvatting van",
     "printed there once": "daar één keer opgenomen", "a task table": "een takentabel",
     "The module's task table, as printed": "De takentabel van de module, zoals gepubliceerd",
+    "justification": "onderbouwing",
+    "Overall certainty of the evidence, as the guideline states it": "Algehele zekerheid van het bewijs, zoals de richtlijn die noemt",
     "In the order the guideline prints them, under its sub-headings; each marked with what kind of consideration it is.":
         "In de volgorde van de richtlijn, onder de eigen tussenkoppen; bij elke overweging staat wat voor overweging het is.",
     "Each module of the guideline answers one clinical question (uitgangsvraag) with recommendations, the considerations behind them and, where it has one, a literature summary with conclusions.":
