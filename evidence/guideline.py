@@ -29,9 +29,11 @@ TABLE_OF = {"recommendations": "recommendations", "considerations": "considerati
 DATES = ("last_assessed", "last_authorised")
 
 
-def check_guideline(docs: list[YamlFile], finding_ids: set[str], vocab: Vocabulary, report: Report) -> Rows:
+def check_guideline(docs: list[YamlFile], finding_ids: set[str], vocab: Vocabulary, report: Report,
+                    source_ids: frozenset[str] = frozenset()) -> Rows:
     rows: Rows = {"questions": [], "recommendations": [], "considerations": [], "question_findings": [], "module_tasks": [],
-                  "module_texts": []}
+                  "module_texts": [],
+                  "question_citations": []}
     parents: dict[str, Optional[str]] = {}  # each question read so far, and the module it is a sub-module of
     for doc in docs:
         if doc.data is None:
@@ -40,7 +42,7 @@ def check_guideline(docs: list[YamlFile], finding_ids: set[str], vocab: Vocabula
             report.add(Problem(doc.name, "the top level must be a list of questions", line=1))
             continue
         for i, raw in enumerate(doc.data):
-            _check_question(doc, i, raw, finding_ids, vocab, report, rows, parents)
+            _check_question(doc, i, raw, (finding_ids, source_ids), vocab, report, rows, parents)
     return rows
 
 
@@ -48,8 +50,9 @@ def _problem(report: Report, doc: YamlFile, path: tuple, field: str, message: st
     report.add(Problem(doc.name, message, field=field, path=path))
 
 
-def _check_question(doc: YamlFile, i: int, raw: Any, finding_ids: set[str], vocab: Vocabulary, report: Report,
-                    rows: Rows, parents: dict[str, Optional[str]]) -> None:
+def _check_question(doc: YamlFile, i: int, raw: Any, known: tuple[set[str], frozenset[str]], vocab: Vocabulary,
+                    report: Report, rows: Rows, parents: dict[str, Optional[str]]) -> None:
+    finding_ids, source_ids = known
     if not isinstance(raw, dict):
         _problem(report, doc, (i,), f"questions[{i}]", "each question must be a mapping of fields")
         return
@@ -81,7 +84,7 @@ def _check_question(doc: YamlFile, i: int, raw: Any, finding_ids: set[str], voca
         if not text.strip():
             _problem(report, doc, path, record, "the quote is empty")
     rows["questions"].append({**question.model_dump(exclude={"findings", "recommendations", "considerations", "tasks",
-                                                             "literature"}),
+                                                             "literature", "cites"}),
                               "position": i + 1})
     if question.tasks and question.tasks_after not in {c.id for c in question.considerations}:
         _problem(report, doc, (i, "tasks_after"), f"{question.id}.tasks_after",
@@ -96,6 +99,11 @@ def _check_question(doc: YamlFile, i: int, raw: Any, finding_ids: set[str], voca
             _problem(report, doc, (i, "findings", j), f"{question.id}.findings", f"'{finding}' is not a finding")
         else:
             rows["question_findings"].append({"question_id": question.id, "finding_id": finding, "position": j + 1})
+    for j, source in enumerate(question.cites):
+        if source not in source_ids:
+            _problem(report, doc, (i, "cites", j), f"{question.id}.cites", f"'{source}' is not a source")
+        else:
+            rows["question_citations"].append({"question_id": question.id, "source_id": source, "position": j + 1})
     for nested in NESTED:
         locals_seen: set[str] = set()
         for j, item in enumerate(getattr(question, nested)):

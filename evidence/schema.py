@@ -497,6 +497,8 @@ class QuestionIn(QuestionFields):
     recommendations: list[RecommendationIn] = Field(default_factory=list)
     considerations: list[ConsiderationIn] = Field(default_factory=list)
     tasks: list[TaskIn] = Field(default_factory=list, description="The rows of the module's task table, in order.")
+    cites: list[str] = Field(default_factory=list, description="Ids of the sources its text cites beside its "
+                                                               "conclusions (considerations, search, references).")
     literature: list[ModuleTextIn] = Field(default_factory=list, description="The module's justification beside its "
                                                                              "conclusions (Onderbouwing), in source order.")
 
@@ -538,6 +540,16 @@ class QuestionFinding(SQLModel, table=True):
     position: int = Field(default=0, description="Order in the literature summary, as printed.")
 
 
+class QuestionCitation(SQLModel, table=True):
+    """The works a module's text cites beside its conclusions (in its considerations, its search and its
+    reference list), in the order it cites them."""
+
+    __tablename__ = "question_citations"
+    question_id: str = Field(primary_key=True, foreign_key="questions.id", description="The module.")
+    source_id: str = Field(primary_key=True, foreign_key="sources.id", index=True, description="A source it cites.")
+    position: int = Field(description="Order of first citation in the module.")
+
+
 class ModuleText(ModuleTextFields, table=True):
     """A module's justification beside its conclusions (Onderbouwing): background, how the literature was
     searched and selected, studies awaiting classification, research needs."""
@@ -562,7 +574,7 @@ class ModuleTask(TaskFields, table=True):
 
 
 GUIDELINE_TABLES: tuple[type[SQLModel], ...] = (Question, Recommendation, Consideration, QuestionFinding, ModuleTask,
-                                                ModuleText)
+                                                ModuleText, QuestionCitation)
 
 
 # --- reference tables ----------------------------------------------------------------------------

@@ -324,3 +324,28 @@ def test_conclusions_are_listed_in_printed_order():
     text = squeeze(module["text"])
     positions = [text.find(quotes[i][:60]) for i in BY_ID["q2"]["findings"]]
     assert -1 not in positions and positions == sorted(positions)
+
+
+CITED = ROOT / "data" / "guideline-cited.yaml"
+
+
+def test_works_the_module_cites_are_copied_from_its_reference_lists():
+    """Each related source of data/guideline-cited.yaml: its title and every identifier of its BibTeX entry
+    are printed in the seed (the module's own reference lists); a module that cites it lists it."""
+    import bibtexparser
+
+    entries = {e.key: e for e in bibtexparser.parse_file(str(ROOT / "data" / "references.bib")).entries}
+    with CITED.open(encoding="utf-8") as f:
+        sources = yaml.load(f, Loader=yaml.CSafeLoader)
+    plain = re.compile(r"[{}\\\\\"]")
+    seed = SEED_SQUEEZED.lower()
+    for source in sources:
+        assert source["status"] == "related", source["id"]
+        fields = {k.lower(): plain.sub("", v.value) for k, v in entries[source["citation_key"]].fields_dict.items()}
+        for name in ("title", "doi", "pmid", "pmcid"):
+            if name in fields:
+                value = fields[name].replace("Reumatoide", "Reumatoïde")  # {\"i} read without its accent
+                assert squeeze(value).lower() in seed, f"{source['id']}.{name}: {fields[name]!r}"
+    cited = {s for q in QUESTIONS for s in q.get("cites", [])}
+    intro_only = {"msr-2012", "oosting-2023", "vooijs-2018", "who-2014"}  # cited in the introduction, no module
+    assert {s["id"] for s in sources} - cited == intro_only
