@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -163,19 +164,121 @@ def test_the_task_table_is_on_the_module_page_after_the_consideration_that_annou
     assert "The guideline gives this module no literature summary with GRADE conclusions." in text_of(page)
 
 
-def test_guideline_document_in_every_format(real_db, tmp_path):
-    md = CliRunner().invoke(cli, ["export", "guideline", "--db", str(real_db)]).stdout
-    for (text,) in query(real_db, "select text from recommendations"):
-        assert " ".join(text.split())[:80] in md
-    assert md.count("\n## ") == 6 + 1  # the six modules and the references
-    out = tmp_path / "g.docx"
-    assert CliRunner().invoke(cli, ["export", "guideline", "--format", "docx", "--db", str(real_db), "-o", str(out)]).exit_code == 0
+def export(real_db, tmp_path, fmt: str, *args: str) -> Path:
+    out = tmp_path / f"guideline-{fmt}-{len(args)}.{fmt}"
+    result = CliRunner().invoke(cli, ["export", "guideline", "--format", fmt, "--db", str(real_db), "-o", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def md_words(path: Path) -> list[str]:
+    """The text of the Markdown export: markup marks, table rules and escapes taken off."""
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if re.fullmatch(r"\|(---\|)+", line):
+            continue
+        line = re.sub(r"^(#+ |\s*- |> )", "", line).replace("**", "").strip("*")
+        line = line.replace(" | ", " ").strip("| ").replace("\\|", "|")
+        words += html.unescape(line).split()
+    return words
+
+
+def html_words(path: Path) -> list[str]:
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.words, self.skip = [], 0
+
+        def handle_starttag(self, tag, attrs):
+            self.skip += tag in ("style", "title")
+
+        def handle_endtag(self, tag):
+            self.skip -= tag in ("style", "title")
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.words += data.split()
+
+    parser = Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.words
+
+
+def docx_words(path: Path) -> list[str]:
+    """The body's text in document order (paragraphs and table cells; header and footer apart)."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    words = []
+    for node in Document(str(path)).element.body.iterchildren():
+        if node.tag in (qn("w:p"), qn("w:tbl")):
+            for paragraph in node.iter(qn("w:p")):
+                words += "".join(t.text or "" for t in paragraph.iter(qn("w:t"))).split()
+    return words
+
+
+def same(words: list[str]) -> list[str]:
+    return [x for x in (w.replace(";", "") for w in words) if x]  # md joins a cell's items with "; "
+
+
+def test_the_three_guideline_formats_carry_the_same_text(real_db, tmp_path):
+    md, page, docx = (export(real_db, tmp_path, fmt) for fmt in ("md", "html", "docx"))
+    words = same(md_words(md))
+    assert words == same(html_words(page))
+    assert words == same(docx_words(docx))
+    text = " ".join(words)
+    for (value,) in query(real_db, "select text_en from recommendations"):  # every English translation, once
+        assert text.count(" ".join(same(value.split()))) == 1
+    assert text.count("Bespreek het thema werk") == 1  # q2's recommendations once, not under each sub-module
+    assert text.count("Eigen onderbouwing: geen bewijs gevonden") == 6  # q1's two and q2's four
+    assert "Geen conclusie voldoet" not in text
+
+
+def test_the_guideline_document_is_a4_dutch_dated_and_numbered(real_db, tmp_path):
     from docx import Document
 
-    headings = [p.text for p in Document(str(out)).paragraphs if p.style.name == "Heading 1"]
-    assert headings[:6] == [m for (m,) in query(real_db, "select module from questions order by position")]
-    html = CliRunner().invoke(cli, ["export", "guideline", "--format", "html", "--db", str(real_db)]).stdout
-    assert len(re.findall(r'<section id="q\d">', html)) == 6
+    [(built_at, content_hash)] = query(real_db, "select built_at, content_hash from build_info")
+    docx = Document(str(export(real_db, tmp_path, "docx")))
+    section = docx.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)  # A4 (ISO 216)
+    props = docx.core_properties
+    assert props.language == "nl-NL" and props.created.date().isoformat() == built_at[:10] and props.created.year > 2000
+    assert props.identifier == f"sha256:{content_hash}" and props.title == "Arbeidsparticipatie: aanbevelingen en onderbouwing"
+    xml = docx.element.xml
+    assert 'w:val="nl-NL"' in docx.styles.element.xml and "TOC \\o" in xml and '<w:tblHeader w:val="true"/>' in xml
+    assert " PAGE " in section.footer._element.xml and " NUMPAGES " in section.footer._element.xml
+    assert section.header.paragraphs[0].text == props.title
+    text = " ".join(docx_words(export(real_db, tmp_path, "docx")))
+    assert f"Inhoudshash: {content_hash}" in text and "Versie: een bouw, geen versie" in text and "Licentie: CC BY 4.0" in text
+    headings = [p.text for p in docx.paragraphs if p.style.name == "Heading 1"]
+    assert headings[:5] == ["Inhoud", "Algemene bepaling van arbeidsgerichte zorg", "Arbeid in de spreekkamer",
+                            "Organisatie van arbeidsgerichte zorg", "Referenties"]
+    page = export(real_db, tmp_path, "html").read_text(encoding="utf-8")
+    assert '<html lang="nl-NL">' in page and "size: A4" in page and "counter(page)" in page
+    english = " ".join(md_words(export(real_db, tmp_path, "md", "--lang", "en")))
+    assert "Recommendations" in english and "Its own evidence basis: no evidence found" in english
+    assert "Aanbevelingen" not in english and "Bespreek het thema werk" in english  # the guideline's text stays Dutch
+
+
+def test_the_guideline_document_lists_every_work_it_cites(real_db, tmp_path):
+    text = " ".join(md_words(export(real_db, tmp_path, "md")))
+    references = text[text.rindex("Referenties"):]
+    cited = query(real_db, "select label from sources where id in (select source_id from question_citations) or id in "
+                           "(select f.source_id from question_findings qf join findings f on f.id = qf.finding_id)")
+    assert len(cited) == 24  # the 9 sources of q2's conclusions and 15 works the modules cite (seed 002's lists)
+    assert {"Saunders 2018", "Zegers 2021", "Laurant 2014", "Butink 2023", "Kumar 2017"} <= {label for (label,) in cited}
+    for (label,) in cited:
+        assert f"{label}." in references, label
+
+
+def test_a_filtered_guideline_document_says_how_many_conclusions_the_module_has(real_db, tmp_path):
+    text = " ".join(md_words(export(real_db, tmp_path, "md", "--condition", "hand_eczema")))
+    assert "Geen conclusie voldoet aan dit filter (21 in de module)." in text
+    assert "Psycho-educational interventions" not in text
+    cancer = " ".join(md_words(export(real_db, tmp_path, "md", "--condition", "cancer")))
+    assert "Psycho-educational interventions probably result" in cancer and "Kumar 2017" not in cancer
 
 
 def test_a_module_page_shows_its_justification_as_the_guideline_prints_it(real_db, site):
