@@ -112,6 +112,8 @@ def _check_question(doc: YamlFile, i: int, raw: Any, known: tuple[set[str], froz
                 _problem(report, doc, (i, nested, j, "id"), record, "duplicate id within the question")
             locals_seen.add(item.id)
             row = {**item.model_dump(), "id": record, "question_id": question.id, "position": j + 1}
+            if "items" in row:
+                row["items"] = json.dumps(row["items"], ensure_ascii=False) if row["items"] else None
             row["source_document"] = row["source_document"] or question.source_document
             rows[TABLE_OF[nested]].append(row)
         if nested == "recommendations":
@@ -193,3 +195,12 @@ def population_heading(locator: str) -> Optional[str]:
 def conclusion_groups(conclusions: list[dict]) -> list[tuple[Optional[str], list[dict]]]:
     """Conclusions in printed order, grouped under the population headings the guideline prints."""
     return [(heading, list(group)) for heading, group in groupby(conclusions, key=lambda c: population_heading(c["source_locator"]))]
+
+
+def list_items(items: list, depth: int = 1):
+    """(depth, text) for each item of a nested list as printed (a list holds the items under the one before)."""
+    for item in items:
+        if isinstance(item, list):
+            yield from list_items(item, depth + 1)
+        else:
+            yield depth, item

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from typing import Annotated, Any, Iterable, Optional
+from typing import Annotated, Any, Iterable, Optional, Union
 
 from pydantic import AfterValidator, AllowInfNan, BeforeValidator, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -429,8 +429,13 @@ class RecommendationFields(GuidelineProvenance):
     evidence_basis_quote: Optional[str] = Field(default=None, description="Verbatim text that says so.")
 
 
+ListItems = list[Union[str, list[Union[str, list[Union[str, list[Union[str, list[str]]]]]]]]]  # up to five levels deep
+
+
 class RecommendationIn(RecommendationFields):
     id: LocalId = Field(description="Recommendation id, unique within its question (e.g. r1).")
+    items: Optional[ListItems] = Field(default=None, description="The text as the nested list it is printed as: a "
+                                                                 "string is an item, a list the items under the one before.")
 
 
 class ConsiderationFields(GuidelineProvenance):
@@ -515,6 +520,8 @@ class Recommendation(RecommendationFields, table=True):
     """The guideline's recommendations, each with its audience and verbatim text."""
 
     __tablename__ = "recommendations"
+    items: Optional[str] = Field(default=None, description="JSON: the text as the nested list it is printed as (a "
+                                                           "string is an item, a list the items under the one before).")
     id: str = Field(primary_key=True, description="Question id and local id, e.g. q2-r1.")
     question_id: str = Field(foreign_key="questions.id", index=True, description="The question it answers.")
     position: int = Field(description="Order within its question, as printed.")

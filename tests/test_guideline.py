@@ -296,3 +296,14 @@ def test_a_module_page_shows_its_justification_as_the_guideline_prints_it(real_d
     assert "9 guidelines were considered most relevant and applicable" in q1
     assert "The guideline gives this module no literature summary with GRADE conclusions." in q1
     assert "Overall certainty" not in q1
+
+
+def test_lists_stay_lists_and_cross_references_link_to_their_modules(real_db, site, tmp_path):
+    page = site("/guideline/q2").text
+    flow = page[page.index('id="q2-r1"'):page.index('id="q2-r2"')]
+    assert flow.count("<ul>") == 5 and "<li>Wat voor werk doet u?</li>" in flow  # five levels of the question flow
+    assert 'Sub module: <a href="/guideline/q5">Laagdrempelig verwijzen naar de bedrijfsarts</a>' in flow
+    assert 'de module <a href="/guideline/q6">Organisatie van arbeidsgerichte zorg</a>' in flow
+    assert '<a href="/guideline/q4">Information for the patient</a>' in page
+    md = export(real_db, tmp_path, "md").read_text(encoding="utf-8")
+    assert "\n  - Werkt u op dit moment of wilt u werken?\n" in md and "\n    - Wat voor werk doet u?\n" in md

@@ -349,3 +349,18 @@ def test_works_the_module_cites_are_copied_from_its_reference_lists():
     cited = {s for q in QUESTIONS for s in q.get("cites", [])}
     intro_only = {"msr-2012", "oosting-2023", "vooijs-2018", "who-2014"}  # cited in the introduction, no module
     assert {s["id"] for s in sources} - cited == intro_only
+
+
+def flatten(items: list) -> list[str]:
+    return [x for item in items for x in (flatten(item) if isinstance(item, list) else [item])]
+
+
+def test_lists_are_stored_as_printed_and_say_exactly_the_recommendation_text():
+    """q1-r1, q1-r2 and q2-r1 are printed as (nested) lists and question flows: their items, read in order,
+    are the recommendation's text word for word (bullet marks aside), and every item is in the seed."""
+    listed = {f"{q['id']}-{r['id']}": r for q in QUESTIONS for r in q.get("recommendations", []) if r.get("items")}
+    assert sorted(listed) == ["q1-r1", "q1-r2", "q2-r1"]
+    for where, r in listed.items():
+        assert collapse(" ".join(flatten(r["items"]))) == collapse(r["text"].replace("•", " ")), where
+        assert all(collapse(item) in SEED_TEXT for item in flatten(r["items"])), where
+        assert isinstance(r["items"][1], list), where  # a lead-in with the items under it

@@ -27,7 +27,7 @@ from typing import IO, Optional
 
 import yaml
 
-from ..guideline import HEADING_SEPARATOR, conclusion_groups, consideration_sections
+from ..guideline import HEADING_SEPARATOR, conclusion_groups, consideration_sections, list_items
 from ..presenter import certainty_text
 from ..read import Filters, records, select, sql
 from ..vocabulary import scales
@@ -136,7 +136,10 @@ def _module(conn, q: dict, w: Words, chosen, cited: list[str], level: int) -> li
     for audience, items in groupby(recommendations, key=lambda r: r["audience"]):
         out.append(Block("heading", w.term("audience", audience), level=level + 2))
         for r in items:
-            out.append(Block("item", r["text"]))
+            if r["items"]:  # the lists and question flows the guideline prints as such
+                out += [Block("item", item, level=depth) for depth, item in list_items(json.loads(r["items"]))]
+            else:
+                out.append(Block("item", r["text"]))
             if r["text_en"]:
                 out.append(Block("item", f"[EN] {r['text_en']}", level=2, style="translation"))
             basis = (f"{w.term('evidence_basis', r['evidence_basis'])} — “{r['evidence_basis_quote']}”"
@@ -336,7 +339,7 @@ def docx_bytes(doc: Document) -> bytes:
             run.italic = b.style in ("translation", "subtitle")
             run.bold = b.style == "label"
         elif b.kind == "item":
-            p = d.add_paragraph(b.text, style="List Bullet" if b.level == 1 else "List Bullet 2")
+            p = d.add_paragraph(b.text, style="List Bullet" if b.level == 1 else f"List Bullet {min(b.level, 3)}")
             p.runs[0].italic = b.style == "translation"
         elif b.kind == "quote":
             d.add_paragraph(b.text, style="Quote")

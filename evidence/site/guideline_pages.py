@@ -11,6 +11,7 @@ from itertools import groupby
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup, escape
 
 from ..guideline import conclusion_groups, consideration_sections
 from . import database_name, named_rows
@@ -27,6 +28,26 @@ async def guideline(datasette, request):
     return Response.html(html)
 
 
+def linked(text: str, modules: list[tuple[str, str]]) -> Markup:
+    """Text with the names of other modules it points to ("Sub module: Informatievoorziening patiënt",
+    "module Organisatie van arbeidsgerichte zorg") linked to their pages."""
+    result = str(escape(text))
+    for title, url in sorted(modules, key=lambda m: -len(m[0])):
+        result = result.replace(str(escape(title)), f'<a href="{escape(url)}">{escape(title)}</a>')
+    return Markup(result)
+
+
+def nested(items: list, modules: list[tuple[str, str]]) -> Markup:
+    """A nested list as printed, as nested <ul>: a string is an item, a list the items under the one before."""
+    parts = ["<ul>"]
+    for i, item in enumerate(items):
+        if isinstance(item, list):
+            continue
+        following = items[i + 1] if i + 1 < len(items) and isinstance(items[i + 1], list) else None
+        parts.append(f"<li>{linked(item, modules)}{nested(following, modules) if following else ''}</li>")
+    return Markup("".join(parts) + "</ul>")
+
+
 async def question_page(datasette, request):
     qid = request.url_vars["id"]
     found = await named_rows(datasette, "question", {"id": qid})
@@ -34,6 +55,11 @@ async def question_page(datasette, request):
         raise NotFound(f"No question {qid}")
     q = found[0]
     recommendations = [] if q["parent"] else await named_rows(datasette, "question_recommendations", {"id": qid})
+    others = [(m[key], datasette.urls.path(f"/guideline/{m['id']}")) for m in await named_rows(datasette, "guideline_questions")
+              if m["id"] != qid for key in ("module", "module_en") if m[key]]
+    for r in recommendations:
+        r["html"] = nested(json.loads(r["items"]), others) if r["items"] else linked(r["text"], others)
+        r["html_en"] = linked(r["text_en"], others) if r["text_en"] else None
     tasks = await named_rows(datasette, "module_tasks", {"id": qid})
     for task in tasks:
         task["expertise"], task["tools"] = json.loads(task["expertise"]), json.loads(task["tools"])
