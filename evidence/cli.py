@@ -238,6 +238,10 @@ def release(version: str, data: Path, bib: Optional[Path], db: Path, strict: boo
     click.echo(f"Released {version} ({date}) as {db}: {len(result.changes or [])} change(s) since "
                f"{'the previous release' if previous else 'nothing (first release)'}; wrote "
                f"{citation_dir / 'CITATION.cff'} and {citation_dir / '.zenodo.json'}")
+    from .guideline import modules_with_new_evidence
+
+    for qid, module, count in modules_with_new_evidence(db, version):
+        click.echo(f"New evidence for guideline module {qid} ({module}): {count} finding(s)")
 
 
 @cli.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from pathlib import Path
 from itertools import groupby
 from typing import Any, Optional
 
@@ -204,3 +205,21 @@ def list_items(items: list, depth: int = 1):
             yield from list_items(item, depth + 1)
         else:
             yield depth, item
+
+
+def modules_with_new_evidence(db: Path, release: str) -> list[tuple[str, str, int]]:
+    """(id, module, findings) for each guideline module with new evidence in ``release``
+    (module_new_evidence.sql: the matching rule through the vocabulary hierarchy)."""
+    import sqlite3
+
+    from .read import sql
+
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        modules = conn.execute("select id, module from questions order by position").fetchall()
+        found = []
+        for qid, module in modules:
+            rows = conn.execute(sql("module_new_evidence"), {"id": qid}).fetchall()
+            count = len({row[0] for row in rows if row[5] == release})
+            if count:
+                found.append((qid, module, count))
+    return found

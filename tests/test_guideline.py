@@ -307,3 +307,40 @@ def test_lists_stay_lists_and_cross_references_link_to_their_modules(real_db, si
     assert '<a href="/guideline/q4">Information for the patient</a>' in page
     md = export(real_db, tmp_path, "md").read_text(encoding="utf-8")
     assert "\n  - Werkt u op dit moment of wilt u werken?\n" in md and "\n    - Wat voor werk doet u?\n" in md
+
+
+def test_a_release_that_adds_a_finding_for_a_modules_condition_shows_on_its_page_and_feed(project):
+    """Release 1 is the baseline; release 2 adds a cancer finding of the same intervention family
+    (vocational and workplace, as smith-2020-f1 in the module's conclusions): the module's page, its Atom feed
+    and `evidence release` report it; a finding for another condition or another family does not count."""
+    import shutil
+
+    import feedparser
+
+    from tests.conftest import client_for
+    from tests.test_releases import release
+
+    shutil.copy(ROOT / "maintainers.yaml", project.root / "maintainers.yaml")
+    project.write("guideline.yaml", QUESTION.replace("  quote: Wat werkt?\n", "  quote: Wat werkt?\n  last_authorised: 2025-05-30\n"))
+    release("2026.1", "2026-01-15")
+    new = ("    - id: f2\n      condition: cancer\n      population: adults with cancer\n      intervention_type: supported_employment\n"
+           "      intervention: supported employment\n      comparator: usual care\n      outcome: return_to_work\n"
+           "      certainty: low\n      direction: benefit\n      statement: Supported employment may increase return to work.\n"
+           "      source_document: published-facts.md\n      source_locator: p. 2\n"
+           "      quote: Supported employment may increase return to work.\n")
+    other = new.replace("id: f2", "id: f3").replace("condition: cancer", "condition: chronic_pain").replace(
+        "adults with cancer", "adults with chronic pain")
+    family = new.replace("id: f2", "id: f4").replace("supported_employment", "psycho_educational")  # another family
+    project.write("studies.yaml", (project.data / "studies.yaml").read_text(encoding="utf-8") + new + other + family)
+    result = release("2026.2", "2026-06-01", "--previous", "2026.1.db")
+    assert "New evidence for guideline module q1 (Module een): 1 finding(s)" in result.output
+    get = client_for(project.root / "2026.2.db")
+    page = get("/guideline/q1").text
+    section = page[page.index('id="new-evidence"'):page.index("</section>", page.index('id="new-evidence"'))]
+    assert '/findings/smith-2020-f2">' in section and "⊕⊕◯◯" in text_of(section)
+    assert "smith-2020-f3" not in section and "smith-2020-f4" not in section and "smith-2020-f1" not in section
+    feed = feedparser.parse(get("/guideline/q1.atom").text)
+    assert not feed.bozo and [e.title for e in feed.entries] == ["Supported employment may increase return to work."]
+    assert feed.entries[0].link.endswith("/evidence/findings/smith-2020-f2")
+    first = client_for(project.root / "2026.1.db")("/guideline/q1").text
+    assert 'id="new-evidence"' not in first  # the first release is the baseline, not news

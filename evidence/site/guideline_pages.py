@@ -14,6 +14,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from ..guideline import conclusion_groups, consideration_sections
+from ..presenter import certainty_text
 from . import database_name, named_rows
 
 
@@ -73,11 +74,38 @@ async def question_page(datasette, request):
         "conclusions": conclusion_groups([] if q["parent"] else await named_rows(datasette, "question_conclusions",
                                                                                   {"id": qid})),
         "texts": [] if q["parent"] else await named_rows(datasette, "module_texts", {"id": qid}),
+        "new_evidence": await named_rows(datasette, "module_new_evidence", {"id": qid}),
         "database": database_name(datasette),
     }
     return Response.html(await datasette.render_template("question.html", context, request=request))
 
 
+async def question_feed(datasette, request):
+    """/guideline/<id>.atom: the module's new evidence (module_new_evidence.sql), one entry per finding and
+    release, newest first, for a working group to follow its module."""
+    qid = request.url_vars["id"]
+    found = await named_rows(datasette, "question", {"id": qid})
+    if not found:
+        raise NotFound(f"No question {qid}")
+    q = found[0]
+    base = str(request.url).split("/guideline/")[0]
+    page = f"{base}{datasette.urls.path('/guideline/' + qid)}"
+    rows = await named_rows(datasette, "module_new_evidence", {"id": qid})
+    updated = rows[0]["released_at"] if rows else (q["last_authorised"] or "2000-01-01")
+    entries = "".join(
+        f"<entry><id>urn:evidence:{escape(qid)}:{escape(r['id'])}:{escape(r['release'])}</id>"
+        f"<title>{escape(r['statement'])}</title><updated>{escape(r['released_at'])}T00:00:00Z</updated>"
+        f'<link href="{escape(base + datasette.urls.path("/evidence/findings/" + r["id"]))}"/>'
+        f"<summary>{escape(certainty_text(r['certainty']))}; {escape(r['change'])} in release {escape(r['release'])}</summary>"
+        "</entry>" for r in rows)
+    xml = ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+           f"<id>urn:evidence:guideline:{escape(qid)}</id><title>{escape(q['module'])}: new evidence</title>"
+           f'<updated>{escape(updated)}T00:00:00Z</updated><link rel="alternate" href="{escape(page)}"/>'
+           f"<author><name>Work participation evidence</name></author>{entries}</feed>\n")
+    return Response(xml, content_type="application/atom+xml; charset=utf-8")
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/guideline$", guideline), (r"^/guideline/(?P<id>[a-z0-9_]+)$", question_page)]
+    return [(r"^/guideline$", guideline), (r"^/guideline/(?P<id>[a-z0-9_]+)$", question_page),
+            (r"^/guideline/(?P<id>[a-z0-9_]+)\.atom$", question_feed)]

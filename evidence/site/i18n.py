@@ -310,6 +310,12 @@ NL = {
     "printed there once": "daar één keer opgenomen", "a task table": "een takentabel",
     "The module's task table, as printed": "De takentabel van de module, zoals gepubliceerd",
     "justification": "onderbouwing",
+    "New since this module was authorised": "Nieuw sinds deze module werd geautoriseerd",
+    "Findings added or changed in a release after": "Bevindingen toegevoegd of gewijzigd in een versie na",
+    "the parent module's authorisation": "de autorisatie van de hoofdmodule",
+    "for a condition and an intervention family of the module's conclusions":
+        "voor een aandoening en een familie van interventies uit de conclusies van de module",
+    "in release": "in versie", "New evidence for this module as a feed (Atom)": "Nieuw bewijs voor deze module als feed (Atom)",
     "Overall certainty of the evidence, as the guideline states it": "Algehele zekerheid van het bewijs, zoals de richtlijn die noemt",
     "In the order the guideline prints them, under its sub-headings; each marked with what kind of consideration it is.":
         "In de volgorde van de richtlijn, onder de eigen tussenkoppen; bij elke overweging staat wat voor overweging het is.",
