@@ -249,6 +249,8 @@ blockquote { border-left: 4px solid #999; margin: 0.5em 0; padding: 0.2em 1em; b
 table { border-collapse: collapse; width: 100%%; font-size: 0.9em; } thead { display: table-header-group; }
 th, td { border: 1px solid #bbb; padding: 0.3em 0.5em; vertical-align: top; text-align: left; }
 td ul { margin: 0; padding-left: 1.1em; } .pagebreak { break-after: page; }
+ul.depth-1 { margin: 0.3em 0 0; } ul.depth-2 { margin: 0; padding-left: 3em; } ul.depth-3 { margin: 0; padding-left: 4.5em; }
+ul.depth-4 { margin: 0; padding-left: 6em; } ul.depth-5 { margin: 0; padding-left: 7.5em; }
 nav ol { list-style: none; padding-left: 1em; }
 """
 
