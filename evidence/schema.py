@@ -448,6 +448,8 @@ class ConsiderationFields(GuidelineProvenance):
 
 class ConsiderationIn(ConsiderationFields):
     id: LocalId = Field(description="Consideration id, unique within its question (e.g. c1).")
+    items: Optional[ListItems] = Field(default=None, description="The quote as the nested list it is printed as (a "
+                                                                 "checklist, a list of questions).")
 
 
 class ModuleTextFields(GuidelineProvenance):
@@ -531,6 +533,8 @@ class Consideration(ConsiderationFields, table=True):
     """The considerations (Overwegingen) behind each question's recommendations, by EtD criterion."""
 
     __tablename__ = "considerations"
+    items: Optional[str] = Field(default=None, description="JSON: the quote as the nested list it is printed as (a "
+                                                           "checklist, a list of questions).")
     id: str = Field(primary_key=True, description="Question id and local id, e.g. q2-c1.")
     question_id: str = Field(foreign_key="questions.id", index=True, description="The question it belongs to.")
     position: int = Field(description="Order within its question, as printed.")

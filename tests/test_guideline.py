@@ -305,6 +305,9 @@ def test_lists_stay_lists_and_cross_references_link_to_their_modules(real_db, si
     assert 'Sub module: <a href="/guideline/q5">Laagdrempelig verwijzen naar de bedrijfsarts</a>' in flow
     assert 'de module <a href="/guideline/q6">Organisatie van arbeidsgerichte zorg</a>' in flow
     assert '<a href="/guideline/q4">Information for the patient</a>' in page
+    checklist = site("/guideline/q3").text
+    checklist = checklist[checklist.index('id="q3-c1"'):checklist.index('id="q3-c2"')]
+    assert checklist.count("<li>") == 5 and "<li>vragen of zorgen hebben over het werk(en);</li>" in checklist
     md = export(real_db, tmp_path, "md").read_text(encoding="utf-8")
     assert "\n  - Werkt u op dit moment of wilt u werken?\n" in md and "\n    - Wat voor werk doet u?\n" in md
 

@@ -358,9 +358,10 @@ def flatten(items: list) -> list[str]:
 def test_lists_are_stored_as_printed_and_say_exactly_the_recommendation_text():
     """q1-r1, q1-r2 and q2-r1 are printed as (nested) lists and question flows: their items, read in order,
     are the recommendation's text word for word (bullet marks aside), and every item is in the seed."""
-    listed = {f"{q['id']}-{r['id']}": r for q in QUESTIONS for r in q.get("recommendations", []) if r.get("items")}
-    assert sorted(listed) == ["q1-r1", "q1-r2", "q2-r1"]
+    listed = {f"{q['id']}-{r['id']}": r for q in QUESTIONS for r in q.get("recommendations", []) + q["considerations"]
+              if r.get("items")}
+    assert sorted(listed) == ["q1-r1", "q1-r2", "q2-r1", "q3-c1", "q3-c2"]  # the Kernboodschap's checklist and questions
     for where, r in listed.items():
-        assert collapse(" ".join(flatten(r["items"]))) == collapse(r["text"].replace("•", " ")), where
+        assert collapse(" ".join(flatten(r["items"]))) == collapse(r.get("text", r["quote"]).replace("•", " ")), where
         assert all(collapse(item) in SEED_TEXT for item in flatten(r["items"])), where
         assert isinstance(r["items"][1], list), where  # a lead-in with the items under it

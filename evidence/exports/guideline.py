@@ -162,7 +162,10 @@ def _considerations(conn, q: dict, w: Words, level: int) -> list[Block]:
             c = item["c"]
             out += [Block("heading", text, level=level + 1 + depth) for depth, text in item["subheadings"]]
             out.append(Block("para", w.term("criterion", c["criterion"]).capitalize(), style="label"))
-            out.append(Block("quote", c["quote"]))
+            if c["items"]:  # a checklist or list of questions, as printed
+                out += [Block("item", item, level=depth) for depth, item in list_items(json.loads(c["items"]))]
+            else:
+                out.append(Block("quote", c["quote"]))
             if c["summary_en"]:
                 out.append(Block("para", f"[EN] {c['summary_en']}", style="translation"))
             if tasks and c["id"] == f"{q['id']}-{q['tasks_after']}":

@@ -68,7 +68,8 @@ async def question_page(datasette, request):
         "q": q,
         "audiences": [(key, list(group)) for key, group in groupby(recommendations, key=lambda r: r["audience_name"])],
         "any_strength": any(r["strength"] or r["direction"] for r in recommendations),
-        "sections": consideration_sections(await named_rows(datasette, "question_considerations", {"id": qid})),
+        "sections": consideration_sections([{**c, "html": nested(json.loads(c["items"]), []) if c["items"] else None}
+                                            for c in await named_rows(datasette, "question_considerations", {"id": qid})]),
         "tasks": [(key, list(group)) for key, group in groupby(tasks, key=lambda t: t["task"])],
         "submodules": await named_rows(datasette, "question_submodules", {"id": qid}),
         "conclusions": conclusion_groups([] if q["parent"] else await named_rows(datasette, "question_conclusions",
