@@ -345,6 +345,8 @@ def docx_bytes(doc: Document) -> bytes:
             run.bold = b.style == "label"
         elif b.kind == "item":
             p = d.add_paragraph(b.text, style="List Bullet" if b.level == 1 else f"List Bullet {min(b.level, 3)}")
+            if b.level > 3:  # Word's built-in list styles go three levels deep; deeper items are indented further
+                p.paragraph_format.left_indent = Mm(6.35 * (b.level + 1))
             p.runs[0].italic = b.style == "translation"
         elif b.kind == "quote":
             d.add_paragraph(b.text, style="Quote")
