@@ -268,6 +268,10 @@ def release(version: str, data: Path, bib: Optional[Path], db: Path, strict: boo
     click.echo(f"Released {version} ({date}) as {db}: {len(result.changes or [])} change(s) since "
                f"{'the previous release' if previous else 'nothing (first release)'}; wrote "
                f"{citation_dir / 'CITATION.cff'} and {citation_dir / '.zenodo.json'}")
+    from .guideline import modules_with_new_evidence
+
+    for qid, module, count in modules_with_new_evidence(db, version):
+        click.echo(f"New evidence for guideline module {qid} ({module}): {count} finding(s)")
 
 
 @cli.command()
@@ -368,10 +372,12 @@ def _tables() -> Any:
               help="sof only: one table per condition or per source.")
 @click.option("--excel", is_flag=True,
               help="csv only: the spreadsheet flavour (UTF-8 byte-order mark, CRLF, formula-like cells guarded).")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
+              help="guideline only: the language of the document's headings (the guideline's text stays Dutch as printed).")
 @filter_options
 @output_option
 @db_option
-def export_command(what: str, fmt: Optional[str], by: str, excel: bool, output: Optional[Path], db: Path,
+def export_command(what: str, fmt: Optional[str], by: str, excel: bool, lang: str, output: Optional[Path], db: Path,
                    **filters: Any) -> None:
     """Export a table, a bibliography (bib, ris), an HL7 FHIR R5 Bundle (fhir) or
     Summary-of-Findings tables (sof), filtered like the site.
@@ -383,7 +389,7 @@ def export_command(what: str, fmt: Optional[str], by: str, excel: bool, output: 
     evidence export sof --by source --format html -o sof.html
     """
     write_export(db, "table" if what in _tables() else what, what, fmt, collect(**filters), output, by=by,
-                 excel=excel)
+                 excel=excel, lang=lang)
 
 
 def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters: dict, output: Optional[Path],

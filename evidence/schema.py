@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from typing import Annotated, Any, Iterable, Optional
+from typing import Annotated, Any, Iterable, Optional, Union
 
 from pydantic import AfterValidator, AllowInfNan, BeforeValidator, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -433,17 +433,50 @@ class RecommendationFields(GuidelineProvenance):
     evidence_basis_quote: Optional[str] = Field(default=None, description="Verbatim text that says so.")
 
 
+ListItems = list[Union[str, list[Union[str, list[Union[str, list[Union[str, list[str]]]]]]]]]  # up to five levels deep
+
+
 class RecommendationIn(RecommendationFields):
     id: LocalId = Field(description="Recommendation id, unique within its question (e.g. r1).")
+    items: Optional[ListItems] = Field(default=None, description="The text as the nested list it is printed as: a "
+                                                                 "string is an item, a list the items under the one before.")
 
 
 class ConsiderationFields(GuidelineProvenance):
-    criterion: str = vocab("criterion", "Evidence-to-Decision criterion the consideration addresses.")
+    criterion: str = vocab("criterion", "What kind of consideration it is: an Evidence-to-Decision criterion or a part "
+                                        "of a Dutch module (practical information, scope, justification, research needs).")
+    heading: Optional[str] = Field(default=None, description="The sub-heading it is printed under (Dutch, as printed), "
+                                                              "if any; considerations are shown in source order under it.")
     summary_en: Optional[str] = Field(default=None, description="English summary by the curators (not in the source).")
 
 
 class ConsiderationIn(ConsiderationFields):
     id: LocalId = Field(description="Consideration id, unique within its question (e.g. c1).")
+    items: Optional[ListItems] = Field(default=None, description="The quote as the nested list it is printed as (a "
+                                                                 "checklist, a list of questions).")
+
+
+class ModuleTextFields(GuidelineProvenance):
+    kind: str = vocab("module_text", "What part of the module's justification it is (background, search and "
+                                     "selection, studies awaiting classification, research needs).")
+    heading: Optional[str] = Field(default=None, description="The heading it is printed under (as printed), if any.")
+    summary_en: Optional[str] = Field(default=None, description="English summary by the curators (not in the source).")
+
+
+class ModuleTextIn(ModuleTextFields):
+    id: LocalId = Field(description="Id, unique within its question (e.g. l1).")
+
+
+class TaskFields(Strict):
+    task: str = Field(description="Taak/activiteit: the task, as printed (Dutch).")
+    subtask: str = Field(description="Deeltaken/rollen: the sub-task or role, as printed (Dutch).")
+    source_locator: str = Field(description="Where in the question's document: module, section and table.")
+    note: Optional[str] = Field(default=None, description="Curator's note.")
+
+
+class TaskIn(TaskFields):
+    expertise: list[str] = Field(default_factory=list, description="Expertise/competenties: the cell's items, as printed.")
+    tools: list[str] = Field(default_factory=list, description="Informatie/tools, bijvoorbeeld: the cell's items, as printed.")
 
 
 class QuestionFields(Strict):
@@ -457,13 +490,28 @@ class QuestionFields(Strict):
     source_locator: str = Field(description="Where in that document.")
     quote: str = Field(description="The question as printed, verbatim.")
     note: Optional[str] = Field(default=None, description="Curator's note.")
+    parent: Optional[str] = Field(default=None, foreign_key="questions.id", index=True,
+                                  description="The module this is a sub-module of; a sub-module shares its parent's "
+                                              "question, recommendations and literature summary and has its own "
+                                              "considerations.")
+    overall_certainty: Optional[str] = vocab("certainty", "The overall certainty of the module's evidence, only where the "
+                                                          "source states it.", required=False)
+    overall_certainty_quote: Optional[str] = Field(default=None, description="Verbatim text that states it.")
+    tasks_after: Optional[str] = Field(default=None, description="The consideration (local id, e.g. c3) the module's "
+                                                                 "task table is printed after.")
 
 
 class QuestionIn(QuestionFields):
     id: LocalId = Field(description="Question id (q1 … q6, in module order).")
-    findings: list[str] = Field(default_factory=list, description="Ids of the findings the question's evidence rests on.")
+    findings: list[str] = Field(default_factory=list, description="Ids of the conclusions in the module's literature "
+                                                                  "summary (Onderbouwing > Conclusies).")
     recommendations: list[RecommendationIn] = Field(default_factory=list)
     considerations: list[ConsiderationIn] = Field(default_factory=list)
+    tasks: list[TaskIn] = Field(default_factory=list, description="The rows of the module's task table, in order.")
+    cites: list[str] = Field(default_factory=list, description="Ids of the sources its text cites beside its "
+                                                               "conclusions (considerations, search, references).")
+    literature: list[ModuleTextIn] = Field(default_factory=list, description="The module's justification beside its "
+                                                                             "conclusions (Onderbouwing), in source order.")
 
 
 class Question(QuestionFields, table=True):
@@ -478,6 +526,8 @@ class Recommendation(RecommendationFields, table=True):
     """The guideline's recommendations, each with its audience and verbatim text."""
 
     __tablename__ = "recommendations"
+    items: Optional[str] = Field(default=None, description="JSON: the text as the nested list it is printed as (a "
+                                                           "string is an item, a list the items under the one before).")
     id: str = Field(primary_key=True, description="Question id and local id, e.g. q2-r1.")
     question_id: str = Field(foreign_key="questions.id", index=True, description="The question it answers.")
     position: int = Field(description="Order within its question, as printed.")
@@ -487,20 +537,59 @@ class Consideration(ConsiderationFields, table=True):
     """The considerations (Overwegingen) behind each question's recommendations, by EtD criterion."""
 
     __tablename__ = "considerations"
+    items: Optional[str] = Field(default=None, description="JSON: the quote as the nested list it is printed as (a "
+                                                           "checklist, a list of questions).")
     id: str = Field(primary_key=True, description="Question id and local id, e.g. q2-c1.")
     question_id: str = Field(foreign_key="questions.id", index=True, description="The question it belongs to.")
     position: int = Field(description="Order within its question, as printed.")
 
 
 class QuestionFinding(SQLModel, table=True):
-    """The findings each question's recommendations rest on."""
+    """The conclusions in each module's literature summary. The guideline attaches them to the module, not
+    to a recommendation: what a recommendation itself rests on is its evidence basis."""
 
     __tablename__ = "question_findings"
-    question_id: str = Field(primary_key=True, foreign_key="questions.id", description="The question.")
-    finding_id: str = Field(primary_key=True, foreign_key="findings.id", index=True, description="A finding it rests on.")
+    question_id: str = Field(primary_key=True, foreign_key="questions.id", description="The module.")
+    finding_id: str = Field(primary_key=True, foreign_key="findings.id", index=True,
+                            description="A conclusion in its literature summary.")
+    position: int = Field(default=0, description="Order in the literature summary, as printed.")
 
 
-GUIDELINE_TABLES: tuple[type[SQLModel], ...] = (Question, Recommendation, Consideration, QuestionFinding)
+class QuestionCitation(SQLModel, table=True):
+    """The works a module's text cites beside its conclusions (in its considerations, its search and its
+    reference list), in the order it cites them."""
+
+    __tablename__ = "question_citations"
+    question_id: str = Field(primary_key=True, foreign_key="questions.id", description="The module.")
+    source_id: str = Field(primary_key=True, foreign_key="sources.id", index=True, description="A source it cites.")
+    position: int = Field(description="Order of first citation in the module.")
+
+
+class ModuleText(ModuleTextFields, table=True):
+    """A module's justification beside its conclusions (Onderbouwing): background, how the literature was
+    searched and selected, studies awaiting classification, research needs."""
+
+    __tablename__ = "module_texts"
+    id: str = Field(primary_key=True, description="Question id and local id, e.g. q2-l1.")
+    question_id: str = Field(foreign_key="questions.id", index=True, description="The module it belongs to.")
+    position: int = Field(description="Order within its module, as printed.")
+
+
+class ModuleTask(TaskFields, table=True):
+    """The rows of a module's task table (module 6: per task its sub-tasks, the expertise and competences
+    they need and suggested information and tools), cell by cell as printed."""
+
+    __tablename__ = "module_tasks"
+    id: str = Field(primary_key=True, description="Question id and row number, e.g. q6-t1.")
+    question_id: str = Field(foreign_key="questions.id", index=True, description="The module whose table it is.")
+    position: int = Field(description="Row order in the table, as printed.")
+    expertise: str = Field(description="Expertise/competenties: JSON list of the cell's items, as printed.")
+    tools: str = Field(description="Informatie/tools, bijvoorbeeld: JSON list of the cell's items, as printed.")
+    source_document: str = Field(foreign_key="documents.id", description="The document the table was read in.")
+
+
+GUIDELINE_TABLES: tuple[type[SQLModel], ...] = (Question, Recommendation, Consideration, QuestionFinding, ModuleTask,
+                                                ModuleText, QuestionCitation)
 
 
 # --- reference tables ----------------------------------------------------------------------------

@@ -65,7 +65,8 @@ def validate(inputs: Inputs, partial: bool = False, ids: Optional[dict[Path, lis
     if not partial:
         check_links(rows["findings"], seen, report)
         check_links(rows["economic_evaluations"], seen, report)
-        rows.update(check_guideline(inputs.guideline_files, {f["id"] for f in rows["findings"]}, vocab, report))
+        rows.update(check_guideline(inputs.guideline_files, {f["id"] for f in rows["findings"]}, vocab, report,
+                                    frozenset(s["id"] for s in rows["sources"])))
         check_provenance(documents, inputs, vocab, report)
         rows.update(vocabulary_rows(vocab))
         add_labels(rows["sources"])

@@ -231,8 +231,8 @@ def test_a_recommendation_and_the_finding_behind_it_in_three_clicks_by_the_guide
     WebDriverWait(laptop, 10).until(EC.url_contains("/guideline/q2"))
     assert laptop.find_element(By.ID, "q2-r1").is_displayed()
     screenshot(laptop, "guideline-q2")
-    conclusions = laptop.find_element(By.CSS_SELECTOR, "ul.conclusions")
-    conclusions.find_element(By.CSS_SELECTOR, "a[href$='/evidence/findings/kumar-2017-f3']").click()  # 3: the finding
+    # 3: the finding, among the conclusions grouped under their population headings
+    laptop.find_element(By.CSS_SELECTOR, "ul.conclusions a[href$='/evidence/findings/kumar-2017-f3']").click()
     WebDriverWait(laptop, 10).until(EC.url_contains("/evidence/findings/kumar-2017-f3"))
     assert "What the source says" in body(laptop) and laptop.find_element(By.CSS_SELECTOR, "blockquote.source-quote").text
 

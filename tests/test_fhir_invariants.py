@@ -301,7 +301,8 @@ def test_the_export_meets_every_error_invariant_fhirpathpy_can_evaluate(checked)
     # htmlChecks() (txt-1, txt-2 on Narrative.div) and lowBoundary()/highBoundary()/comparable() (rng-2 on
     # Range) are all that this export's invariants call that fhirpathpy cannot evaluate
     assert sorted(counts["skipped"]) == [("Narrative.div", "txt-1"), ("Narrative.div", "txt-2"), ("Range", "rng-2")]
-    assert len(counts["evaluated"]) >= 150 and counts["evaluations"] > 15_000
+    # (fewer since q3-q5 became sub-modules that share q2's recommendations instead of repeating them)
+    assert len(counts["evaluated"]) >= 150 and counts["evaluations"] > 12_000
     evaluated_keys = {key for _, key in counts["evaluated"]}
     assert {"ele-1", "ref-1", "ref-2", "cmp-1", "cmp-2", "bdl-7", "bdl-3a", "bdl-5", "bdl-8", "dom-2", "dom-3",
             "dom-6", "qty-3", "sqty-1", "cnl-0"} <= evaluated_keys

@@ -58,7 +58,7 @@ def test_questions_recommendations_and_considerations_become_rows(project):
     # YAML reads 2020-01-31 as a date; the row keeps it as ISO 8601 text (schema: "ISO 8601")
     assert (questions[1]["last_assessed"], questions[1]["last_authorised"]) == ("2020-01-31", "2021-02-28")
     assert not {"findings", "recommendations", "considerations"} & set(questions[0])  # rows of their own
-    assert rows["question_findings"] == [{"question_id": "q1", "finding_id": "smith-2020-f1"}]
+    assert rows["question_findings"] == [{"question_id": "q1", "finding_id": "smith-2020-f1", "position": 1}]
     recommendations = [(r["id"], r["question_id"], r["position"], r["source_document"], r["quote"])
                        for r in rows["recommendations"]]
     # a recommendation without its own document was read in its question's document (module docstring)

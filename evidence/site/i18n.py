@@ -280,6 +280,47 @@ NL = {
     "Cite it as": "Citeer als", "content hash": "inhoudshash", "What changed": "Wat er veranderde",
     "New since the last release": "Nieuw sinds de vorige versie",
     "What changed, release by release": "Wat er veranderde, per versie",
+    # the guideline: modules, sub-modules, each recommendation's own evidence basis
+    "Guideline modules with this conclusion in their literature summary":
+        "Modules van de richtlijn met deze conclusie in hun literatuursamenvatting",
+    "Modules whose literature summary has conclusions for this condition":
+        "Modules met conclusies voor deze aandoening in hun literatuursamenvatting",
+    "for this condition in its literature summary": "voor deze aandoening in de literatuursamenvatting",
+    "The guideline attaches conclusions to a module's literature summary, not to a single recommendation. The module's recommendations, each with its own evidence basis:":
+        "De richtlijn verbindt conclusies met de literatuursamenvatting van een module, niet met een afzonderlijke aanbeveling. De aanbevelingen van de module, elk met de eigen onderbouwing:",
+    "own evidence basis": "eigen onderbouwing", "Its own evidence basis": "Eigen onderbouwing",
+    "the guideline states none": "de richtlijn noemt er geen",
+    "These modules have no conclusions for a specific condition; their recommendations apply to every condition.":
+        "Deze modules hebben geen conclusies voor een bepaalde aandoening; hun aanbevelingen gelden voor elke aandoening.",
+    "conclusions in this module's literature summary": "conclusies in de literatuursamenvatting van deze module",
+    "The guideline attaches these conclusions to the module's literature summary, not to a single recommendation; what each recommendation rests on is its own evidence basis, above.":
+        "De richtlijn verbindt deze conclusies met de literatuursamenvatting van de module, niet met een afzonderlijke aanbeveling; waarop elke aanbeveling rust, is de eigen onderbouwing hierboven.",
+    "The guideline gives this module no literature summary with GRADE conclusions.":
+        "De richtlijn geeft deze module geen literatuursamenvatting met GRADE-conclusies.",
+    "The guideline states no strength or direction for these recommendations.":
+        "De richtlijn noemt geen sterkte of richting voor deze aanbevelingen.",
+    "Sub-module of": "Submodule van", "Sub-modules": "Submodules",
+    "It shares that module's question, recommendations and literature summary; its own text is its considerations.":
+        "Zij deelt de uitgangsvraag, aanbevelingen en literatuursamenvatting van die module; de eigen tekst zijn de overwegingen.",
+    "They share this module's question, recommendations and literature summary, and each has its own considerations.":
+        "Zij delen de uitgangsvraag, aanbevelingen en literatuursamenvatting van deze module en hebben elk eigen overwegingen.",
+    "Sub-modules, with the same question, recommendations and literature summary and their own considerations":
+        "Submodules, met dezelfde uitgangsvraag, aanbevelingen en literatuursamenvatting en eigen overwegingen",
+    "The recommendations of": "De aanbevelingen van", "The literature summary of": "De literatuursamenvatting van",
+    "printed there once": "daar één keer opgenomen", "a task table": "een takentabel",
+    "The module's task table, as printed": "De takentabel van de module, zoals gepubliceerd",
+    "justification": "onderbouwing",
+    "New since this module was authorised": "Nieuw sinds deze module werd geautoriseerd",
+    "Findings added or changed in a release after": "Bevindingen toegevoegd of gewijzigd in een versie na",
+    "the parent module's authorisation": "de autorisatie van de hoofdmodule",
+    "for a condition and an intervention family of the module's conclusions":
+        "voor een aandoening en een familie van interventies uit de conclusies van de module",
+    "in release": "in versie", "New evidence for this module as a feed (Atom)": "Nieuw bewijs voor deze module als feed (Atom)",
+    "Overall certainty of the evidence, as the guideline states it": "Algehele zekerheid van het bewijs, zoals de richtlijn die noemt",
+    "In the order the guideline prints them, under its sub-headings; each marked with what kind of consideration it is.":
+        "In de volgorde van de richtlijn, onder de eigen tussenkoppen; bij elke overweging staat wat voor overweging het is.",
+    "Each module of the guideline answers one clinical question (uitgangsvraag) with recommendations, the considerations behind them and, where it has one, a literature summary with conclusions.":
+        "Elke module van de richtlijn beantwoordt één uitgangsvraag met aanbevelingen, de overwegingen erachter en, waar die er is, een literatuursamenvatting met conclusies.",
 }
 
 

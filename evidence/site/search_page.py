@@ -68,7 +68,7 @@ GROUPS = (
           ("statement", "quote", "population", "intervention", "comparator", "timepoint", "terms"),
           "r.id, r.certainty, r.condition, r.outcome, r.source_id, r.timepoint", "finding"),
     Group("recommendations", "Guideline recommendations", "recommendations_fts", ("text", "text_en", "note", "terms"),
-          "r.id, r.question_id, r.audience, r.text, r.text_en", "guideline recommendation"),
+          "r.id, r.question_id, r.audience, r.text, r.text_en, r.evidence_basis", "guideline recommendation"),
     Group("considerations", "Guideline considerations", "considerations_fts", ("quote", "summary_en", "note", "terms"),
           "r.id, r.question_id, r.criterion, r.quote, r.summary_en", "guideline consideration"),
     Group("economic_evaluations", "Economic evaluations", "economic_evaluations_fts",

@@ -1,6 +1,6 @@
--- The references of the conclusions a guideline document shows, as one-line citations. :ids is a JSON list.
-select distinct s.id, s.label,
-    s.label || '. ' || coalesce(s.title, '') || coalesce('. ' || s.journal, '') || coalesce('. doi:' || s.doi, '') as citation
-from findings f join sources s on s.id = f.source_id
-where f.id in (select value from json_each(:ids))
-order by s.label
+-- The works a guideline document cites (:ids, a JSON list of source ids: the sources of the conclusions it
+-- shows and the works its modules cite), once each, with what a one-line citation needs.
+select s.id, s.label, s.authors, s.title, s.journal, s.doi, s.pmid
+from sources s
+where s.id in (select value from json_each(:ids))
+order by lower(s.label), s.id
