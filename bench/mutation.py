@@ -63,7 +63,8 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "grade": (("evidence/grade.py",), ("tests/test_grade.py", "tests/test_validate.py")),
     "presenter": (("evidence/presenter.py",), ("tests/test_presenter.py", "tests/test_sof.py")),
     "vocabulary": (("evidence/vocabulary.py",), ("tests/test_vocabulary.py",)),
-    "validate": (("evidence/validate.py",), ("tests/test_validate.py", "tests/test_synthesis_build.py")),
+    "validate": (("evidence/validate.py", "evidence/provenance.py"),
+                 ("tests/test_validate.py", "tests/test_synthesis_build.py", "tests/test_provenance.py")),
     "guideline": (("evidence/guideline.py",), ("tests/test_guideline.py", "tests/test_validate.py")),
     "synthesis": (tuple(f"evidence/synthesis/{m}.py" for m in SYNTHESIS), ("tests/test_synthesis_*.py",)),
     "synthesis_io": (tuple(f"evidence/synthesis/{m}.py" for m in SYNTHESIS_IO), ("tests/test_synthesis_*.py",)),
@@ -85,7 +86,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "site": (tuple(f"evidence/site/{m}.py" for m in SITE),
              ("tests/test_site*.py", "tests/test_serve.py", "tests/test_safe_serving.py", "tests/test_serving_counts.py",
               "tests/test_releases.py")),
-    "cli": (("evidence/cli.py", "evidence/scaffold.py", "evidence/serve.py", "evidence/problems.py"),
+    "cli": (("evidence/cli.py", "evidence/choices.py", "evidence/scaffold.py", "evidence/serve.py", "evidence/problems.py"),
             ("tests/test_cli.py", "tests/test_scaffold.py", "tests/test_serve.py", "tests/test_workflow.py",
              "tests/test_startup.py", "tests/test_integrity_add.py")),
 }

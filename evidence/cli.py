@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable, Optional
 import click
 
 from . import __version__
+from .choices import Later
 from .problems import EvidenceError, Report, ValidationFailed, ordered
 
 # Each command imports the modules it uses when it runs (the build, the schema, Datasette, the export
@@ -18,17 +19,6 @@ from .problems import EvidenceError, Report, ValidationFailed, ordered
 DATA = Path("data")
 DB = Path("evidence.db")
 METADATA = Path("metadata.yml")
-
-
-class Later(click.Choice):
-    """A choice whose values are read when click first needs them (to parse, or for --help)."""
-
-    def __init__(self, values: Callable[[], Iterable[str]]) -> None:
-        self.values, self.case_sensitive = values, True
-
-    @property
-    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
-        return tuple(self.values())
 
 
 class Group(click.Group):

@@ -32,6 +32,7 @@ def as_written(pattern: str) -> str:
     """A route's regular expression as the README writes it: ``^/condition/(?P<id>…)$`` is
     ``/condition/<id>`` (any name in the brackets), an optional suffix left out, escapes undone."""
     text = re.sub(r"\(\\\.\(\?P<\w+>[^)]*\)\)\?", "", pattern.strip("^$"))  # (\.(?P<format>json))?
+    text = re.sub(r"\(\?P<\w+>[^()]*\)\?", "", text)  # an optional named part: (?P<metadata>-metadata\.json)?
     text = re.sub(r"\(\?P<\w+>(?:[^()]|\([^()]*\))*\)", "\0", text).replace("\\", "")
     return re.escape(text).replace("\0", "<[^>`]+>")
 

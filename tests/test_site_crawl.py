@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from tests.conftest import query
 
 LINK = re.compile(r'\b(?:href|src|action)="([^"#]*)(?:#[^"]*)?"')
-MAX_PAGES = 1500
+MAX_PAGES = 2500
 VARIANTS_PER_PATH = 2  # variants of one page (facet toggles, sorts, other formats, …) that are followed
 PER_TABLE = 130  # addresses followed within one table (its rows, filters and formats); the site's own pages: all
 FORMAT = re.compile(r"\.(json|csv|xlsx|bib|ris|sof|svg|parquet|docx|fhir)$")

@@ -208,14 +208,9 @@ def _writer(fmt: str):
         count = [0]
         result = counted(iter_tables(conn, filters, options.get("by") or "condition"), count)
         info = provenance(conn)
-        if fmt == "docx":
-            from .sof_docx import write_docx
-
-            write_docx(result, definitions(), out, info)
-        else:
-            with text(out) as f:
-                for piece in stream(result, fmt, about=provenance_text(info)):
-                    f.write(piece)
+        with text(out) as f:
+            for piece in stream(result, fmt, about=provenance_text(info)):
+                f.write(piece)
         return Output(count[0], "Summary-of-Findings table(s)")
     return write
 
@@ -223,5 +218,4 @@ def _writer(fmt: str):
 register(Format("sof", "md", "text/markdown; charset=utf-8", "md", _writer("md"), default=True))
 register(Format("sof", "html", "text/html; charset=utf-8", "html", _writer("html"), site_tables=("findings",),
                 extension="sof"))
-register(Format("sof", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx",
-                _writer("docx"), binary=True, site_tables=("findings",)))
+# the Word document registers in sof_docx, which reads these tables

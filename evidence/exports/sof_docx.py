@@ -21,8 +21,8 @@ import zipfile
 from typing import IO, Iterable, Optional
 from xml.sax.saxutils import escape
 
-from . import PROJECT, provenance_text
-from .sof import HEADERS, NOTHING, RISK_NOTE, SPANNING
+from . import PROJECT, Format, Output, provenance, provenance_text, register
+from .sof import HEADERS, NOTHING, RISK_NOTE, SPANNING, counted, definitions, iter_tables
 
 FIXED = datetime.datetime(2000, 1, 1)  # a plain build's document date: the same data gives the same bytes
 WIDTHS_CM = (3.6, 2.6, 3.4, 3.0, 2.6, 3.0, 7.0)  # 25.2 cm: an A4 landscape page less 2 cm margins
@@ -188,3 +188,14 @@ def docx_bytes(tables: Iterable, definitions, info: Optional[dict] = None) -> by
     out = io.BytesIO()
     write_docx(tables, definitions, out, info)
     return out.getvalue()
+
+
+def _write(conn, table: str, filters, options: dict, out: IO[bytes]) -> Output:
+    count = [0]
+    write_docx(counted(iter_tables(conn, filters, options.get("by") or "condition"), count), definitions(), out,
+               provenance(conn))
+    return Output(count[0], "Summary-of-Findings table(s)")
+
+
+register(Format("sof", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx",
+                _write, binary=True, site_tables=("findings",)))

@@ -43,6 +43,10 @@ SPOOL = 8 << 20  # bytes kept in memory before the spooled file goes to disk
 ORDER = ("csv", "xlsx", "json", "parquet", "bib", "ris", "sof", "docx", "fhir")  # as the site lists them
 
 
+# the name a download link shows, by file extension
+FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "bib": "BibTeX", "ris": "RIS", "sof": "Summary of Findings",
+                "json": "JSON", "parquet": "Parquet", "docx": "Summary of Findings (Word)", "fhir": "FHIR"}
+
 def site_formats(table: str) -> list[exports.Format]:
     """The formats the site offers for ``table``: tables first, then bibliographies, SoF and FHIR."""
     return sorted(exports.site_formats(table),
@@ -160,8 +164,6 @@ def links(datasette, request, table: str) -> Optional[list[dict]]:
     filters = page_filters(table, parse_qsl(request.query_string, keep_blank_values=True))
     if filters is None:
         return None
-    from .front_page import FORMAT_NAMES
-
     query = query_string(filters)
     return [{"name": FORMAT_NAMES.get(f.site_extension, f.site_extension),
              "url": datasette.urls.path(f"/download/{table}.{f.site_extension}") + (f"?{query}" if query else ""),

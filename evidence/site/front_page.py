@@ -9,15 +9,12 @@ import json
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from .. import exports
 from ..titles import TABLE_TITLES
 from . import database_name, named_rows, site_database
-from .downloads import site_formats
+from .downloads import FORMAT_NAMES, site_formats
 
 DATA_TABLES = ("findings", "economic_evaluations", "sources", "recommendations", "considerations", "questions",
                "study_results", "conditions", "intervention_types", "outcomes", "vocabulary")
-FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "bib": "BibTeX", "ris": "RIS", "sof": "Summary of Findings",
-                "json": "JSON", "parquet": "Parquet", "docx": "Summary of Findings (Word)", "fhir": "FHIR"}
 
 
 def table_title(table: str) -> str:

@@ -17,7 +17,7 @@ from ..presenter import effect_text, number
 from . import is_site_database
 from .bounded_search import bound
 from .certainty_symbols import certainty_rank, certainty_word
-from .front_page import FORMAT_NAMES
+from .downloads import FORMAT_NAMES
 from .i18n import t
 from .labels import ARRAYS, Links, kind_of
 from .precomputed_facets import CountedColumnFacet

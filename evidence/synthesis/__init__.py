@@ -24,12 +24,11 @@ from typing import Any, Mapping, Sequence
 
 from typing import TYPE_CHECKING
 
-from .names import METHODS
 
 if TYPE_CHECKING:
     from .pooling import PoolResult
 
-__all__ = ["METHODS", "pool_studies"]
+__all__ = ["pool_studies"]
 
 
 def pool_studies(studies: Sequence[Mapping[str, Any]], measure: str, method: str = "REML",

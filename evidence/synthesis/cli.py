@@ -14,22 +14,28 @@ import click
 
 from ..files import write_text
 from ..problems import EvidenceError
-from .names import BINARY, CONTINUOUS, MEASURES, METHODS, PREDICTIONS, RANDOM
+from ..choices import Later
 
 if TYPE_CHECKING:
     from .pooling import PoolResult
 
 
+def _names() -> Any:
+    from . import names  # the measures and methods are vocabulary terms: read when an option needs them
+
+    return names
+
+
 def analysis_options(f: Callable) -> Callable:
-    f = click.option("--prediction", type=click.Choice(PREDICTIONS), default="z", show_default=True,
+    f = click.option("--prediction", type=Later(lambda: _names().PREDICTIONS), default="z", show_default=True,
                      help="Prediction interval: z = metafor's default (normal quantile, or t with k-1 df under "
                           "Hartung-Knapp; k >= 2); t = Riley 2011 / Cochrane Handbook (t with k-2 df; k >= 3).")(f)
     f = click.option("--hartung-knapp", is_flag=True,
                      help="Hartung-Knapp-Sidik-Jonkman CI and test (t with k-1 df); random-effects methods only.")(f)
-    f = click.option("--method", type=click.Choice(METHODS), default="REML", show_default=True,
+    f = click.option("--method", type=Later(lambda: _names().METHODS), default="REML", show_default=True,
                      help="FE = inverse-variance fixed effect; DL, REML, PM = random effects with that tau² "
                           "estimator; MH = Mantel-Haenszel (binary measures only).")(f)
-    f = click.option("--measure", type=click.Choice(MEASURES), required=True,
+    f = click.option("--measure", type=Later(lambda: _names().MEASURES), required=True,
                      help="RR, OR, RD for binary data; MD, SMD (Hedges' g) for continuous data; any measure for "
                           "estimates with a CI or SE (HR too).")(f)
     f = click.option("--analysis", default=None, metavar="GROUP.NUMBER",
@@ -43,6 +49,7 @@ def analyse(file: Path, measure: str, method: str, hartung_knapp: bool, predicti
     """Read, check the measure/method against the data, and pool; user errors become ClickException."""
     from . import pool_studies
     from .csvinput import read_studies
+    from .names import BINARY, CONTINUOUS, RANDOM
 
     measure, method = measure.upper(), method.upper()
     try:
