@@ -3,6 +3,7 @@ keeping metadata.yml in step with the schema. Every command documents itself (--
 
 from __future__ import annotations
 
+import datetime
 import shlex
 import sqlite3
 import subprocess
@@ -17,7 +18,7 @@ from . import diff as differ
 from . import scaffold
 from . import build as builder
 from . import metadata as md
-from .files import atomic_write
+from .files import Staged, check_target
 from .inputs import default_bib, yaml_paths
 from .read import TABLE_MODELS, connect
 from .problems import EvidenceError, Report, ValidationFailed, ordered
@@ -215,29 +216,34 @@ def release(version: str, data: Path, bib: Optional[Path], db: Path, strict: boo
     since the previous release, and CITATION.cff and .zenodo.json to cite it. No network calls: minting a
     DOI stays with the hosting platform.
     """
-    import datetime
-    import re
-
     from . import releases
 
-    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,40}", version):
-        raise click.BadParameter(f"'{version}': use letters, digits, '.', '+' and '-' (e.g. 2026.2)", param_hint="VERSION")
+    if releases.version_problem(version):
+        raise click.BadParameter(releases.version_problem(version), param_hint="VERSION")
     date = released_at or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    try:
-        datetime.date.fromisoformat(date)
-    except ValueError:
-        raise click.BadParameter(f"'{date}' is not a date (YYYY-MM-DD)", param_hint="--date") from None
+    if releases.date_problem(date):
+        raise click.BadParameter(releases.date_problem(date), param_hint="--date")
+    # every input of the release is read and checked before anything is built or written
     authors = releases.maintainers(maintainers)
-    result = builder.build(data, db, bib, strict=strict, log=log, changelog=changelog,
-                           release={"version": version, "date": date, "previous": previous})
     site = md.read(metadata_path)
-    atomic_write(citation_dir / "CITATION.cff", lambda tmp: tmp.write_text(
-        releases.citation_cff(site, authors, version, date, result.content_hash), encoding="utf-8"))
-    atomic_write(citation_dir / ".zenodo.json", lambda tmp: tmp.write_text(
-        releases.zenodo_json(site, authors, version, date), encoding="utf-8"))
+    if not isinstance(site, dict):
+        raise EvidenceError(f"{metadata_path}: expected a YAML mapping (title, license, …); nothing was written")
+    last = releases.previous_info(previous)
+    releases.check_follows(version, date, last, previous)
+    if not citation_dir.is_dir():
+        raise EvidenceError(f"{citation_dir}: the folder for CITATION.cff and .zenodo.json does not exist; nothing was "
+                            "written")
+    project = {"data": data, "bib": bib, "inputs": (metadata_path, maintainers)}
+    builder.check_targets(data, bib, db, changelog, inputs=project["inputs"])
+    cff, zenodo = citation_dir / "CITATION.cff", citation_dir / ".zenodo.json"
+    check_target(cff, "--citation-dir", "citation metadata", "yaml", **project)
+    check_target(zenodo, "--citation-dir", "citation metadata", **project)
+    files = {cff: lambda content_hash: releases.citation_cff(site, authors, version, date, content_hash),
+             zenodo: lambda content_hash: releases.zenodo_json(site, authors, version, date)}
+    result = builder.build(data, db, bib, strict=strict, log=log, changelog=changelog,
+                           release={"version": version, "date": date, "previous": previous, "files": files})
     click.echo(f"Released {version} ({date}) as {db}: {len(result.changes or [])} change(s) since "
-               f"{'the previous release' if previous else 'nothing (first release)'}; wrote "
-               f"{citation_dir / 'CITATION.cff'} and {citation_dir / '.zenodo.json'}")
+               f"{'the previous release' if previous else 'nothing (first release)'}; wrote {cff} and {zenodo}")
 
 
 @cli.command()
@@ -262,6 +268,8 @@ def add(bibfile: Any, data: Path, conditions: tuple[str, ...]) -> None:
     """
     name = getattr(bibfile, "name", None)
     name = "<stdin>" if not isinstance(name, str) or name in ("-", "<stdin>") else name
+    check_target(data / "references.bib", "--data", "bibliography", "bibtex", data=data, in_data=True,
+                 reading=[] if name == "<stdin>" else [Path(name)])
     for added in scaffold.add(bibfile.read(), name, data, conditions):
         reference = "added to" if added.new_reference else "already in"
         click.echo(f"{added.source_id}: wrote {added.file}; BibTeX entry {added.key} {reference} {data / 'references.bib'}")
@@ -334,8 +342,11 @@ def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters:
         chosen = exports.find(export, fmt)
     except EvidenceError as e:
         raise click.BadParameter(str(e), param_hint="--format") from None
+    output = None if output is not None and str(output) == "-" else output  # -o -: standard output
     if output is None and chosen.binary:
         raise click.UsageError(f"{chosen.name} is a binary format: give a file with -o")
+    check_target(output, "-o", f"{table if export == 'table' else export} export", "bibtex" if chosen.name == "bib" else None,
+                 reading=[db])
     with connect(db) as conn:
         if output is None:
             sys.stdout.flush()
@@ -349,7 +360,9 @@ def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters:
             with open(tmp, "wb", buffering=1 << 20) as f:
                 written.append(chosen.write(conn, table, filters, options, f))
 
-        atomic_write(output, write)
+        with Staged() as staged:
+            staged.write(output, write)
+            staged.commit()
     click.echo(f"Wrote {written[0].message()} to {output}", err=True)
 
 
