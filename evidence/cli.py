@@ -22,7 +22,7 @@ from .files import Staged, check_target
 from .inputs import default_bib, yaml_paths
 from .read import TABLE_MODELS, connect
 from .problems import EvidenceError, Report, ValidationFailed, ordered
-from .serve import publish_args, serve_args
+from .serve import pin, publish_args, serve_args
 
 DATA = Path("data")
 DB = Path("evidence.db")
@@ -156,7 +156,7 @@ def serve(data: Path, bib: Optional[Path], db: Path, metadata_path: Optional[Pat
         metadata_path = METADATA if METADATA.is_file() else PACKAGED_METADATA
     from datasette.cli import cli as datasette  # heavy import: only the serve command needs it
 
-    datasette.main(serve_args(db, metadata_path, host, port), prog_name="datasette")
+    datasette.main(serve_args(pin(db), metadata_path, host, port), prog_name="datasette")
 
 
 def is_stale(db: Path, data: Path, bib: Optional[Path]) -> bool:

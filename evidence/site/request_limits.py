@@ -19,11 +19,16 @@ install one).
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
+import time
 from typing import Any, Optional
 from urllib.parse import parse_qsl
 
 from datasette import hookimpl
+
+from ..serve import SERVED_FROM, replaced
 
 MAX_TARGET = 8192  # bytes of path and query string (a long hand-written SQL query fits)
 MAX_PARAMS = 64
@@ -64,9 +69,28 @@ async def _refuse(send: Any, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+STALE_CHECK = 2.0  # seconds between two looks at whether a build replaced the served database
+_stale = {"checked": 0.0, "said": False}
+
+
+def stale_notice() -> None:
+    """Say once, on standard error, that a build replaced the database `evidence serve` pinned at start
+    (evidence.serve.pin): the server keeps serving that build, pages and downloads alike, until restarted."""
+    now = time.monotonic()
+    if _stale["said"] or now - _stale["checked"] < STALE_CHECK:
+        return
+    _stale["checked"] = now
+    path = replaced(os.environ.get(SERVED_FROM))
+    if path:
+        _stale["said"] = True
+        print(f"{path} was replaced by a new build; this server keeps serving the build it started with (pages "
+              "and downloads alike): restart `evidence serve` to serve the new one", file=sys.stderr, flush=True)
+
+
 def limit_requests(app: Any) -> Any:
     async def limited(scope: dict, receive: Any, send: Any) -> None:
         if scope.get("type") == "http":
+            stale_notice()
             refused = refusal(scope)
             if refused:
                 await _refuse(send, *refused)
