@@ -156,6 +156,9 @@ def serve(data: Path, bib: Optional[Path], db: Path, metadata_path: Optional[Pat
         metadata_path = METADATA if METADATA.is_file() else PACKAGED_METADATA
     from datasette.cli import cli as datasette  # heavy import: only the serve command needs it
 
+    from .site.request_limits import timed_protocols
+
+    timed_protocols()
     datasette.main(serve_args(pin(db), metadata_path, host, port), prog_name="datasette")
 
 
