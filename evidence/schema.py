@@ -44,8 +44,17 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _whole_number(value: Any) -> Any:
+    """A study's count is a whole number as YAML writes one: not true/false, not '10', not 10.0."""
+    _not_bool(value)
+    if not isinstance(value, int):
+        raise PydanticCustomError("count_is_not_a_whole_number", "a whole number is needed")
+    return value
+
+
 # Numbers: a bool is not a count, and NaN and infinity (.nan, .inf, 'NaN', 1e309) are not values.
 Count = Annotated[int, BeforeValidator(_not_bool)]
+StudyCount = Annotated[int, BeforeValidator(_whole_number)]  # study-level data: pooled, so nothing coerced
 Number = Annotated[float, BeforeValidator(_not_bool), AllowInfNan(False)]
 # Required text: not empty, not only whitespace (kept as written otherwise).
 Text = Annotated[str, AfterValidator(_not_blank)]
@@ -215,20 +224,20 @@ GRADE_UPGRADES = ("large_effect", "dose_response", "plausible_confounding")
 class StudyIn(Strict):
     """One study's result behind a finding: binary counts, continuous arms, or an estimate with its CI or SE."""
 
-    label: str = Field(description="How the study is cited, e.g. Smith 2020.")
+    label: Text = Field(description="How the study is cited, e.g. Smith 2020 (unique within the finding).")
     source_id: Optional[str] = Field(default=None, description="The study's source id, where it is curated.")
-    events_int: Optional[int] = Field(default=None, ge=0, description="Events in the intervention arm.")
-    n_int: Optional[int] = Field(default=None, ge=1, description="Participants in the intervention arm.")
-    events_ctl: Optional[int] = Field(default=None, ge=0, description="Events in the control arm.")
-    n_ctl: Optional[int] = Field(default=None, ge=1, description="Participants in the control arm.")
-    mean_int: Optional[float] = Field(default=None, description="Mean in the intervention arm.")
-    sd_int: Optional[float] = Field(default=None, gt=0, description="Standard deviation in the intervention arm.")
-    mean_ctl: Optional[float] = Field(default=None, description="Mean in the control arm.")
-    sd_ctl: Optional[float] = Field(default=None, gt=0, description="Standard deviation in the control arm.")
-    estimate: Optional[float] = Field(default=None, description="The study's estimate on the measure's scale.")
-    ci_lower: Optional[float] = Field(default=None, description="Lower bound of its 95% CI.")
-    ci_upper: Optional[float] = Field(default=None, description="Upper bound of its 95% CI.")
-    se: Optional[float] = Field(default=None, gt=0, description="Its standard error (log scale for ratios).")
+    events_int: Optional[StudyCount] = Field(default=None, ge=0, description="Events in the intervention arm.")
+    n_int: Optional[StudyCount] = Field(default=None, ge=1, description="Participants in the intervention arm.")
+    events_ctl: Optional[StudyCount] = Field(default=None, ge=0, description="Events in the control arm.")
+    n_ctl: Optional[StudyCount] = Field(default=None, ge=1, description="Participants in the control arm.")
+    mean_int: Optional[Number] = Field(default=None, description="Mean in the intervention arm.")
+    sd_int: Optional[Number] = Field(default=None, gt=0, description="Standard deviation in the intervention arm.")
+    mean_ctl: Optional[Number] = Field(default=None, description="Mean in the control arm.")
+    sd_ctl: Optional[Number] = Field(default=None, gt=0, description="Standard deviation in the control arm.")
+    estimate: Optional[Number] = Field(default=None, description="The study's estimate on the measure's scale.")
+    ci_lower: Optional[Number] = Field(default=None, description="Lower bound of its 95% CI.")
+    ci_upper: Optional[Number] = Field(default=None, description="Upper bound of its 95% CI.")
+    se: Optional[Number] = Field(default=None, gt=0, description="Its standard error (log scale for ratios).")
 
 
 class FindingIn(FindingFields):

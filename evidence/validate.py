@@ -63,6 +63,7 @@ def validate(inputs: Inputs, partial: bool = False, ids: Optional[dict[Path, lis
     if not partial:
         check_links(rows["findings"], seen, report)
         check_links(rows["economic_evaluations"], seen, report)
+        check_study_sources(rows["study_results"], rows["sources"], seen, report)
         rows.update(check_guideline(inputs.guideline_files, {f["id"] for f in rows["findings"]}, vocab, report))
         rows.update(vocabulary_rows(vocab))
         add_labels(rows["sources"])
@@ -84,6 +85,17 @@ def check_links(records: list[dict], seen: dict, report: Report) -> None:
             report.add(Problem(doc.name, f"'{target}' is not another record of the same kind", **where))
         elif target in repeats:
             report.add(Problem(doc.name, f"'{target}' itself repeats another record; link to the one it repeats", **where))
+
+
+def check_study_sources(studies: list, sources: list, seen: dict, report: Report) -> None:
+    """A study's source_id names a curated source (else the build's foreign-key check would fail without
+    a line)."""
+    ids = {s["id"] for s in sources}
+    for study in studies:
+        if study["source_id"] is not None and study["source_id"] not in ids:
+            doc, path = seen[study["finding_id"]]
+            report.add(Problem(doc.name, f"'{study['source_id']}' is not a source id", field=f"{study['finding_id']}.studies",
+                               path=(*path, "studies", study["position"] - 1, "source_id")))
 
 
 def curated_vocabulary(docs: list[YamlFile], report: Report) -> Vocabulary:
@@ -261,8 +273,21 @@ class FileChecker:
                "source_design": source.design, "source_status": source.status,
                "certainty_rank": (self.vocab.term("certainty", finding.certainty) or {}).get("rank") or 0,
                "intervention_family": self.vocab.family("intervention_type", finding.intervention_type)}
-        self.synthesise(path, record, row, [s.model_dump() for s in finding.studies], rows)
+        if not self.duplicate_study_labels(path, record, finding):
+            self.synthesise(path, record, row, [s.model_dump() for s in finding.studies], rows)
         return row
+
+    def duplicate_study_labels(self, path: tuple, record: str, finding: FindingIn) -> bool:
+        """A study label given twice in one finding's studies (its results would be read as one study's):
+        an error at the second, naming the first; the finding is then not pooled."""
+        first: dict[str, int] = {}
+        for k, study in enumerate(finding.studies):
+            if study.label in first:
+                line = self.doc.line_of((*path, "studies", first[study.label], "label"))
+                self.problem((*path, "studies", k, "label"), f"{record}.studies",
+                             f"study label '{study.label}' given twice (first at line {line}); labels tell studies apart")
+            first.setdefault(study.label, k)
+        return len(first) < len(finding.studies)
 
     def synthesise(self, path: tuple, record: str, row: dict, studies: list[dict], rows: Rows) -> None:
         """Pool the finding's studies (if any) and compute its absolute effects, at build."""
