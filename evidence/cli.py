@@ -20,7 +20,7 @@ from . import build as builder
 from . import metadata as md
 from .files import Staged, check_target
 from .inputs import default_bib, yaml_paths
-from .read import TABLE_MODELS, connect
+from .read import TABLE_MODELS, check_filter_values, connect
 from .problems import EvidenceError, Report, ValidationFailed, ordered
 from .serve import pin, publish_args, serve_args
 
@@ -351,6 +351,7 @@ def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters:
     check_target(output, "-o", f"{table if export == 'table' else export} export", "bibtex" if chosen.name == "bib" else None,
                  reading=[db])
     with connect(db) as conn:
+        check_filter_values(conn, filters)
         if output is None:
             sys.stdout.flush()
             stream = sys.stdout.buffer
