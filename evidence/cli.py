@@ -189,7 +189,8 @@ def publish(target: str, service: str, db: Path, metadata_path: Path, dry_run: b
     if dry_run:
         click.echo(shlex.join(["datasette", *args]))
         return
-    subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--quiet", "-w", str(wheel_dir)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--no-build-isolation", "--quiet", "-w",
+                    str(wheel_dir)], check=True)  # built with the locked setuptools, nothing fetched
     from datasette.cli import cli as datasette  # heavy import: only publishing needs it
 
     datasette.main(args, prog_name="datasette")
