@@ -24,7 +24,11 @@ NESTED: dict[str, type[SQLModel]] = {"recommendations": RecommendationIn, "consi
 DATES = ("last_assessed", "last_authorised")
 
 
-def check_guideline(docs: list[YamlFile], finding_ids: set[str], vocab: Vocabulary, report: Report) -> Rows:
+def check_guideline(docs: list[YamlFile], finding_ids: set[str], vocab: Vocabulary, report: Report,
+                    unchecked: frozenset[str] = frozenset(), superseded: frozenset[str] = frozenset()) -> Rows:
+    """``unchecked``: ids of findings whose source has errors (reported there, not again for each question
+    that cites them); ``superseded``: ids of findings of superseded sources (a warning where cited)."""
+    links = {"unchecked": unchecked, "superseded": superseded}
     rows: Rows = {"questions": [], "recommendations": [], "considerations": [], "question_findings": []}
     seen: set[str] = set()
     for doc in docs:
@@ -34,7 +38,7 @@ def check_guideline(docs: list[YamlFile], finding_ids: set[str], vocab: Vocabula
             report.add(Problem(doc.name, "the top level must be a list of questions", line=1))
             continue
         for i, raw in enumerate(doc.data):
-            _check_question(doc, i, raw, finding_ids, vocab, report, rows, seen)
+            _check_question(doc, i, raw, finding_ids, vocab, report, rows, seen, links)
     return rows
 
 
@@ -43,7 +47,7 @@ def _problem(report: Report, doc: YamlFile, path: tuple, field: str, message: st
 
 
 def _check_question(doc: YamlFile, i: int, raw: Any, finding_ids: set[str], vocab: Vocabulary, report: Report,
-                    rows: Rows, seen: set[str]) -> None:
+                    rows: Rows, seen: set[str], links: dict[str, frozenset[str]]) -> None:
     if not isinstance(raw, dict):
         _problem(report, doc, (i,), f"questions[{i}]", "each question must be a mapping of fields")
         return
@@ -72,11 +76,8 @@ def _check_question(doc: YamlFile, i: int, raw: Any, finding_ids: set[str], voca
             _problem(report, doc, path, record, "the quote is empty")
     rows["questions"].append({**question.model_dump(exclude={"findings", "recommendations", "considerations"}),
                               "position": i + 1})
-    for j, finding in enumerate(question.findings):
-        if finding not in finding_ids:
-            _problem(report, doc, (i, "findings", j), f"{question.id}.findings", f"'{finding}' is not a finding")
-        else:
-            rows["question_findings"].append({"question_id": question.id, "finding_id": finding})
+    _check_dates(doc, i, question, report)
+    _question_findings(doc, i, question, finding_ids, links, report, rows)
     for nested in NESTED:
         locals_seen: set[str] = set()
         for j, item in enumerate(getattr(question, nested)):
@@ -92,6 +93,39 @@ def _check_question(doc: YamlFile, i: int, raw: Any, finding_ids: set[str], voca
                 if item.evidence_basis and not item.evidence_basis_quote:
                     _problem(report, doc, (i, nested, j, "evidence_basis"), f"{question.id}-{item.id}.evidence_basis",
                              "an evidence basis needs evidence_basis_quote: the text that says so")
+
+
+def _check_dates(doc: YamlFile, i: int, question: QuestionIn, report: Report) -> None:
+    for name in DATES:
+        value = getattr(question, name)
+        try:
+            if value is None or (len(value) == 10 and datetime.date.fromisoformat(value)):
+                continue
+        except ValueError:
+            pass
+        _problem(report, doc, (i, name), f"{question.id}.{name}", f"'{value}' is not a date (YYYY-MM-DD)")
+
+
+def _question_findings(doc: YamlFile, i: int, question: QuestionIn, finding_ids: set[str],
+                       links: dict[str, frozenset[str]], report: Report, rows: Rows) -> None:
+    """The findings a question rests on: each a finding, once; one of a superseded source is a warning;
+    one whose source has errors is left to those errors."""
+    listed: dict[str, int] = {}
+    for j, finding in enumerate(question.findings):
+        path, field = (i, "findings", j), f"{question.id}.findings"
+        if finding in listed:
+            _problem(report, doc, path, field, f"'{finding}' is listed twice (first as item {listed[finding] + 1})")
+            continue
+        listed[finding] = j
+        if finding in links["unchecked"]:
+            continue
+        if finding not in finding_ids:
+            _problem(report, doc, path, field, f"'{finding}' is not a finding")
+            continue
+        if finding in links["superseded"]:
+            report.add(Problem(doc.name, f"'{finding}' is a finding of a superseded source; rest the question on "
+                               "the review that replaces it", field=field, path=path, warning=True))
+        rows["question_findings"].append({"question_id": question.id, "finding_id": finding})
 
 
 def _quotes(i: int, question: QuestionIn):

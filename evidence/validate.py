@@ -51,9 +51,11 @@ def validate(inputs: Inputs, partial: bool = False, ids: Optional[dict[Path, lis
     bib = inputs.bibliography.entries if inputs.bibliography else {}
     seen: dict[str, tuple[YamlFile, tuple]] = {}
     cited: set[str] = set()
+    unchecked: set[str] = set()  # findings of sources with errors: a link to one is not an error again
     for doc in inputs.yaml_files:
         if doc.data is not None:
             checker = FileChecker(doc, report, bib, seen, cited, vocab)
+            checker.unchecked = unchecked
             checker.check(rows)
             if ids is not None:
                 ids[doc.path] = checker.ids
@@ -64,7 +66,8 @@ def validate(inputs: Inputs, partial: bool = False, ids: Optional[dict[Path, lis
         check_links(rows["findings"], seen, report)
         check_links(rows["economic_evaluations"], seen, report)
         check_study_sources(rows["study_results"], rows["sources"], seen, report)
-        rows.update(check_guideline(inputs.guideline_files, {f["id"] for f in rows["findings"]}, vocab, report))
+        rows.update(check_guideline(inputs.guideline_files, {f["id"] for f in rows["findings"]}, vocab, report,
+                                    **guideline_links(rows, unchecked)))
         rows.update(vocabulary_rows(vocab))
         add_labels(rows["sources"])
     resolve_lines(report, [*inputs.yaml_files, *inputs.guideline_files, *inputs.vocabulary_files])
@@ -85,6 +88,19 @@ def check_links(records: list[dict], seen: dict, report: Report) -> None:
             report.add(Problem(doc.name, f"'{target}' is not another record of the same kind", **where))
         elif target in repeats:
             report.add(Problem(doc.name, f"'{target}' itself repeats another record; link to the one it repeats", **where))
+
+
+def finding_ids_of(raw: dict) -> list[str]:
+    """The full ids of a raw source's findings, as far as they can be read."""
+    findings = raw.get("findings")
+    return [f"{raw.get('id')}-{f['id']}" for f in findings if isinstance(f, dict) and isinstance(f.get("id"), str)] \
+        if isinstance(findings, list) else []
+
+
+def guideline_links(rows: Rows, unchecked: set[str]) -> dict[str, frozenset[str]]:
+    """What check_guideline needs to know of the findings beyond their ids."""
+    return {"unchecked": frozenset(unchecked),
+            "superseded": frozenset(f["id"] for f in rows["findings"] if f["source_status"] == "superseded")}
 
 
 def check_study_sources(studies: list, sources: list, seen: dict, report: Report) -> None:
@@ -142,6 +158,7 @@ class FileChecker:
         self.doc, self.report, self.bib, self.seen, self.cited = doc, report, bib, seen, cited
         self.vocab = vocab
         self.ids: list[Optional[str]] = []  # the id of each record, in file order (for input_blocks)
+        self.unchecked: set[str] = set()  # the findings of records with errors (see guideline_links)
 
     def problem(self, path: Sequence, field_name: str, message: str, **kw: Any) -> None:
         self.report.add(Problem(self.doc.name, message, field=field_name, path=tuple(path), **kw))
@@ -179,6 +196,7 @@ class FileChecker:
             source = SourceIn.model_validate(raw)
         except ValidationError as e:
             self.pydantic_problems(i, raw, e)
+            self.unchecked.update(finding_ids_of(raw))
             return
         self.check_source(i, source, rows)
 
@@ -268,6 +286,7 @@ class FileChecker:
         record = f"{source.id}-{finding.id}"
         self.unique(path, record)
         self.check_numbers(path, record, finding)
+        self.comparator_risk_needs_a_ratio(path, record, finding)
         self.check_grade(path, record, source, finding)
         row = {**finding.model_dump(exclude={"studies"}), "id": record, "source_id": source.id,
                "source_design": source.design, "source_status": source.status,
@@ -276,6 +295,17 @@ class FileChecker:
         if not self.duplicate_study_labels(path, record, finding):
             self.synthesise(path, record, row, [s.model_dump() for s in finding.studies], rows)
         return row
+
+    def comparator_risk_needs_a_ratio(self, path: tuple, record: str, f: FindingIn) -> None:
+        """A comparator risk turns a relative effect (a ratio measure) into absolute effects; on any other
+        finding it would be stored and never used."""
+        if f.comparator_risk is None or f.effect_measure is None:
+            return
+        if (self.vocab.term("effect_measure", f.effect_measure) or {}).get("scale") != "ratio":
+            measures = ", ".join(sorted(t for t in self.vocab.terms("effect_measure")
+                                        if (self.vocab.term("effect_measure", t) or {}).get("scale") == "ratio"))
+            self.problem((*path, "comparator_risk"), f"{record}.comparator_risk",
+                         f"a comparator risk needs a relative effect ({measures}), not {f.effect_measure}")
 
     def duplicate_study_labels(self, path: tuple, record: str, finding: FindingIn) -> bool:
         """A study label given twice in one finding's studies (its results would be read as one study's):
