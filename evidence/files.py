@@ -277,6 +277,8 @@ def check_target(path: Optional[Path], option: str, what: str, writes: Optional[
         raise EvidenceError(f"{path}: is a folder; give {option} a file")
     if not path.parent.is_dir():
         raise EvidenceError(f"{path.parent}: the folder for the {what} does not exist; nothing was written")
+    if path.exists() and not path.resolve().is_file() and writes == "database":
+        raise EvidenceError(f"{path}: is not a regular file; a database is written to a file: give {option} another one")
     if not path.exists() or not path.resolve().is_file():
         return  # nothing there yet, or a device or FIFO (written to directly)
     kind = file_kind(path.resolve())

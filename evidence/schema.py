@@ -727,8 +727,8 @@ KEYED_ROWID = ("sources", "findings", "economic_evaluations", "study_results")
 def keyed_rowid(*key: Any) -> int:
     """A positive 63-bit rowid from a primary key (two of a million keys share one with odds of about 1 in
     20 million; the insert then fails, as a duplicate key would, and nothing is written)."""
-    digest = hashlib.blake2b("\x1f".join(map(str, key)).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1 or 1
+    text = key[0] if len(key) == 1 and type(key[0]) is str else "\x1f".join(map(str, key))  # one id: no join
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") >> 1 or 1
 
 
 def insert_rows(conn: Any, table: sa.Table, rows: Iterable[Any]) -> None:

@@ -11,16 +11,8 @@ from click.testing import CliRunner
 from evidence import build as builder
 from evidence.cli import cli
 from tests.conftest import line_of
+from tests.test_guideline import QUESTION
 
-QUESTION = """\
-- id: q1
-  module: Module een
-  question: Wat werkt?
-  source_document: 002_9160572386489848.txt
-  source_locator: Module een > Uitgangsvraag
-  quote: Wat werkt?
-  findings: [smith-2020-f1]
-"""
 
 
 def run(*args: str):

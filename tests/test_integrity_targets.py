@@ -126,6 +126,12 @@ def test_a_character_device_is_written_to_not_replaced(built, project):
     assert stat.S_ISCHR(os.stat(device).st_mode) and leftovers(project.root) == []
 
 
+def test_a_database_is_never_written_to_a_fifo(built, project):
+    os.mkfifo(project.root / "pipe.db")
+    result = run("build", "--force", "--db", "pipe.db")
+    assert result.exit_code == 1 and "pipe.db: is not a regular file" in result.stderr
+
+
 def test_add_refuses_a_bibliography_that_is_a_database(built, project):
     (project.data / "references.bib").unlink()
     os.symlink(built, project.data / "references.bib")
