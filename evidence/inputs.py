@@ -677,6 +677,9 @@ def _yaml_message(e: yaml.MarkedYAMLError) -> str:
     message = " ".join(str(m) for m in (e.context, e.problem) if m) or "syntax error"
     if e.context_mark and e.problem_mark and e.context_mark.line != e.problem_mark.line:
         message += f" (at line {e.problem_mark.line + 1}, opened at line {e.context_mark.line + 1})"
+    if e.context == "while scanning a simple key" and e.context_mark and e.problem_mark and \
+            e.problem_mark.index - e.context_mark.index >= 1024:  # YAML's limit for a key without "? "
+        message += ": a key is at most 1024 characters long"
     return message
 
 

@@ -42,7 +42,8 @@ def test_the_corpus_covers_every_kind_of_bad_input():
         "study-unknown-source",
         # the guideline, the vocabularies and comparator risks (issue 22, item 11)
         "guideline-not-a-date", "guideline-finding-listed-twice", "guideline-cites-a-source-with-an-error",
-        "vocabulary-id-not-an-address", "vocabulary-two-terms-one-name", "comparator-risk-on-a-difference"])
+        "vocabulary-id-not-an-address", "vocabulary-two-terms-one-name", "comparator-risk-on-a-difference",
+        "key-over-1024-characters"])
 
 
 @pytest.mark.parametrize("case", CASES)
