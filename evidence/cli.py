@@ -4,6 +4,7 @@ keeping metadata.yml in step with the schema. Every command documents itself (--
 from __future__ import annotations
 
 import datetime
+import functools
 import shlex
 import sqlite3
 import subprocess
@@ -389,7 +390,21 @@ def sof_command(fmt: str, by: str, output: Optional[Path], db: Path, **filters: 
 
 from .synthesis.cli import forest, forest_csv, pool  # noqa: E402  (numpy and scipy load when a command runs)
 
-for command in (pool, forest_csv, forest):
+def checks_its_output(command: click.Command, reading: str) -> click.Command:
+    """The plot commands run the one target check (files.check_target) on -o before they read anything:
+    never an input, the file they read (the parameter ``reading``), or a file of another kind."""
+    plot = command.callback
+
+    @functools.wraps(plot)
+    def checked(**params: Any) -> Any:
+        check_target(params["output"], "-o", "forest plot", reading=[params[reading]])
+        return plot(**params)
+
+    command.callback = checked
+    return command
+
+
+for command in (pool, checks_its_output(forest_csv, "file"), checks_its_output(forest, "db")):
     cli.add_command(command)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from ..files import check_target, write_text
+from ..files import write_text
 from ..problems import EvidenceError
 from .names import BINARY, CONTINUOUS, METHODS, PREDICTIONS, RANDOM
 
@@ -95,7 +95,6 @@ def forest_csv(file: Path, measure: str, method: str, hartung_knapp: bool, predi
     """Write a RevMan-style forest plot (SVG) of the studies in FILE.csv."""
     from .forest import forest_svg  # matplotlib is loaded only for plots
 
-    check_target(output, "-o", "forest plot", reading=[file])
     result = analyse(file, measure, method, hartung_knapp, prediction)
     svg = forest_svg(result, labels={"intervention": intervention, "control": control, "favours_left": favours_left,
                                      "favours_right": favours_right, "title": title})
@@ -114,7 +113,6 @@ def forest(finding_id: str, output: Path, db: Path) -> None:
     from ..read import connect
     from .stored import finding_forest
 
-    check_target(output, "-o", "forest plot", reading=[db])
     with connect(db) as conn:
         svg = finding_forest(conn, finding_id)
     write_text(output, svg)
