@@ -31,3 +31,20 @@ def test_known_values_still_export(project):
     assert runner.invoke(cli, ["build"]).exit_code == 0
     result = runner.invoke(cli, ["export", "findings", "--condition", "cancer", "--certainty", "low"])
     assert result.exit_code == 0 and "smith-2020-f1" in result.stdout
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/evidence/findings?condition=nosuchcondition", "'nosuchcondition' is not a known condition; "),
+    ("/evidence/findings.json?certainty=Moderate", "'Moderate' is not a known certainty (did you mean 'moderate'?)."),
+    ("/evidence/findings?certainty__exact=very-low", "'very-low' is not a known certainty (did you mean 'very_low'?)."),
+    ("/evidence/economic_evaluations.csv?condition=canc", "'canc' is not a known condition (did you mean 'cancer'?)."),
+    ("/evidence/findings?source_id=kumar-2017x", "'kumar-2017x' is not a known source id (did you mean 'kumar-2017'?)."),
+])
+def test_an_unknown_filter_value_on_the_site_is_a_400(site, path, message):
+    response = site(path)
+    assert response.status_code == 400 and response.text.startswith(message)
+
+
+def test_known_filter_values_on_the_site_are_served(site):
+    response = site("/evidence/findings.json?condition=traumatic_brain_injury&certainty=very_low&_shape=array")
+    assert response.status_code == 200 and any(r["id"] == "kumar-2017-f1" for r in response.json())

@@ -121,9 +121,64 @@ def limit_requests(app: Any) -> Any:
     return limited
 
 
+# table -> the column filters whose values are terms: an unknown one is a 400 naming the closest known value
+TERM_FILTERS = {"findings": ("condition", "certainty", "intervention_type", "outcome", "source_id"),
+                "economic_evaluations": ("condition", "intervention_type", "source_id")}
+
+
+async def unknown_filter_value(datasette: Any, scope: dict) -> Optional[str]:
+    """Why a table page's filter (``?condition=nosuch``, ``?certainty__exact=Moderate``) names no term, as
+    `evidence export` says it (an empty page would read as "no evidence"); None when every value is known
+    or the terms cannot be read. Reads the terms the labels plugin loads at start-up: no query."""
+    import difflib
+
+    from . import database_name
+    from .labels import load, terms
+
+    parts = scope.get("path", "").strip("/").split("/")
+    if len(parts) != 2 or not scope.get("query_string"):
+        return None
+    table = parts[1].split(".")[0]
+    try:
+        if parts[0] != database_name(datasette) or table not in TERM_FILTERS:
+            return None
+    except (IndexError, KeyError):
+        return None
+    known = terms(datasette)
+    if not known.names:  # a request before the start-up hooks ran (Datasette's test client)
+        known = await load(datasette)
+    if not known.names:
+        return None
+    for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+        column = name[:-len("__exact")] if name.endswith("__exact") else name
+        if column not in TERM_FILTERS[table] or not value:
+            continue
+        ids = list(known.sources) if column == "source_id" else known.ids(column)
+        if value in ids:
+            continue
+        close = difflib.get_close_matches(value, ids, n=1, cutoff=0.6)
+        what = "source id" if column == "source_id" else column
+        return (f"'{value}' is not a known {what}" + (f" (did you mean '{close[0]}'?)" if close else
+                f"; known: {', '.join(ids)}" if len(ids) <= 12 else f"; {len(ids)} known values, e.g. {', '.join(ids[:5])}"))
+    return None
+
+
 @hookimpl
 def asgi_wrapper(datasette):
-    return limit_requests
+    def wrapper(app: Any) -> Any:
+        limited = limit_requests(app)
+
+        async def checked(scope: dict, receive: Any, send: Any) -> None:
+            if scope.get("type") == "http" and refusal(scope) is None:
+                problem = await unknown_filter_value(datasette, scope)
+                if problem:
+                    await _refuse(send, 400, problem + ".")
+                    return
+            await limited(scope, receive, send)
+
+        return checked
+
+    return wrapper
 
 
 def _authorizer(action: int, arg1: Optional[str], arg2: Optional[str], database: Optional[str],
