@@ -10,10 +10,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
 # Every dependency from requirements.lock, each file checked against its hash; then the package itself
-# without resolving anything more (its dependencies are all in the lock).
+# without resolving anything more (its dependencies are all in the lock), built with the locked setuptools
+# (--no-build-isolation: pip would otherwise fetch the build backend unpinned and unhashed).
 $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -100,9 +100,9 @@ def percentiles(seconds: list[float]) -> dict:
 def page_types(db: Path) -> dict[str, list[str]]:
     """Each page type's addresses: finding pages and condition pages drawn from the database itself."""
     conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
-    top = conn.execute("select max(rowid) from findings").fetchone()[0] or 1
-    rowids = sorted({1 + (top - 1) * k // 9 for k in range(10)})
-    ids = [r[0] for r in conn.execute(f"select id from findings where rowid in ({','.join(map(str, rowids))})")]
+    total = conn.execute("select count(*) from findings").fetchone()[0] or 1  # ten spread over the ids
+    ids = list(dict.fromkeys(r[0] for k in range(10) for r in conn.execute(
+        "select id from findings order by id limit 1 offset ?", [(total - 1) * k // 9])))
     conditions = [r[0] for r in conn.execute("select id from conditions c where exists "
                                               "(select 1 from findings f where f.condition = c.id) order by id")]
     conn.close()

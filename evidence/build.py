@@ -36,11 +36,11 @@ from sqlalchemy.dialects import sqlite
 
 from . import __version__, diff, incremental
 from . import provenance, releases
-from .files import Staged, stale_temporaries
-from .inputs import GUIDELINE, VOCABULARY, Inputs, default_bib, display, folder, read_inputs
+from .files import Staged, check_target, stale_temporaries
+from .inputs import Inputs, folder, read_inputs
 from .problems import EvidenceError, Report, ValidationFailed
 from .read import sql
-from .schema import TABLES, ChangeRecord, counted_tables, insert_rows
+from .schema import TABLES, ChangeRecord, HistoryRecord, counted_tables, insert_rows
 from .validate import Rows, validate
 
 PACKAGE = Path(__file__).parent
@@ -217,71 +217,14 @@ def write_changelog(staged: Staged, changelog: Path, changes: list[diff.Change])
     staged.write(changelog, lambda tmp: tmp.write_text(diff.FORMATTERS[fmt](changes), encoding="utf-8"))
 
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def _is_sqlite(path: Path) -> bool:
-    try:
-        with path.open("rb") as f:
-            return f.read(len(SQLITE_HEADER)) == SQLITE_HEADER
-    except OSError:
-        return False
-
-
-def built_by_this_tool(db: Path) -> bool:
-    """An existing file is ours to replace: empty, or SQLite with a build_info table as we write it."""
-    if not db.is_file():
-        return False
-    if db.stat().st_size == 0:
-        return True
-    if not _is_sqlite(db):
-        return False
-    try:
-        with closing(sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
-            columns = {row[1] for row in conn.execute("pragma table_info(build_info)")}
-    except sqlite3.Error:
-        return False
-    return {"content_hash", "package_version", "row_counts"} <= columns
-
-
-def _input_reason(path: Path, data: Path, bib: Optional[Path]) -> Optional[str]:
-    """Why ``path`` is an input of a build of ``data``, or None."""
-    target, root = path.resolve(), folder(data).resolve()
-    if target == (bib or default_bib(data)).resolve():
-        return "it is the bibliography"
-    if data.is_dir():
-        if target.is_relative_to(root):
-            return f"it is inside the data folder {display(root)}"
-    elif target == data.resolve():
-        return "it is the data file"
-    elif target.is_relative_to(root / VOCABULARY) or target == root / GUIDELINE:
-        return f"it is an input in {display(root)}"
-    return None
-
-
-def check_targets(data: Path, bib: Optional[Path], db: Path, changelog: Optional[Path]) -> None:
-    """Refuse, before anything is read or written, targets a build must never overwrite."""
-    for option, path in (("--db", db), ("--changelog", changelog)):
-        if path is None:
-            continue
-        reason = _input_reason(path, data, bib)
-        if reason:
-            raise EvidenceError(f"{path}: refusing to write the {option[2:]} there: {reason}; give {option} a file "
-                                "outside the data folder")
-        if path.is_dir():
-            raise EvidenceError(f"{path}: is a folder; give {option} a file")
-    if not db.parent.is_dir():
-        raise EvidenceError(f"{db.parent}: the folder for the database does not exist")
-    if db.exists() and not built_by_this_tool(db):
-        raise EvidenceError(f"{db}: exists and is not a database this tool built (no SQLite header or no build_info "
-                            "table); refusing to overwrite it: give --db another file, or remove it yourself")
+def check_targets(data: Path, bib: Optional[Path], db: Path, changelog: Optional[Path],
+                  inputs: tuple[Path, ...] = ()) -> None:
+    """Refuse, before anything is read or written, targets a build must never overwrite (files.check_target)."""
+    check_target(db, "--db", "db", "database", data=data, bib=bib, inputs=inputs)
     if changelog is not None:
         if changelog.resolve() == db.resolve():
             raise EvidenceError(f"{changelog}: the changelog cannot be the database")
-        if not changelog.parent.is_dir():
-            raise EvidenceError(f"{changelog.parent}: the folder for the changelog does not exist; nothing was built")
-        if changelog.exists() and _is_sqlite(changelog):
-            raise EvidenceError(f"{changelog}: is a SQLite database; refusing to overwrite it with the changelog")
+        check_target(changelog, "--changelog", "changelog", data=data, bib=bib, inputs=inputs)
 
 
 @contextmanager
@@ -337,6 +280,7 @@ def write(rows: Rows, db: Path, content_hash: str, log: Log = lambda _: None,
         conn.execute("BEGIN")
         insert_rows(conn, ChangeRecord.__table__, diff.rows(changes))
         conn.execute("COMMIT")
+        carry_history(conn, db)
 
     def write_database(tmp: Path) -> None:
         _write_tables(rows, tmp, content_hash, release, record_changes)
@@ -349,8 +293,35 @@ def write(rows: Rows, db: Path, content_hash: str, log: Log = lambda _: None,
             raise EvidenceError(f"{db}: could not write the database ({e}); it is unchanged") from None
         if changelog:
             write_changelog(staged, changelog, changes)
+        for path, text_of in (release or {}).get("files", {}).items():  # a release's citation files, with it
+            staged.write(path, lambda tmp, text_of=text_of: tmp.write_text(text_of(content_hash), encoding="utf-8"))
         staged.commit()
     return changes
+
+
+def carry_history(conn: sqlite3.Connection, db: Path) -> None:
+    """A build keeps the release history of the database it replaces (the ``history`` table, which only
+    `evidence release` writes): the releases stay on /changes, in the Atom feed and on record pages.
+    A previous database whose history cannot be read stops the build rather than losing it."""
+    if not db.exists() or not db.stat().st_size:
+        return
+    columns = ", ".join(c.name for c in HistoryRecord.__table__.columns)
+    try:
+        conn.execute("attach database ? as old", [db.as_uri() + "?mode=ro"])
+    except sqlite3.Error:
+        return  # not readable at all: _changes already said every record counts as added
+    try:
+        if conn.execute("select 1 from old.sqlite_master where name = 'history'").fetchone():
+            conn.execute("BEGIN")
+            conn.execute(f"insert into main.history ({columns}) select {columns} from old.history order by id")
+            conn.execute("COMMIT")
+    except sqlite3.Error as e:
+        raise EvidenceError(f"{db}: could not carry its release history into the new build ({e}); nothing was "
+                            "written: build to another --db, or release again") from None
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.execute("detach database old")
 
 
 def _changes(conn: sqlite3.Connection, db: Path, rows: Rows, log: Log) -> list[diff.Change]:

@@ -3,9 +3,10 @@ keeping metadata.yml in step with the schema. Every command documents itself (--
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Optional
 
 import click
 
@@ -163,9 +164,11 @@ def serve(data: Path, bib: Optional[Path], db: Path, metadata_path: Optional[Pat
         metadata_path = METADATA if METADATA.is_file() else PACKAGED_METADATA
     from datasette.cli import cli as datasette  # heavy import: only the serve command needs it
 
-    from .serve import serve_args
+    from .serve import pin, serve_args
+    from .site.request_limits import timed_protocols
 
-    datasette.main(serve_args(db, metadata_path, host, port), prog_name="datasette")
+    timed_protocols()
+    datasette.main(serve_args(pin(db), metadata_path, host, port), prog_name="datasette")
 
 
 def is_stale(db: Path, data: Path, bib: Optional[Path]) -> bool:
@@ -202,7 +205,8 @@ def publish(target: str, service: str, db: Path, metadata_path: Path, dry_run: b
     if dry_run:
         click.echo(shlex.join(["datasette", *args]))
         return
-    subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--quiet", "-w", str(wheel_dir)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--no-build-isolation", "--quiet", "-w",
+                    str(wheel_dir)], check=True)  # built with the locked setuptools, nothing fetched
     from datasette.cli import cli as datasette  # heavy import: only publishing needs it
 
     datasette.main(args, prog_name="datasette")
@@ -233,31 +237,38 @@ def release(version: str, data: Path, bib: Optional[Path], db: Path, strict: boo
     DOI stays with the hosting platform.
     """
     import datetime
-    import re
 
     from . import build as builder
     from . import metadata as md
     from . import releases
-    from .files import atomic_write
+    from .files import check_target
 
-    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,40}", version):
-        raise click.BadParameter(f"'{version}': use letters, digits, '.', '+' and '-' (e.g. 2026.2)", param_hint="VERSION")
+    if releases.version_problem(version):
+        raise click.BadParameter(releases.version_problem(version), param_hint="VERSION")
     date = released_at or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    try:
-        datetime.date.fromisoformat(date)
-    except ValueError:
-        raise click.BadParameter(f"'{date}' is not a date (YYYY-MM-DD)", param_hint="--date") from None
+    if releases.date_problem(date):
+        raise click.BadParameter(releases.date_problem(date), param_hint="--date")
+    # every input of the release is read and checked before anything is built or written
     authors = releases.maintainers(maintainers)
-    result = builder.build(data, db, bib, strict=strict, log=log, changelog=changelog,
-                           release={"version": version, "date": date, "previous": previous})
     site = md.read(metadata_path)
-    atomic_write(citation_dir / "CITATION.cff", lambda tmp: tmp.write_text(
-        releases.citation_cff(site, authors, version, date, result.content_hash), encoding="utf-8"))
-    atomic_write(citation_dir / ".zenodo.json", lambda tmp: tmp.write_text(
-        releases.zenodo_json(site, authors, version, date), encoding="utf-8"))
+    if not isinstance(site, dict):
+        raise EvidenceError(f"{metadata_path}: expected a YAML mapping (title, license, …); nothing was written")
+    last = releases.previous_info(previous)
+    releases.check_follows(version, date, last, previous)
+    if not citation_dir.is_dir():
+        raise EvidenceError(f"{citation_dir}: the folder for CITATION.cff and .zenodo.json does not exist; nothing was "
+                            "written")
+    project = {"data": data, "bib": bib, "inputs": (metadata_path, maintainers)}
+    builder.check_targets(data, bib, db, changelog, inputs=project["inputs"])
+    cff, zenodo = citation_dir / "CITATION.cff", citation_dir / ".zenodo.json"
+    check_target(cff, "--citation-dir", "citation metadata", "yaml", **project)
+    check_target(zenodo, "--citation-dir", "citation metadata", **project)
+    files = {cff: lambda content_hash: releases.citation_cff(site, authors, version, date, content_hash),
+             zenodo: lambda content_hash: releases.zenodo_json(site, authors, version, date)}
+    result = builder.build(data, db, bib, strict=strict, log=log, changelog=changelog,
+                           release={"version": version, "date": date, "previous": previous, "files": files})
     click.echo(f"Released {version} ({date}) as {db}: {len(result.changes or [])} change(s) since "
-               f"{'the previous release' if previous else 'nothing (first release)'}; wrote "
-               f"{citation_dir / 'CITATION.cff'} and {citation_dir / '.zenodo.json'}")
+               f"{'the previous release' if previous else 'nothing (first release)'}; wrote {cff} and {zenodo}")
     from .guideline import modules_with_new_evidence
 
     for qid, module, count in modules_with_new_evidence(db, version):
@@ -287,9 +298,12 @@ def add(bibfile: Any, data: Path, conditions: tuple[str, ...]) -> None:
     a YAML stub for it to DATA/<source-id>.yaml with status awaiting_classification, and validates.
     """
     from . import scaffold
+    from .files import check_target
 
     name = getattr(bibfile, "name", None)
     name = "<stdin>" if not isinstance(name, str) or name in ("-", "<stdin>") else name
+    check_target(data / "references.bib", "--data", "bibliography", "bibtex", data=data, in_data=True,
+                 reading=[] if name == "<stdin>" else [Path(name)])
     for added in scaffold.add(bibfile.read(), name, data, conditions):
         reference = "added to" if added.new_reference else "already in"
         click.echo(f"{added.source_id}: wrote {added.file}; BibTeX entry {added.key} {reference} {data / 'references.bib'}")
@@ -387,16 +401,20 @@ def write_export(db: Path, export: str, table: str, fmt: Optional[str], filters:
     """Every export goes through here: the registry's format, one read-only connection, and the writer
     streaming to standard output or through a temporary file that replaces ``output`` only when complete."""
     from . import exports
-    from .files import Staged
-    from .read import connect
+    from .files import Staged, check_target
+    from .read import check_filter_values, connect
 
     try:
         chosen = exports.find(export, fmt)
     except EvidenceError as e:
         raise click.BadParameter(str(e), param_hint="--format") from None
+    output = None if output is not None and str(output) == "-" else output  # -o -: standard output
     if output is None and chosen.binary:
         raise click.UsageError(f"{chosen.name} is a binary format: give a file with -o")
+    check_target(output, "-o", f"{table if export == 'table' else export} export", "bibtex" if chosen.name == "bib" else None,
+                 reading=[db])
     with connect(db) as conn:
+        check_filter_values(conn, filters)
         if output is None:
             sys.stdout.flush()
             stream = sys.stdout.buffer
@@ -437,7 +455,23 @@ def sof_command(fmt: str, by: str, output: Optional[Path], db: Path, **filters: 
 
 from .synthesis.cli import forest, forest_csv, import_studies, pool  # noqa: E402  (numpy and scipy load when a command runs)
 
-for command in (pool, forest_csv, forest, import_studies):
+def checks_its_output(command: click.Command, reading: str) -> click.Command:
+    """The plot commands run the one target check (files.check_target) on -o before they read anything:
+    never an input, the file they read (the parameter ``reading``), or a file of another kind."""
+    plot = command.callback
+
+    @functools.wraps(plot)
+    def checked(**params: Any) -> Any:
+        from .files import check_target
+
+        check_target(params["output"], "-o", "forest plot", reading=[params[reading]])
+        return plot(**params)
+
+    command.callback = checked
+    return command
+
+
+for command in (pool, checks_its_output(forest_csv, "file"), checks_its_output(forest, "db"), import_studies):
     cli.add_command(command)
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from .problems import EvidenceError
 
@@ -42,6 +43,12 @@ class Staged:
 
     def write(self, path: Path, write: Callable[[Path], None], mode: int = 0o644) -> None:
         path = Path(path)
+        if is_special(path):  # a device or FIFO (check_target let it through): written to, never renamed over
+            try:
+                write(path)
+            except OSError as e:
+                raise EvidenceError(f"{path}: could not write ({e.strerror or e})") from None
+            return
         if not path.parent.is_dir():
             raise EvidenceError(f"{path.parent}: the folder does not exist")
         try:
@@ -175,3 +182,120 @@ def stale_temporaries(target: Path, older_than: float) -> list[Path]:
         except OSError:
             continue
     return sorted(found)
+
+
+# --- what a command may write over -----------------------------------------------------------------
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+PROJECT_INPUTS = ("metadata.yml", "maintainers.yaml")  # inputs beside the data folder (the working directory's)
+YAML_SUFFIXES = (".yaml", ".yml", ".cff")
+# what an existing file is, as far as a target check cares: the kinds this tool reads and never overwrites
+# unless the command writes that kind (a database it built; a BibTeX export over a BibTeX file)
+KINDS = {"database": "a SQLite database", "yaml": "a YAML file", "bibtex": "a BibTeX file"}
+
+
+def file_kind(path: Path) -> Optional[str]:
+    """'database', 'yaml' or 'bibtex' for an existing regular file of that kind (by its first bytes,
+    or for YAML its name), else None."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    if head.startswith(SQLITE_HEADER):
+        return "database"
+    if path.suffix.lower() in YAML_SUFFIXES:
+        return "yaml"
+    if path.suffix.lower() == ".bib" or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"@"):
+        return "bibtex"
+    return None
+
+
+def built_database(path: Path) -> bool:
+    """An existing file is a database this tool built: empty, or SQLite with build_info as a build writes it."""
+    import sqlite3
+    from contextlib import closing
+
+    if path.stat().st_size == 0:
+        return True
+    if file_kind(path) != "database":
+        return False
+    try:
+        with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            columns = {row[1] for row in conn.execute("pragma table_info(build_info)")}
+    except sqlite3.Error:
+        return False
+    return {"content_hash", "package_version", "row_counts"} <= columns
+
+
+def input_reason(path: Path, data: Path, bib: Optional[Path] = None, reading: Sequence[Path] = (),
+                 inputs: Sequence[Path] = (), data_folder: bool = True) -> Optional[str]:
+    """Why ``path`` (followed through symlinks) is an input of the project in ``data``, or None: a file in
+    the data folder, the bibliography, metadata.yml, maintainers.yaml, ``inputs`` or a file being read."""
+    from .inputs import GUIDELINE, VOCABULARY, default_bib, display, folder
+
+    target, root = path.resolve(), folder(data).resolve()
+    if any(target == Path(p).resolve() for p in reading):
+        return "it is the file being read"
+    if data_folder:  # not for `evidence add`: the data folder and the bibliography are what it writes
+        if target == (bib or default_bib(data)).resolve():
+            return "it is the bibliography"
+        if data.is_dir() and target.is_relative_to(root):
+            return f"it is inside the data folder {display(root)}"
+        if not data.is_dir() and target == data.resolve():
+            return "it is the data file"
+        if not data.is_dir() and (target.is_relative_to(root / VOCABULARY) or target == root / GUIDELINE):
+            return f"it is an input in {display(root)}"
+    for name in (*PROJECT_INPUTS, *inputs):
+        if target == Path(name).resolve():
+            return f"it is an input ({Path(name).name})"
+    return None
+
+
+def check_target(path: Optional[Path], option: str, what: str, writes: Optional[str] = None, *,
+                 data: Path = Path("data"), bib: Optional[Path] = None, reading: Sequence[Path] = (),
+                 inputs: Sequence[Path] = (), in_data: bool = False) -> None:
+    """The one check every command that writes a file runs on each target before it reads or writes
+    anything (build, release, export, forest, forest-csv, add). Refuses, naming ``option``:
+
+    - an input: anything in the data folder and the bibliography (unless ``in_data``: `evidence add`
+      writes there), metadata.yml, maintainers.yaml, ``inputs``, or a file the command reads (``reading``);
+    - a folder, or a target whose folder does not exist;
+    - an existing SQLite database, YAML or BibTeX file, unless the command writes that kind (``writes``)
+      and, for a database, it is one this tool built.
+
+    A device or FIFO is written to directly (``Staged`` never renames over it). ``-`` (standard output)
+    and None pass.
+    """
+    if path is None or str(path) == "-":
+        return
+    path = Path(path)
+    reason = input_reason(path, data, bib, reading, inputs, data_folder=not in_data)
+    if reason:
+        raise EvidenceError(f"{path}: refusing to write the {what} there: {reason}; give {option} another file")
+    if path.is_dir():
+        raise EvidenceError(f"{path}: is a folder; give {option} a file")
+    if not path.parent.is_dir():
+        raise EvidenceError(f"{path.parent}: the folder for the {what} does not exist; nothing was written")
+    if path.exists() and not path.resolve().is_file() and writes == "database":
+        raise EvidenceError(f"{path}: is not a regular file; a database is written to a file: give {option} another one")
+    if not path.exists() or not path.resolve().is_file():
+        return  # nothing there yet, or a device or FIFO (written to directly)
+    kind = file_kind(path.resolve())
+    if writes == "database":
+        if not built_database(path.resolve()):
+            raise EvidenceError(f"{path}: exists and is not a database this tool built (no SQLite header or no "
+                                f"build_info table); refusing to overwrite it: give {option} another file, or remove "
+                                "it yourself")
+    elif kind and kind != writes:
+        raise EvidenceError(f"{path}: exists and is {KINDS[kind]}; refusing to overwrite it with the {what}: give "
+                            f"{option} another file, or remove it yourself")
+
+
+def is_special(path: Path) -> bool:
+    """A device, FIFO or socket: written to in place (a rename would replace the node with a file)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)

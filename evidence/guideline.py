@@ -31,7 +31,12 @@ DATES = ("last_assessed", "last_authorised")
 
 
 def check_guideline(docs: list[YamlFile], finding_ids: set[str], vocab: Vocabulary, report: Report,
-                    source_ids: frozenset[str] = frozenset()) -> Rows:
+                    source_ids: frozenset[str] = frozenset(), unchecked: frozenset[str] = frozenset(),
+                    superseded: frozenset[str] = frozenset()) -> Rows:
+    """``source_ids``: the curated sources (a module cites them); ``unchecked``: ids of findings whose source
+    has errors (reported there, not again for each question that cites them); ``superseded``: ids of findings
+    of superseded sources (a warning where cited)."""
+    links = {"unchecked": unchecked, "superseded": superseded}
     rows: Rows = {"questions": [], "recommendations": [], "considerations": [], "question_findings": [], "module_tasks": [],
                   "module_texts": [],
                   "question_citations": []}
@@ -43,7 +48,7 @@ def check_guideline(docs: list[YamlFile], finding_ids: set[str], vocab: Vocabula
             report.add(Problem(doc.name, "the top level must be a list of questions", line=1))
             continue
         for i, raw in enumerate(doc.data):
-            _check_question(doc, i, raw, (finding_ids, source_ids), vocab, report, rows, parents)
+            _check_question(doc, i, raw, (finding_ids, source_ids), vocab, report, rows, parents, links)
     return rows
 
 
@@ -52,7 +57,8 @@ def _problem(report: Report, doc: YamlFile, path: tuple, field: str, message: st
 
 
 def _check_question(doc: YamlFile, i: int, raw: Any, known: tuple[set[str], frozenset[str]], vocab: Vocabulary,
-                    report: Report, rows: Rows, parents: dict[str, Optional[str]]) -> None:
+                    report: Report, rows: Rows, parents: dict[str, Optional[str]],
+                    links: dict[str, frozenset[str]]) -> None:
     finding_ids, source_ids = known
     if not isinstance(raw, dict):
         _problem(report, doc, (i,), f"questions[{i}]", "each question must be a mapping of fields")
@@ -95,11 +101,8 @@ def _check_question(doc: YamlFile, i: int, raw: Any, known: tuple[set[str], froz
                                      "position": j + 1, "expertise": json.dumps(task.expertise, ensure_ascii=False),
                                      "tools": json.dumps(task.tools, ensure_ascii=False),
                                      "source_document": question.source_document})
-    for j, finding in enumerate(question.findings):
-        if finding not in finding_ids:
-            _problem(report, doc, (i, "findings", j), f"{question.id}.findings", f"'{finding}' is not a finding")
-        else:
-            rows["question_findings"].append({"question_id": question.id, "finding_id": finding, "position": j + 1})
+    _check_dates(doc, i, question, report)
+    _question_findings(doc, i, question, finding_ids, links, report, rows)
     for j, source in enumerate(question.cites):
         if source not in source_ids:
             _problem(report, doc, (i, "cites", j), f"{question.id}.cites", f"'{source}' is not a source")
@@ -139,6 +142,39 @@ def _check_parent(doc: YamlFile, i: int, question: QuestionIn, parents: dict[str
         if getattr(question, shared):
             _problem(report, doc, (i, shared), f"{question.id}.{shared}",
                      f"a sub-module shares its parent's {shared}; list them under '{question.parent}' only")
+
+
+def _check_dates(doc: YamlFile, i: int, question: QuestionIn, report: Report) -> None:
+    for name in DATES:
+        value = getattr(question, name)
+        try:
+            if value is None or (len(value) == 10 and datetime.date.fromisoformat(value)):
+                continue
+        except ValueError:
+            pass
+        _problem(report, doc, (i, name), f"{question.id}.{name}", f"'{value}' is not a date (YYYY-MM-DD)")
+
+
+def _question_findings(doc: YamlFile, i: int, question: QuestionIn, finding_ids: set[str],
+                       links: dict[str, frozenset[str]], report: Report, rows: Rows) -> None:
+    """The findings a question rests on: each a finding, once; one of a superseded source is a warning;
+    one whose source has errors is left to those errors."""
+    listed: dict[str, int] = {}
+    for j, finding in enumerate(question.findings):
+        path, field = (i, "findings", j), f"{question.id}.findings"
+        if finding in listed:
+            _problem(report, doc, path, field, f"'{finding}' is listed twice (first as item {listed[finding] + 1})")
+            continue
+        listed[finding] = j
+        if finding in links["unchecked"]:
+            continue
+        if finding not in finding_ids:
+            _problem(report, doc, path, field, f"'{finding}' is not a finding")
+            continue
+        if finding in links["superseded"]:
+            report.add(Problem(doc.name, f"'{finding}' is a finding of a superseded source; rest the question on "
+                               "the review that replaces it", field=field, path=path, warning=True))
+        rows["question_findings"].append({"question_id": question.id, "finding_id": finding, "position": j + 1})
 
 
 def _quotes(i: int, question: QuestionIn):

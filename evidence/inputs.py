@@ -669,6 +669,9 @@ def _yaml_message(e: yaml.MarkedYAMLError) -> str:
     message = " ".join(str(m) for m in (e.context, e.problem) if m) or "syntax error"
     if e.context_mark and e.problem_mark and e.context_mark.line != e.problem_mark.line:
         message += f" (at line {e.problem_mark.line + 1}, opened at line {e.context_mark.line + 1})"
+    if e.context == "while scanning a simple key" and e.context_mark and e.problem_mark and \
+            e.problem_mark.index - e.context_mark.index >= 1024:  # YAML's limit for a key without "? "
+        message += ": a key is at most 1024 characters long"
     return message
 
 
@@ -800,7 +803,7 @@ def parse_bib(path: Path, text: str) -> tuple[Bibliography, list[Problem]]:
             except _Malformed as e:
                 problems.append(Problem(bib.name, str(e), field=f"{entry.key}.{f.key.lower()}",
                                         line=line + _line_in(entry.raw, f.key)))
-        item = BibEntry(entry.key, line, entry.entry_type, fields, entry.raw)
+        item = BibEntry(entry.key, line, entry.entry_type, fields, entry.raw.replace("\r\n", "\n"))  # CRLF or not: one entry
         same = by_key.get(entry.key.lower())
         if same is not None and same.key != entry.key:
             problems.append(Problem(bib.name, f"duplicate BibTeX key: BibTeX reads it as '{same.key}' (line {same.line}); "
@@ -808,7 +811,7 @@ def parse_bib(path: Path, text: str) -> tuple[Bibliography, list[Problem]]:
         by_key.setdefault(entry.key.lower(), item)
         if not item.text("year"):  # some sources print no date: listed without a year, but never silently
             problems.append(Problem(bib.name, "the entry has no year; it is listed without one", field=entry.key,
-                                    line=line, warning=True, justified=item.text("note") or "no date known"))
+                                    line=line, warning=True, justified=item.text("note") or None))
         doi = (item.text("doi") or "").lower()
         if doi and doi in by_doi:
             first = by_doi[doi]

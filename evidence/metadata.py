@@ -40,6 +40,10 @@ def read(path: Path) -> dict[str, Any]:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         raise EvidenceError(f"{path}:{mark.line + 1 if mark else 1}: {e.problem or e}") from None
+    except UnicodeDecodeError:
+        raise EvidenceError(f"{path}: not UTF-8 text (a Datasette metadata file is YAML)") from None
+    except yaml.YAMLError as e:
+        raise EvidenceError(f"{path}: {e}") from None
 
 
 def synced(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -69,6 +69,31 @@ def normalise(filters: Filters) -> dict[str, tuple[str, ...]]:
     return out
 
 
+# filter option -> where its values are listed: a vocabulary kind, or the sources
+FILTER_TERMS = {"condition": "condition", "certainty": "certainty", "intervention_type": "intervention_type",
+                "outcome": "outcome", "source": None}
+
+
+def check_filter_values(conn: sqlite3.Connection, filters: Filters) -> None:
+    """Refuse a filter value the database does not know (an empty export would look like "no evidence"):
+    the error names the closest known value, or lists them all when there are few."""
+    import difflib
+
+    for option, values in normalise(filters).items():
+        if option not in FILTER_TERMS:
+            continue
+        kind = FILTER_TERMS[option]
+        known = [r[0] for r in (conn.execute("select id from vocabulary where kind = ? order by id", [kind]) if kind
+                                else conn.execute("select id from sources order by id"))]
+        for value in values:
+            if value in known:
+                continue
+            close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+            hint = (f"did you mean '{close[0]}'?" if close else
+                    f"known: {', '.join(known)}" if len(known) <= 12 else f"{len(known)} known values, e.g. {', '.join(known[:5])}")
+            raise EvidenceError(f"--{option.replace('_', '-')} '{value}' is not a known {kind or 'source id'} ({hint})")
+
+
 def _in(column: str, values: tuple[str, ...]) -> tuple[str, list[str]]:
     return f"{column} in ({', '.join('?' * len(values))})", list(values)
 

@@ -13,6 +13,7 @@ order the columns should appear (``class Finding(FindingFields, FindingKey)`` pu
 
 from __future__ import annotations
 
+import hashlib
 import sys
 
 from typing import Annotated, Any, Iterable, Optional, Union
@@ -43,8 +44,17 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _whole_number(value: Any) -> Any:
+    """A study's count is a whole number as YAML writes one: not true/false, not '10', not 10.0."""
+    _not_bool(value)
+    if not isinstance(value, int):
+        raise PydanticCustomError("count_is_not_a_whole_number", "a whole number is needed")
+    return value
+
+
 # Numbers: a bool is not a count, and NaN and infinity (.nan, .inf, 'NaN', 1e309) are not values.
 Count = Annotated[int, BeforeValidator(_not_bool)]
+StudyCount = Annotated[int, BeforeValidator(_whole_number)]  # study-level data: pooled, so nothing coerced
 Number = Annotated[float, BeforeValidator(_not_bool), AllowInfNan(False)]
 # Required text: not empty, not only whitespace (kept as written otherwise).
 Text = Annotated[str, AfterValidator(_not_blank)]
@@ -214,20 +224,20 @@ GRADE_UPGRADES = ("large_effect", "dose_response", "plausible_confounding")
 class StudyIn(Strict):
     """One study's result behind a finding: binary counts, continuous arms, or an estimate with its CI or SE."""
 
-    label: str = Field(description="How the study is cited, e.g. Smith 2020.")
+    label: Text = Field(description="How the study is cited, e.g. Smith 2020 (unique within the finding).")
     source_id: Optional[str] = Field(default=None, description="The study's source id, where it is curated.")
-    events_int: Optional[int] = Field(default=None, ge=0, description="Events in the intervention arm.")
-    n_int: Optional[int] = Field(default=None, ge=1, description="Participants in the intervention arm.")
-    events_ctl: Optional[int] = Field(default=None, ge=0, description="Events in the control arm.")
-    n_ctl: Optional[int] = Field(default=None, ge=1, description="Participants in the control arm.")
-    mean_int: Optional[float] = Field(default=None, description="Mean in the intervention arm.")
-    sd_int: Optional[float] = Field(default=None, gt=0, description="Standard deviation in the intervention arm.")
-    mean_ctl: Optional[float] = Field(default=None, description="Mean in the control arm.")
-    sd_ctl: Optional[float] = Field(default=None, gt=0, description="Standard deviation in the control arm.")
-    estimate: Optional[float] = Field(default=None, description="The study's estimate on the measure's scale.")
-    ci_lower: Optional[float] = Field(default=None, description="Lower bound of its 95% CI.")
-    ci_upper: Optional[float] = Field(default=None, description="Upper bound of its 95% CI.")
-    se: Optional[float] = Field(default=None, gt=0, description="Its standard error (log scale for ratios).")
+    events_int: Optional[StudyCount] = Field(default=None, ge=0, description="Events in the intervention arm.")
+    n_int: Optional[StudyCount] = Field(default=None, ge=1, description="Participants in the intervention arm.")
+    events_ctl: Optional[StudyCount] = Field(default=None, ge=0, description="Events in the control arm.")
+    n_ctl: Optional[StudyCount] = Field(default=None, ge=1, description="Participants in the control arm.")
+    mean_int: Optional[Number] = Field(default=None, description="Mean in the intervention arm.")
+    sd_int: Optional[Number] = Field(default=None, gt=0, description="Standard deviation in the intervention arm.")
+    mean_ctl: Optional[Number] = Field(default=None, description="Mean in the control arm.")
+    sd_ctl: Optional[Number] = Field(default=None, gt=0, description="Standard deviation in the control arm.")
+    estimate: Optional[Number] = Field(default=None, description="The study's estimate on the measure's scale.")
+    ci_lower: Optional[Number] = Field(default=None, description="Lower bound of its 95% CI.")
+    ci_upper: Optional[Number] = Field(default=None, description="Upper bound of its 95% CI.")
+    se: Optional[Number] = Field(default=None, gt=0, description="Its standard error (log scale for ratios).")
 
 
 class FindingIn(FindingFields):
@@ -801,10 +811,30 @@ def insert_sql(table: sa.Table) -> tuple[str, list[str]]:
     return statement, [c.name for c in table.columns]
 
 
+# The tables an incremental build rewrites in part: a row's rowid is a hash of its primary key (``keyed_rowid``),
+# so it is the same whoever wrote the row and in whatever order (a full build, or an incremental build that
+# deletes a source's rows and inserts them again). Rowids show as ``rid`` in the search views and order
+# the bounded searches' cut-off. Every other table is written whole, in one order, by both builds.
+KEYED_ROWID = ("sources", "findings", "economic_evaluations", "study_results")
+
+
+def keyed_rowid(*key: Any) -> int:
+    """A positive 63-bit rowid from a primary key (two of a million keys share one with odds of about 1 in
+    20 million; the insert then fails, as a duplicate key would, and nothing is written)."""
+    text = key[0] if len(key) == 1 and type(key[0]) is str else "\x1f".join(map(str, key))  # one id: no join
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") >> 1 or 1
+
+
 def insert_rows(conn: Any, table: sa.Table, rows: Iterable[Any]) -> None:
-    """One executemany of the rows (Rows, or mappings by column name) into the table, as they come."""
+    """One executemany of the rows (Rows, or mappings by column name) into the table, as they come; for
+    the KEYED_ROWID tables with their rowids, in rowid order (each page is filled as it is appended)."""
     statement, names = insert_sql(table)
-    conn.executemany(statement, (row.values if isinstance(row, Row) else tuple(row.get(n) for n in names) for row in rows))
+    values = (row.values if isinstance(row, Row) else tuple(row.get(n) for n in names) for row in rows)
+    if table.name in KEYED_ROWID:
+        key = [names.index(c.name) for c in table.primary_key.columns]
+        statement = statement.replace(" (", " (rowid, ", 1).replace("VALUES (", "VALUES (?, ", 1)
+        values = sorted(((keyed_rowid(*(v[i] for i in key)), *v) for v in values), key=lambda v: v[0])
+    conn.executemany(statement, values)
 
 
 UNCOUNTED = ("build_info", "changes", "history", "input_blocks")  # tables build_info.row_counts leaves out

@@ -53,9 +53,11 @@ def validate(inputs: Inputs, partial: bool = False, ids: Optional[dict[Path, lis
     cited: set[str] = set()
     documents = provenance.Documents.load(inputs.root)
     report.add(*documents.not_checked(partial))
+    unchecked: set[str] = set()  # findings of sources with errors: a link to one is not an error again
     for doc in inputs.yaml_files:
         if doc.data is not None:
             checker = FileChecker(doc, report, bib, seen, cited, vocab, documents)
+            checker.unchecked = unchecked
             checker.check(rows)
             if ids is not None:
                 ids[doc.path] = checker.ids
@@ -65,8 +67,9 @@ def validate(inputs: Inputs, partial: bool = False, ids: Optional[dict[Path, lis
     if not partial:
         check_links(rows["findings"], seen, report)
         check_links(rows["economic_evaluations"], seen, report)
+        check_study_sources(rows["study_results"], rows["sources"], seen, report)
         rows.update(check_guideline(inputs.guideline_files, {f["id"] for f in rows["findings"]}, vocab, report,
-                                    frozenset(s["id"] for s in rows["sources"])))
+                                    frozenset(s["id"] for s in rows["sources"]), **guideline_links(rows, unchecked)))
         check_provenance(documents, inputs, vocab, report)
         rows.update(vocabulary_rows(vocab))
         add_labels(rows["sources"])
@@ -98,6 +101,30 @@ def check_links(records: list[dict], seen: dict, report: Report) -> None:
             report.add(Problem(doc.name, f"'{target}' is not another record of the same kind", **where))
         elif target in repeats:
             report.add(Problem(doc.name, f"'{target}' itself repeats another record; link to the one it repeats", **where))
+
+
+def finding_ids_of(raw: dict) -> list[str]:
+    """The full ids of a raw source's findings, as far as they can be read."""
+    findings = raw.get("findings")
+    return [f"{raw.get('id')}-{f['id']}" for f in findings if isinstance(f, dict) and isinstance(f.get("id"), str)] \
+        if isinstance(findings, list) else []
+
+
+def guideline_links(rows: Rows, unchecked: set[str]) -> dict[str, frozenset[str]]:
+    """What check_guideline needs to know of the findings beyond their ids."""
+    return {"unchecked": frozenset(unchecked),
+            "superseded": frozenset(f["id"] for f in rows["findings"] if f["source_status"] == "superseded")}
+
+
+def check_study_sources(studies: list, sources: list, seen: dict, report: Report) -> None:
+    """A study's source_id names a curated source (else the build's foreign-key check would fail without
+    a line)."""
+    ids = {s["id"] for s in sources}
+    for study in studies:
+        if study["source_id"] is not None and study["source_id"] not in ids:
+            doc, path = seen[study["finding_id"]]
+            report.add(Problem(doc.name, f"'{study['source_id']}' is not a source id", field=f"{study['finding_id']}.studies",
+                               path=(*path, "studies", study["position"] - 1, "source_id")))
 
 
 def curated_vocabulary(docs: list[YamlFile], report: Report) -> Vocabulary:
@@ -146,6 +173,7 @@ class FileChecker:
         self.documents = documents or provenance.Documents(off=True)
         self.known_documents = set(vocab.terms("document")) if vocab.checks("document") else None
         self.ids: list[Optional[str]] = []  # the id of each record, in file order (for input_blocks)
+        self.unchecked: set[str] = set()  # the findings of records with errors (see guideline_links)
 
     def problem(self, path: Sequence, field_name: str, message: str, **kw: Any) -> None:
         self.report.add(Problem(self.doc.name, message, field=field_name, path=tuple(path), **kw))
@@ -183,6 +211,7 @@ class FileChecker:
             source = SourceIn.model_validate(raw)
         except ValidationError as e:
             self.pydantic_problems(i, raw, e)
+            self.unchecked.update(finding_ids_of(raw))
             return
         self.check_source(i, source, rows)
 
@@ -273,18 +302,43 @@ class FileChecker:
         record = f"{source.id}-{finding.id}"
         self.unique(path, record)
         self.check_numbers(path, record, finding)
+        self.comparator_risk_needs_a_ratio(path, record, finding)
         self.check_grade(path, record, source, finding)
         row = {**finding.model_dump(exclude={"studies"}), "id": record, "source_id": source.id,
                "source_design": source.design, "source_status": source.status,
                "certainty_rank": (self.vocab.term("certainty", finding.certainty) or {}).get("rank") or 0,
                "intervention_family": self.vocab.family("intervention_type", finding.intervention_type)}
-        self.synthesise(path, record, row, [s.model_dump() for s in finding.studies], rows)
+        if not self.duplicate_study_labels(path, record, finding):
+            self.synthesise(path, record, row, [s.model_dump() for s in finding.studies], rows)
         self.provenance(path, record, row)
         return row
 
     def provenance(self, path: tuple, record: str, row: dict) -> None:
         """Each quote of the record is in the document it names (evidence.provenance)."""
         self.report.add(*self.documents.problems(self.doc.name, path, record, row, known=self.known_documents))
+
+    def comparator_risk_needs_a_ratio(self, path: tuple, record: str, f: FindingIn) -> None:
+        """A comparator risk turns a relative effect (a ratio measure) into absolute effects; on any other
+        finding it would be stored and never used."""
+        if f.comparator_risk is None or f.effect_measure is None:
+            return
+        if (self.vocab.term("effect_measure", f.effect_measure) or {}).get("scale") != "ratio":
+            measures = ", ".join(sorted(t for t in self.vocab.terms("effect_measure")
+                                        if (self.vocab.term("effect_measure", t) or {}).get("scale") == "ratio"))
+            self.problem((*path, "comparator_risk"), f"{record}.comparator_risk",
+                         f"a comparator risk needs a relative effect ({measures}), not {f.effect_measure}")
+
+    def duplicate_study_labels(self, path: tuple, record: str, finding: FindingIn) -> bool:
+        """A study label given twice in one finding's studies (its results would be read as one study's):
+        an error at the second, naming the first; the finding is then not pooled."""
+        first: dict[str, int] = {}
+        for k, study in enumerate(finding.studies):
+            if study.label in first:
+                line = self.doc.line_of((*path, "studies", first[study.label], "label"))
+                self.problem((*path, "studies", k, "label"), f"{record}.studies",
+                             f"study label '{study.label}' given twice (first at line {line}); labels tell studies apart")
+            first.setdefault(study.label, k)
+        return len(first) < len(finding.studies)
 
     def synthesise(self, path: tuple, record: str, row: dict, studies: list[dict], rows: Rows) -> None:
         """Pool the finding's studies (if any) and compute its absolute effects, at build."""

@@ -10,6 +10,7 @@ an unknown attribute is a ``FILE:LINE`` problem. Every term is written into the 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -142,7 +143,33 @@ def check_kind(kind: str, data: object, file: str, line_of) -> tuple[dict[str, d
             problems.append(Problem(file, f"parent '{parent}' is not a {kind}", field=f"{kind}.{term_id}.parent",
                                     line=line_of((term_id, "parent"))))
     problems += _cycles(kind, terms, file, line_of)
+    if kind in CURATED:  # the fixed scales (evidence/scales.yaml) have ids such as -1 and no pages
+        problems += _ids_and_names(kind, terms, file, line_of)
     return terms, problems
+
+
+TERM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # a term's id is part of a page address (/condition/<id>)
+
+
+def _ids_and_names(kind: str, terms: dict[str, dict], file: str, line_of) -> list[Problem]:
+    """Term ids that make an address (letters, digits, '_', '.', '-'); names that tell terms apart (one
+    name, one term, in each language)."""
+    problems = []
+    named: dict[tuple[str, str], str] = {}
+    for term_id, attributes in terms.items():
+        if not TERM_ID.fullmatch(term_id):
+            problems.append(Problem(file, f"term id '{term_id}' may hold only letters, digits, '_', '.' and '-' (it is "
+                                    "part of a page address)", field=f"{kind}.{term_id}", line=line_of((term_id,))))
+        for language in ("name", "name_nl"):
+            name = attributes.get(language)
+            if not isinstance(name, str) or attributes == _placeholder(term_id):
+                continue
+            other = named.setdefault((language, name.strip().casefold()), term_id)
+            if other != term_id:
+                problems.append(Problem(file, f"'{name}' is also the {language} of '{other}' (line {line_of((other,))}); "
+                                        "one name, one term", field=f"{kind}.{term_id}.{language}",
+                                        line=line_of((term_id, language))))
+    return problems
 
 
 def _placeholder(term_id: str) -> dict:

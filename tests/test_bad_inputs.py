@@ -36,7 +36,14 @@ def test_the_corpus_covers_every_kind_of_bad_input():
         # BibTeX read as something else
         "bibtex-extra-brace", "bibtex-missing-comma", "bibtex-undefined-macro", "bibtex-empty-key",
         "bibtex-keys-differ-in-case", "bibtex-duplicate-doi", "bibtex-nul-byte", "bibtex-deep-braces",
-        "bibtex-hash-in-key"])
+        "bibtex-hash-in-key",
+        # study-level data (issue 22): counts as written, labels that tell studies apart, known sources
+        "study-count-bool", "study-count-string", "study-duplicate-label", "study-empty-label",
+        "study-unknown-source",
+        # the guideline, the vocabularies and comparator risks (issue 22, item 11)
+        "guideline-not-a-date", "guideline-finding-listed-twice", "guideline-cites-a-source-with-an-error",
+        "vocabulary-id-not-an-address", "vocabulary-two-terms-one-name", "comparator-risk-on-a-difference",
+        "key-over-1024-characters"])
 
 
 @pytest.mark.parametrize("case", CASES)

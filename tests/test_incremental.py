@@ -22,19 +22,26 @@ WORDS = ("work", "cancer", "kanker", "return", "lambeek", "2010c", "incremental"
 
 
 def content(db: Path) -> dict:
-    """Every table's rows (in a stable order; build_info without the build time; not the planner's
-    statistics, which an incremental build keeps from the previous one), and which records each
-    full-text index finds for a few words."""
+    """Every table's ``select rowid, *`` in rowid order and every view's rows in the order it gives them
+    (build_info without the build time; not the planner's statistics, which an incremental build keeps
+    from the previous one; not the full-text indexes' own storage, whose segments depend on the order of
+    the writes: each index is read through its table, passes FTS5's integrity-check, and finds the same
+    records for a few words). Rowids show in the search views and decide the bounded searches' cut-off."""
     conn = sqlite3.connect(db)
-    tables = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' and name not like '%_fts%' "
-                                         "order by name")]
+    objects = conn.execute("select name, type, sql from sqlite_master where type in ('table', 'view') order by name").fetchall()
+    indexes = [name for name, _, text in objects if text and "using fts5" in text.lower()]
+    shadow = tuple(f"{name}_" for name in indexes)
     result = {}
-    for table in tables:
-        if table == "sqlite_stat1":  # the planner's statistics: an incremental build keeps the previous ones
+    for name, kind, _ in objects:
+        if name == "sqlite_stat1" or name.startswith(shadow):
             continue
-        cursor = conn.execute(f"select * from {table}")
+        query = f"select rowid, * from {name} order by rowid" if kind == "table" else f"select * from {name}"
+        cursor = conn.execute(query)
         names = [d[0] for d in cursor.description]
-        result[table] = sorted(repr(tuple(v for n, v in zip(names, row) if n != "built_at")) for row in cursor)
+        result[name] = [repr(tuple(v for n, v in zip(names, row) if n != "built_at")) for row in cursor]
+    for index in indexes:
+        conn.execute(f"insert into {index} ({index}) values ('integrity-check')")  # raises when corrupt
+        result[f"{index} integrity-check"] = "ok"
     for table in ("sources", "findings", "economic_evaluations"):
         for word in WORDS:
             result[f"{table}_fts {word}"] = sorted(r[0] for r in conn.execute(
@@ -256,3 +263,64 @@ def test_a_warning_in_a_new_review_keeps_its_line(work):
     assert new and set(new) <= {str(p) for p in full.report.problems}
     assert any("incremental2026" in p and "no year" in p for p in new)
     assert_same(work, fast, full)
+
+
+# --- the edit kinds where rowids used to differ (issue 22, item 5): each compares `select rowid, *` ----------
+
+
+def block(text: str, source_id: str) -> tuple[int, int]:
+    start = text.index(f"- id: {source_id}\n")
+    end = text.find("\n- id:", start + 1) + 1 or len(text)
+    return start, end
+
+
+def test_moving_a_source_to_another_file(work):
+    text = (work / "data/studies.yaml").read_text(encoding="utf-8")
+    start, end = block(text, "kluit-2025")
+    (work / "data/studies.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
+    (work / "data/moved.yaml").write_text(text[start:end], encoding="utf-8")
+    log, fast, full = both(work)
+    assert incremental(log), log
+    assert_same(work, fast, full)
+
+
+def test_swapping_two_sources(work):
+    text = (work / "data/studies.yaml").read_text(encoding="utf-8")
+    (a, b), (c, d) = block(text, "kluit-2022"), block(text, "kluit-2025")
+    assert b == c
+    (work / "data/studies.yaml").write_text(text[:a] + text[c:d] + text[a:b] + text[d:], encoding="utf-8")
+    log, fast, full = both(work)
+    assert incremental(log), log
+    assert_same(work, fast, full)
+
+
+def test_a_whitespace_only_edit(work):
+    edit(work / "data/studies.yaml", "- id: kluit-2025\n", "- id: kluit-2025   \n")
+    log, fast, full = both(work)
+    assert incremental(log), log
+    assert fast.changes == []
+    assert_same(work, fast, full)
+
+
+def test_a_renamed_source_id(work):
+    edit(work / "data/studies.yaml", "- id: kluit-2025\n", "- id: kluit-2025x\n")
+    log, fast, full = both(work)
+    assert_same(work, fast, full)
+
+
+def test_two_chained_edits(work):
+    edit(work / "data/studies.yaml", "Cited in the guideline module's Conclusies", "Cited (edited) in the guideline module's Conclusies")
+    log, fast, full = both(work)
+    assert incremental(log) and fast.changes == full.changes, log
+    append(work, NEW_SOURCE, NEW_ENTRY)
+    text = (work / "data/studies.yaml").read_text(encoding="utf-8")
+    start, end = block(text, "kluit-2022")
+    (work / "data/studies.yaml").write_text(text[:start] + text[end:] + text[start:end], encoding="utf-8")
+    log, fast, full = both(work)  # incremental on the incremental result; full from that same database
+    assert incremental(log), log
+    assert_same(work, fast, full)
+    reference = work / "reference.db"  # and a full build from nothing: the same but what changed since when
+    assert builder.build(work / "data", reference, force=True).content_hash == fast.content_hash
+    since = ("changes", "change_counts")
+    a, b = content(work / "evidence.db"), content(reference)
+    assert {k: v for k, v in a.items() if k not in since} == {k: v for k, v in b.items() if k not in since}

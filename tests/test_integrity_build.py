@@ -56,15 +56,15 @@ def temporaries(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize("args, message", [
     (["--db", "data/studies.yaml"], "data/studies.yaml: refusing to write the db there: it is inside the data folder data; "
-                                    "give --db a file outside the data folder"),
+                                    "give --db another file"),
     (["--db", "data/references.bib"], "data/references.bib: refusing to write the db there: it is the bibliography; "
-                                      "give --db a file outside the data folder"),
+                                      "give --db another file"),
     (["--db", "data/new.db"], "data/new.db: refusing to write the db there: it is inside the data folder data; "
-                              "give --db a file outside the data folder"),
+                              "give --db another file"),
     (["--changelog", "data/vocabulary/outcome.yaml"], "data/vocabulary/outcome.yaml: refusing to write the changelog there: "
-                                                      "it is inside the data folder data; give --changelog a file outside the data folder"),
+                                                      "it is inside the data folder data; give --changelog another file"),
     (["--changelog", "evidence.db"], "evidence.db: the changelog cannot be the database"),
-    (["--changelog", "missing/changes.md"], "missing: the folder for the changelog does not exist; nothing was built"),
+    (["--changelog", "missing/changes.md"], "missing: the folder for the changelog does not exist; nothing was written"),
 ])
 def test_a_target_that_is_an_input_is_refused_before_anything_is_read(built, project, args, message):
     before = {p: p.read_bytes() for p in [built, *project.data.rglob("*")] if p.is_file()}

@@ -47,8 +47,18 @@ def test_the_lock_pins_every_direct_dependency_at_pyproject_s_version_with_hashe
 def test_make_installs_from_the_lock_with_hashes_and_the_package_without_dependencies():
     makefile = (ROOT / "Makefile").read_text()
     assert "pip install --quiet --require-hashes -r requirements.lock" in makefile
-    assert "pip install --quiet --no-deps -e ." in makefile
+    assert "pip install --quiet --no-deps --no-build-isolation -e ." in makefile
     assert re.search(r"^\$\(STAMP\):.*requirements\.lock", makefile, re.M)
+
+
+def test_the_build_backend_is_the_locked_one_and_never_fetched():
+    """pip builds the package in an isolated environment with whatever setuptools it fetches, unless told
+    not to (issue 22, item 15): the build system requires the lock's setuptools, installed with its hashes,
+    and every build of the package (make install, evidence publish) uses it in place."""
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    assert requires == [f"setuptools=={locked()['setuptools'][0]}"] and locked()["setuptools"][1] >= 1
+    cli = (ROOT / "evidence" / "cli.py").read_text()
+    assert '"wheel", ".", "--no-deps", "--no-build-isolation"' in cli
 
 
 def test_actions_are_pinned_to_commits_and_secrets_reach_only_publishing():

@@ -86,7 +86,7 @@ def test_the_same_data_and_tag_give_the_same_release_but_the_build_time(project)
 def test_a_bad_version_or_date_is_refused(project):
     shutil.copy(ROOT / "maintainers.yaml", project.root / "maintainers.yaml")
     result = CliRunner().invoke(cli, ["release", "a b", "--metadata", str(ROOT / "metadata.yml")])
-    assert result.exit_code == 2 and "use letters, digits" in result.output
+    assert result.exit_code == 2 and "use letters and digits" in result.output
     result = CliRunner().invoke(cli, ["release", "1.0", "--date", "yesterday", "--metadata", str(ROOT / "metadata.yml")])
     assert result.exit_code == 2 and "is not a date" in result.output
 

@@ -329,8 +329,8 @@ def test_study_level_fields_and_unknown_fields_without_a_close_name(project):
                         "          events_ctl: 1\n          n_ctl: 10\n")
     assert messages() == [
         f"data/studies.yaml:{line_of(text, 'zzz')}: smith-2020-f1.zzz: unknown field",
-        f"data/studies.yaml:{line_of(text, 'events_int')}: smith-2020-f1.studies.0.events_int: Input should be a valid "
-        "integer, unable to parse string as an integer (got 'x')"]
+        f"data/studies.yaml:{line_of(text, 'events_int')}: smith-2020-f1.studies.0.events_int: a whole number is "
+        "needed (got 'x')"]
 
 
 def test_studies_that_cannot_be_pooled_are_a_problem_of_the_finding(project):

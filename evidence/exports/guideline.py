@@ -17,7 +17,6 @@ import datetime
 import html
 import io
 import json
-import re
 import sqlite3
 import zipfile
 from dataclasses import dataclass, field

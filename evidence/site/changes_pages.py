@@ -12,7 +12,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
 from ..diff import TITLES
-from . import database_name, named_rows
+from . import PLUGIN_NAME, database_name, named_rows
 
 
 async def changes(datasette, request):
@@ -37,21 +37,31 @@ def _updated(date: str) -> str:
     return datetime.fromisoformat(date).replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def feed_base(datasette) -> tuple[str, str]:
+    """(links, ids) of the feed: from the configured site address (metadata.yml, ``plugins: evidence:
+    site_url:``), never from the request's Host header; without one, links relative to the feed and ids
+    that name no host."""
+    site = str((datasette.plugin_config(PLUGIN_NAME) or {}).get("site_url") or "").rstrip("/")
+    if site:
+        return site, site
+    return datasette.urls.path("").rstrip("/"), "urn:x-work-participation-evidence"
+
+
 async def atom(datasette, request):
     releases = await named_rows(datasette, "releases")
-    base = request.url.split("/changes.atom")[0]
+    base, ids = feed_base(datasette)
     title = escape(datasette.metadata("title") or "Work participation evidence")
     entries = []
     for r in releases:
         link = f"{base}/changes/{r['release']}"
         summary = f"{r['added']} added, {r['changed']} changed, {r['removed']} removed"
         entries.append(
-            f"<entry><title>Release {escape(r['release'])}</title><id>{escape(link)}</id>"
+            f"<entry><title>Release {escape(r['release'])}</title><id>{escape(ids)}/changes/{escape(r['release'])}</id>"
             f'<link href="{escape(link)}"/><updated>{_updated(r["released_at"])}</updated>'
             f"<summary>{escape(summary)}</summary></entry>")
     updated = _updated(releases[0]["released_at"]) if releases else "2000-01-01T00:00:00Z"
     feed = ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-            f"<title>{title}: changes</title><id>{escape(base)}/changes.atom</id>"
+            f"<title>{title}: changes</title><id>{escape(ids)}/changes.atom</id>"
             f'<link rel="self" href="{escape(base)}/changes.atom"/><link href="{escape(base)}/changes"/>'
             f"<updated>{updated}</updated><author><name>{title}</name></author>{''.join(entries)}</feed>\n")
     return Response(feed, content_type="application/atom+xml; charset=utf-8")
