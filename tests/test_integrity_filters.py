@@ -34,7 +34,8 @@ def test_known_values_still_export(project):
 
 
 @pytest.mark.parametrize("path, message", [
-    ("/evidence/findings?condition=nosuchcondition", "'nosuchcondition' is not a known condition; "),
+    # the real data now has chronic_conditions, which difflib offers as the closest condition
+    ("/evidence/findings?condition=nosuchcondition", "'nosuchcondition' is not a known condition (did you mean 'chronic_conditions'?)."),
     ("/evidence/findings.json?certainty=Moderate", "'Moderate' is not a known certainty (did you mean 'moderate'?)."),
     ("/evidence/findings?certainty__exact=very-low", "'very-low' is not a known certainty (did you mean 'very_low'?)."),
     ("/evidence/economic_evaluations.csv?condition=canc", "'canc' is not a known condition (did you mean 'cancer'?)."),
