@@ -17,7 +17,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts, split_m
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
-from . import grade
+from . import fast_records, grade
 from .guideline import check_guideline
 from .inputs import BibEntry, Inputs, LazyItems, Unparsable, YamlFile
 from .latex import plain
@@ -163,11 +163,13 @@ class FileChecker:
         if self.non_text_keys(i, raw):
             return
         self.vocabularies(i, raw)  # on the raw mapping, so a record with other errors is checked too
-        try:
-            source = SourceIn.model_validate(raw)
-        except ValidationError as e:
-            self.pydantic_problems(i, raw, e)
-            return
+        source = fast_records.validate(SourceIn, raw)  # None: the model decides, and names the problems
+        if source is None:
+            try:
+                source = SourceIn.model_validate(raw)
+            except ValidationError as e:
+                self.pydantic_problems(i, raw, e)
+                return
         self.check_source(i, source, rows)
 
     def non_text_keys(self, i: int, raw: dict) -> bool:
@@ -317,15 +319,15 @@ class FileChecker:
     def check_grade(self, path: tuple, record: str, source: SourceIn, f: FindingIn) -> None:
         if f.certainty is None or f.certainty not in self.vocab.terms("certainty"):
             return
-        if not grade.wording_fits(f.statement, f.certainty):
+        fits, expected = grade.read_statement(f.statement, f.certainty)  # the wording read once
+        if not fits:
             message = f"the wording does not fit certainty '{f.certainty}': GRADE expects {grade.EXPECTED[f.certainty]}"
             self.problem((*path, "statement"), f"{record}.statement", message,
                          warning=bool(f.wording_justification), justified=f.wording_justification)
-        expected = grade.direction_from_wording(f.statement, f.certainty)
         if expected and f.direction != expected:
             self.problem((*path, "direction"), f"{record}.direction", f"'{f.direction}' does not match the statement, which reads as '{expected}'")
         start = self.grade_start(f.evidence_design, source.design)
-        computed = grade.computed_certainty(start, f.model_dump())
+        computed = grade.computed_certainty(start, vars(f))  # the fields as held, not a dump of them
         if computed and computed != f.certainty:
             message = f"recorded certainty '{f.certainty}' differs from '{computed}' computed from the five domains (start: {start})"
             self.problem((*path, "certainty"), f"{record}.certainty", message, warning=True, justified=f.certainty_justification)
