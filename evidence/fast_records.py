@@ -33,17 +33,20 @@ class Decline(Exception):
 class Record:
     """A record as its model would hold it: fields as attributes, ``model_dump`` as pydantic's."""
 
+    lists: tuple[str, ...] = ()  # the fields that hold lists (of text or of records), set per model
+
     def model_dump(self, include: Optional[set] = None, exclude: Optional[set] = None) -> dict:
         values = vars(self)
         if include is not None:
             values = {name: values[name] for name in values if name in include}
-        elif exclude is not None:
-            values = {name: value for name, value in values.items() if name not in exclude}
-        return {name: [_dump(v) for v in value] if type(value) is list else value for name, value in values.items()}
-
-
-def _dump(value: Any) -> Any:
-    return value.model_dump() if type(value) is Record else value  # an item of a list: a record or text
+        else:
+            values = dict(values)
+            for name in exclude or ():
+                values.pop(name, None)
+        for name in self.lists:
+            if name in values:
+                values[name] = [v.model_dump() if isinstance(v, Record) else v for v in values[name]]
+        return values
 
 
 Check = Callable[[Any], Any]  # returns the value as the model holds it, or raises Decline
@@ -87,6 +90,8 @@ def _reader(model: type) -> Optional[Callable[[Any], Record]]:
         else:
             defaults[name] = info.default
     required_names = frozenset(required)
+    kind = type(f"{model.__name__}Record", (Record,), {"lists": tuple(
+        name for name, info in model.model_fields.items() if typing.get_origin(info.annotation) is list)})
 
     def read(raw: Any) -> Record:
         if type(raw) is not dict or not required_names <= raw.keys():
@@ -100,7 +105,7 @@ def _reader(model: type) -> Optional[Callable[[Any], Record]]:
         for name, factory in factories.items():
             if name not in raw:
                 values[name] = factory()
-        record = Record()
+        record = kind()
         record.__dict__ = values
         return record
 
@@ -184,12 +189,19 @@ def _text(pattern: Optional[re.Pattern], not_blank: bool, optional: bool) -> Che
     return text
 
 
-def _within(value: Any, bounds: list) -> bool:
+def _limits(bounds: list) -> tuple[float, float, bool, bool]:
+    """(lowest, highest, whether each is excluded) from Ge/Gt/Le/Lt."""
+    low, high, low_open, high_open = -math.inf, math.inf, False, False
     for b in bounds:
-        if ((isinstance(b, annotated_types.Ge) and not value >= b.ge) or (isinstance(b, annotated_types.Gt) and not value > b.gt)
-                or (isinstance(b, annotated_types.Le) and not value <= b.le) or (isinstance(b, annotated_types.Lt) and not value < b.lt)):
-            return False
-    return True
+        if isinstance(b, annotated_types.Ge):
+            low = b.ge
+        elif isinstance(b, annotated_types.Gt):
+            low, low_open = b.gt, True
+        elif isinstance(b, annotated_types.Le):
+            high = b.le
+        else:
+            high, high_open = b.lt, True
+    return low, high, low_open, high_open
 
 
 def _number(kind: type, bounds: list, optional: bool) -> Check:
@@ -200,7 +212,8 @@ def _number(kind: type, bounds: list, optional: bool) -> Check:
             value = kind(value)  # an int for a float field: exact below 2**53, as pydantic converts it
         elif not (kind is float and type(value) is float and math.isfinite(value)):
             raise Decline
-        if bounds and not _within(value, bounds):
+        if not (low <= value <= high) or (low_open and value == low) or (high_open and value == high):
             raise Decline
         return value
+    low, high, low_open, high_open = _limits(bounds)
     return number

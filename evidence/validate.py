@@ -129,6 +129,9 @@ class FileChecker:
                  vocab: Vocabulary):
         self.doc, self.report, self.bib, self.seen, self.cited = doc, report, bib, seen, cited
         self.vocab = vocab
+        # each model's vocabulary fields whose vocabulary can be checked, with its terms
+        self.checked = {model: [(name, kind, vocab.terms(kind)) for name, kind in fields if vocab.checks(kind)]
+                        for model, fields in VOCAB_FIELDS.items()}
         self.ids: list[Optional[str]] = []  # the id of each record, in file order (for input_blocks)
 
     def problem(self, path: Sequence, field_name: str, message: str, **kw: Any) -> None:
@@ -199,9 +202,9 @@ class FileChecker:
                 self.problem(path, f"{record}.{name}", f"{err['msg']} (got {err['input']!r})")
 
     def vocabulary(self, path: Sequence, record: str, model: type[SQLModel], values: dict) -> None:
-        for name, kind in VOCAB_FIELDS[model]:
+        for name, kind, terms in self.checked[model]:
             value = values.get(name)
-            if isinstance(value, str) and self.vocab.checks(kind) and value not in self.vocab.terms(kind):
+            if isinstance(value, str) and value not in terms:
                 message = f"'{value}' is not a known {kind}{self.vocab.suggestion(kind, value)}"
                 self.problem((*path, name), f"{record}.{name}", message)
 
