@@ -163,10 +163,10 @@ class FileChecker:
         if not isinstance(raw, dict):
             self.problem((i,), f"sources[{i}]", "each source must be a mapping of fields")
             return
-        if self.non_text_keys(i, raw):
+        source = fast_records.validate(SourceIn, raw)  # None: the model decides, and names the problems
+        if source is None and self.non_text_keys(i, raw):  # a record it takes has only its fields' names
             return
         self.vocabularies(i, raw)  # on the raw mapping, so a record with other errors is checked too
-        source = fast_records.validate(SourceIn, raw)  # None: the model decides, and names the problems
         if source is None:
             try:
                 source = SourceIn.model_validate(raw)

@@ -44,7 +44,7 @@ BASES = [
     max(REAL, key=lambda s: len(s.get("findings", []))),
 ]
 MODELS = {"source": SourceIn, "findings": FindingIn, "economic_evaluations": EconomicIn, "studies": StudyIn}
-EXTRA = ["unknown_field", "Id"]
+EXTRA = ["unknown_field", "Id", 0, None]  # unknown names, and names that are not text
 # values at the edges of what the models accept: types pydantic converts, bounds, patterns, blanks
 EDGE_VALUES = [None, "", " ", "x", "abc-1", "f1", "F1", "f1\n", "abc-1\n", "EUR", "eur", "EUR\n", "high", "low",
                "rct", "cancer", "en", 0, 1, -1, -2, -3, 2, 1000, 1001, 1899, 2100, 2101, 1000001, 10**20, 2**53 + 1,
