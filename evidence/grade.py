@@ -30,31 +30,47 @@ EXPECTED = {
 }
 
 
+# re.IGNORECASE also matches these letters to ASCII ones (İ, ı: i; ſ: s; K: k); mapped so that the
+# lowered statement contains each pattern's key word whenever the pattern can match (read_statement).
+_AS_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def read_statement(statement: str, certainty: Optional[str]) -> tuple[bool, Optional[str]]:
+    """(whether the wording fits the certainty, the direction it reads as or None): one pass.
+
+    Each pattern is searched only when its key word is in the statement at all, which most
+    statements settle for most patterns (no pattern can match without its key word).
+    """
+    lowered = statement.translate(_AS_ASCII).lower()
+    very_uncertain = "uncertain" in lowered and bool(VERY_UNCERTAIN.search(statement))
+    probably = ("probabl" in lowered or "likely" in lowered) and bool(PROBABLY.search(statement))
+    may = "may" in lowered and bool(MAY.search(statement))
+    if certainty == "very_low":
+        fits = very_uncertain
+    elif very_uncertain:
+        fits = False
+    elif certainty == "high":  # HEDGE: may, probably, likely or very uncertain
+        fits = not (may or probably or ("uncertain" in lowered and bool(HEDGE.search(statement))))
+    elif certainty == "moderate":
+        fits = probably
+    elif certainty == "low":
+        fits = may and not probably
+    else:
+        fits = True
+    if certainty == "very_low" or very_uncertain:
+        return fits, "uncertain"
+    no_difference = "little" in lowered and bool(NO_DIFFERENCE.search(statement))
+    return fits, "little_or_no_difference" if no_difference else None
+
+
 def wording_fits(statement: str, certainty: str) -> bool:
     """Does the statement use the informative-statement wording for its certainty?"""
-    very_uncertain = bool(VERY_UNCERTAIN.search(statement))
-    probably = bool(PROBABLY.search(statement))
-    may = bool(MAY.search(statement))
-    if certainty == "very_low":
-        return very_uncertain
-    if very_uncertain:
-        return False
-    if certainty == "high":
-        return not HEDGE.search(statement)
-    if certainty == "moderate":
-        return probably
-    if certainty == "low":
-        return may and not probably
-    return True
+    return read_statement(statement, certainty)[0]
 
 
 def direction_from_wording(statement: str, certainty: Optional[str]) -> Optional[str]:
     """The direction a GRADE statement reads as, or None when the wording does not settle it."""
-    if certainty == "very_low" or VERY_UNCERTAIN.search(statement):
-        return "uncertain"
-    if NO_DIFFERENCE.search(statement):
-        return "little_or_no_difference"
-    return None
+    return read_statement(statement, certainty)[1]
 
 
 def computed_certainty(start: Optional[str], finding: Mapping) -> Optional[str]:

@@ -775,7 +775,7 @@ class Row:
     terms: tuple[int, ...] = ()  # positions of the columns whose values are vocabulary terms
 
     def __init__(self, mapping: dict[str, Any]):
-        values = [mapping.get(name) for name in self.columns]
+        values = list(map(mapping.get, self.columns))
         for i in self.terms:  # a few hundred distinct values, each held once instead of once per row
             if type(values[i]) is str:
                 values[i] = sys.intern(values[i])

@@ -17,7 +17,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts, split_m
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
-from . import grade, provenance
+from . import fast_records, grade, provenance
 from .guideline import check_guideline
 from .inputs import BibEntry, Inputs, LazyItems, Unparsable, YamlFile
 from .latex import plain
@@ -172,6 +172,9 @@ class FileChecker:
         self.vocab = vocab
         self.documents = documents or provenance.Documents(off=True)
         self.known_documents = set(vocab.terms("document")) if vocab.checks("document") else None
+        # each model's vocabulary fields whose vocabulary can be checked, with its terms
+        self.checked = {model: [(name, kind, vocab.terms(kind)) for name, kind in fields if vocab.checks(kind)]
+                        for model, fields in VOCAB_FIELDS.items()}
         self.ids: list[Optional[str]] = []  # the id of each record, in file order (for input_blocks)
         self.unchecked: set[str] = set()  # the findings of records with errors (see guideline_links)
 
@@ -204,15 +207,17 @@ class FileChecker:
         if not isinstance(raw, dict):
             self.problem((i,), f"sources[{i}]", "each source must be a mapping of fields")
             return
-        if self.non_text_keys(i, raw):
+        source = fast_records.validate(SourceIn, raw)  # None: the model decides, and names the problems
+        if source is None and self.non_text_keys(i, raw):  # a record it takes has only its fields' names
             return
         self.vocabularies(i, raw)  # on the raw mapping, so a record with other errors is checked too
-        try:
-            source = SourceIn.model_validate(raw)
-        except ValidationError as e:
-            self.pydantic_problems(i, raw, e)
-            self.unchecked.update(finding_ids_of(raw))
-            return
+        if source is None:
+            try:
+                source = SourceIn.model_validate(raw)
+            except ValidationError as e:
+                self.pydantic_problems(i, raw, e)
+                self.unchecked.update(finding_ids_of(raw))
+                return
         self.check_source(i, source, rows)
 
     def non_text_keys(self, i: int, raw: dict) -> bool:
@@ -242,9 +247,9 @@ class FileChecker:
                 self.problem(path, f"{record}.{name}", f"{err['msg']} (got {err['input']!r})")
 
     def vocabulary(self, path: Sequence, record: str, model: type[SQLModel], values: dict) -> None:
-        for name, kind in VOCAB_FIELDS[model]:
+        for name, kind, terms in self.checked[model]:
             value = values.get(name)
-            if isinstance(value, str) and self.vocab.checks(kind) and value not in self.vocab.terms(kind):
+            if isinstance(value, str) and value not in terms:
                 message = f"'{value}' is not a known {kind}{self.vocab.suggestion(kind, value)}"
                 self.problem((*path, name), f"{record}.{name}", message)
 
@@ -393,15 +398,15 @@ class FileChecker:
     def check_grade(self, path: tuple, record: str, source: SourceIn, f: FindingIn) -> None:
         if f.certainty is None or f.certainty not in self.vocab.terms("certainty"):
             return
-        if not grade.wording_fits(f.statement, f.certainty):
+        fits, expected = grade.read_statement(f.statement, f.certainty)  # the wording read once
+        if not fits:
             message = f"the wording does not fit certainty '{f.certainty}': GRADE expects {grade.EXPECTED[f.certainty]}"
             self.problem((*path, "statement"), f"{record}.statement", message,
                          warning=bool(f.wording_justification), justified=f.wording_justification)
-        expected = grade.direction_from_wording(f.statement, f.certainty)
         if expected and f.direction != expected:
             self.problem((*path, "direction"), f"{record}.direction", f"'{f.direction}' does not match the statement, which reads as '{expected}'")
         start = self.grade_start(f.evidence_design, source.design)
-        computed = grade.computed_certainty(start, f.model_dump())
+        computed = grade.computed_certainty(start, vars(f))  # the fields as held, not a dump of them
         if computed and computed != f.certainty:
             message = f"recorded certainty '{f.certainty}' differs from '{computed}' computed from the five domains (start: {start})"
             self.problem((*path, "certainty"), f"{record}.certainty", message, warning=True, justified=f.certainty_justification)

@@ -2,7 +2,11 @@
 
 import pytest
 
-from evidence.grade import computed_certainty, direction_from_wording, wording_fits
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evidence.grade import (HEDGE, MAY, NO_DIFFERENCE, PROBABLY, VERY_UNCERTAIN, computed_certainty,
+                            direction_from_wording, read_statement, wording_fits)
 
 FROM_SEEDS = [
     ("Psycho-educational interventions probably result in little to no difference in return to work.", "moderate"),
@@ -81,3 +85,27 @@ def test_low_certainty_needs_may():
     # ../shared/grade-rules.md: low is "'may', and neither 'probably'/'likely' nor 'very uncertain'"
     assert not wording_fits("X increases Y.", "low")
     assert not wording_fits("X may probably increase Y.", "low")
+
+
+def _by_each_pattern(statement, certainty):
+    """The wording rules as grade.py states them, every pattern searched (no key-word shortcut)."""
+    very_uncertain, probably, may = (bool(p.search(statement)) for p in (VERY_UNCERTAIN, PROBABLY, MAY))
+    fits = {"very_low": very_uncertain, "high": not very_uncertain and not HEDGE.search(statement),
+            "moderate": not very_uncertain and probably, "low": not very_uncertain and may and not probably}
+    direction = ("uncertain" if certainty == "very_low" or very_uncertain else
+                 "little_or_no_difference" if NO_DIFFERENCE.search(statement) else None)
+    return fits.get(certainty, not very_uncertain), direction
+
+
+WORDS = ["the evidence is very uncertain", "very uncertain", "probably", "likely", "may", "little to no difference",
+         "little or no effect", "X", "increases", " ", ".", "MAY", "Probably", "LİKELY", "mıy", "lıkely", "uncertaın",
+         "ſ", "K", "maybe", "dismay", "unlikely", "very  uncertain", "ımay"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(WORDS) | st.text(max_size=3), max_size=8).map(" ".join),
+       st.sampled_from(["high", "moderate", "low", "very_low", None, "other"]))
+def test_reading_a_statement_once_gives_what_each_pattern_gives(statement, certainty):
+    """read_statement skips a pattern whose key word is absent; re.IGNORECASE's odd letters (İ, ı, ſ, K)
+    must not make it skip one that would match."""
+    assert read_statement(statement, certainty) == _by_each_pattern(statement, certainty)
