@@ -21,7 +21,6 @@ from typing import Annotated, Any, Callable, Optional, Union
 
 import annotated_types
 from pydantic import AfterValidator, AllowInfNan, BeforeValidator, StringConstraints
-from pydantic_core import PydanticUndefined
 
 from . import schema
 
@@ -139,6 +138,10 @@ def _base(annotation: Any, metadata: list, optional: bool) -> Optional[Check]:
             not_blank = True
         elif isinstance(m, BeforeValidator) and m.func is schema._not_bool:
             not_bool = True
+        elif isinstance(m, BeforeValidator) and m.func is schema._whole_number:
+            if annotation is not int:
+                return None
+            not_bool = True  # an int and nothing else (not a bool, '10' or 10.0): what _number(int) takes
         elif isinstance(m, AllowInfNan) and not m.allow_inf_nan:
             finite = True
         else:

@@ -221,11 +221,21 @@ class FileChecker:
         self.check_source(i, source, rows)
 
     def non_text_keys(self, i: int, raw: dict) -> bool:
-        """Field names must be text (YAML allows `0: x` or `null: x`); report and skip such records."""
-        mappings = [((i,), raw)] + [((i, nested, j), item) for nested in NESTED
-                                    for j, item in enumerate(raw.get(nested) if isinstance(raw.get(nested), list) else [])
-                                    if isinstance(item, dict)]
-        bad = [(path, key) for path, mapping in mappings for key in mapping if not isinstance(key, str)]
+        """Field names must be text (YAML allows `0: x` or `null: x`), at any depth (a finding's studies
+        too); report and skip such records."""
+        bad: list[tuple[tuple, Any]] = []
+
+        def walk(path: tuple, value: Any) -> None:
+            if isinstance(value, dict):
+                bad.extend((path, key) for key in value if not isinstance(key, str))
+                for key, item in value.items():
+                    if isinstance(key, str):
+                        walk((*path, key), item)
+            elif isinstance(value, list):
+                for j, item in enumerate(value):
+                    walk((*path, j), item)
+
+        walk((i,), raw)
         for path, key in bad:
             self.problem(path, f"sources[{i}]", f"field names must be text, not {key!r}")
         return bool(bad)

@@ -39,7 +39,7 @@ def test_the_corpus_covers_every_kind_of_bad_input():
         "bibtex-hash-in-key",
         # study-level data (issue 22): counts as written, labels that tell studies apart, known sources
         "study-count-bool", "study-count-string", "study-duplicate-label", "study-empty-label",
-        "study-unknown-source",
+        "study-unknown-source", "study-number-key",
         # the guideline, the vocabularies and comparator risks (issue 22, item 11)
         "guideline-not-a-date", "guideline-finding-listed-twice", "guideline-cites-a-source-with-an-error",
         "vocabulary-id-not-an-address", "vocabulary-two-terms-one-name", "comparator-risk-on-a-difference",
