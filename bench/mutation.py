@@ -54,7 +54,7 @@ SYNTHESIS_IO = ("__init__", "names", "cells", "csvinput", "revman", "report", "f
 EXPORTS = ("__init__", "fhir", "guideline", "references", "sof", "sof_docx", "tables")
 SITE = ("__init__", "bounded_search", "certainty_symbols", "changes_pages", "condition_pages", "document_pages",
         "downloads", "finding_page", "forest_plots", "front_page", "gap_map", "guideline_pages", "i18n",
-        "identifier_links", "labels", "precomputed_facets", "query_pages", "request_limits", "search_page",
+        "identifier_links", "labels", "precomputed_facets", "query_pages", "request_limits", "cache_headers", "search_page",
         "serving_counts", "table_pages")
 
 # group: (modules mutated, test files that are meant to kill their mutants). A tests/test_mutation_<group>*.py
@@ -63,8 +63,9 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "grade": (("evidence/grade.py",), ("tests/test_grade.py", "tests/test_validate.py")),
     "presenter": (("evidence/presenter.py",), ("tests/test_presenter.py", "tests/test_sof.py")),
     "vocabulary": (("evidence/vocabulary.py",), ("tests/test_vocabulary.py",)),
-    "validate": (("evidence/validate.py", "evidence/provenance.py"),
-                 ("tests/test_validate.py", "tests/test_synthesis_build.py", "tests/test_provenance.py")),
+    "validate": (("evidence/validate.py", "evidence/provenance.py", "evidence/fast_records.py"),
+                 ("tests/test_validate.py", "tests/test_synthesis_build.py", "tests/test_provenance.py",
+                  "tests/test_fast_records.py")),
     "guideline": (("evidence/guideline.py",), ("tests/test_guideline.py", "tests/test_validate.py")),
     "synthesis": (tuple(f"evidence/synthesis/{m}.py" for m in SYNTHESIS), ("tests/test_synthesis_*.py",)),
     "synthesis_io": (tuple(f"evidence/synthesis/{m}.py" for m in SYNTHESIS_IO), ("tests/test_synthesis_*.py",)),

@@ -394,6 +394,8 @@ def asgi_wrapper(datasette):
             if remember:  # ?lang= is for this wrapper only: Datasette would read it as a column filter
                 parts = scope["query_string"].split(b"&")
                 scope = {**scope, "query_string": b"&".join(p for p in parts if p.split(b"=")[0] != b"lang")}
+            # what the wrappers inside this one (cache_headers) need: the language and whether a cookie is set
+            scope = {**scope, "evidence.lang": lang, "evidence.sets_cookie": remember}
             token = _lang.set(lang)
             try:
                 await app(scope, receive, _with_cookie(send, lang) if remember else send)
