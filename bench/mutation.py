@@ -145,6 +145,12 @@ EQUIVALENT = {
                                                      "precision: the same root" for n in (30, 31, 36, 38, 52, 63)},
     **{f"synthesis.tau2.x_reml__mutmut_{n}": "only the start or the step-halving path changes; Fisher scoring "
                                              "converges to the same tau² within the threshold" for n in (11, 21, 68)},
+    **{f"diff.x_between__mutmut_{n}": "SQLite reads schema names and keywords (main, null, or) in any case"
+       for n in (10, 25, 29, 37, 75)},
+    "diff.x_between__mutmut_42": "an empty condition turned into a word: SQLite reads it as the table's alias",
+    "diff.x_between__mutmut_102": "row[1] is o.id (id is a compared column), equal to n.id by the join",
+    **{f"diff.x_{name}__mutmut_{n}": "html.escape's quote=None is false, as quote=False"
+       for name, n in (("_md", 8), ("as_markdown", 30))},
 }
 
 # mutmut's exit code per mutant → the column it is counted in (mutmut.stats.status_by_exit_code).

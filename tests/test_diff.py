@@ -159,7 +159,8 @@ def test_between_sees_a_field_that_becomes_or_stops_being_null(tmp_path):
 
 TWO_TABLES = [diffs.Change("sources", "b-2021", "added", summary="B 2021"),
               diffs.Change("sources", "c-2019", "removed", summary="C " + "x" * 90),
-              diffs.Change("findings", "a-2020-f1", "changed", "note", None, "y" * 50)]
+              diffs.Change("findings", "a-2020-f1", "changed", "note", None, "y" * 50),
+              diffs.Change("findings", "a-2020-f1", "changed", "quote", "w" * 50, None)]
 
 
 def test_text_lists_each_change_under_its_table_with_long_values_cut():
@@ -169,6 +170,7 @@ def test_text_lists_each_change_under_its_table_with_long_values_cut():
         f"  - c-2019: C {'x' * 77}…\n"  # 80 characters: 79 and the ellipsis
         "Findings: 0 added, 0 removed, 1 changed\n"
         f"  ~ a-2020-f1 note: ∅ → {'y' * 39}…\n"  # old and new values: 40 characters each
+        f"  ~ a-2020-f1 quote: {'w' * 39}… → ∅\n"
         "Economic evaluations: 0 added, 0 removed, 0 changed\n"
         "Guideline modules: 0 added, 0 removed, 0 changed\n"
         "Recommendations: 0 added, 0 removed, 0 changed\n"
@@ -192,7 +194,7 @@ def test_rows_of_the_changes_table_are_numbered_from_1_in_its_columns():
     from evidence.schema import ChangeRecord
 
     rows = list(diffs.rows(TWO_TABLES))
-    assert [r["id"] for r in rows] == [1, 2, 3]
+    assert [r["id"] for r in rows] == [1, 2, 3, 4]
     assert set(rows[0]) == set(ChangeRecord.__table__.columns.keys())
     assert rows[2] == {"id": 3, "table_name": "findings", "record_id": "a-2020-f1", "change": "changed",
                        "field": "note", "old": None, "new": "y" * 50}
