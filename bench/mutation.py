@@ -69,7 +69,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "synthesis_io": (tuple(f"evidence/synthesis/{m}.py" for m in SYNTHESIS_IO), ("tests/test_synthesis_*.py",)),
     # modules with files, databases and pages
     "diff": (("evidence/diff.py",), ("tests/test_diff.py", "tests/test_releases.py", "tests/test_incremental.py")),
-    "releases": (("evidence/releases.py",), ("tests/test_releases.py",)),
+    "releases": (("evidence/releases.py",), ("tests/test_releases.py", "tests/test_release_files.py")),
     "files": (("evidence/files.py",), ("tests/test_integrity_build.py", "tests/test_integrity_exports.py",
                                        "tests/test_build.py")),
     "read": (("evidence/__init__.py", "evidence/read.py", "evidence/metadata.py", "evidence/titles.py"),
