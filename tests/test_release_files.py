@@ -67,3 +67,18 @@ def test_a_previous_database_that_is_not_a_release_is_a_clear_error(real_db):
     with pytest.raises(EvidenceError, match=f"^{real_db}: not a release"):
         releases.previous_release(real_db)
     assert releases.previous_release(None) == ({}, [], None)
+
+
+def test_the_files_say_what_the_database_is_as_the_readme_does():
+    """One description of the database: the README's first sentence (its opening paragraph)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    first = re.sub(r"\s+", " ", readme.split("\n\n")[1].split(". ")[0]).replace("**", "").removeprefix("An ")
+    assert first.startswith("open evidence database on interventions")
+    zenodo = json.loads(releases.zenodo_json(SITE, [ENTITY], "1", "2026-01-01"))
+    assert zenodo["description"] == first[0].upper() + first[1:] + "."
+    cff = releases.citation_cff({"title": "Zöe"}, [ENTITY], "1", "2026-01-01", "0")
+    assert yaml.safe_load(cff)["abstract"].startswith(first[0].upper() + first[1:] + ":")
+    assert "title: Zöe" in cff  # UTF-8 as written, not escaped
