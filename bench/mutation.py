@@ -71,7 +71,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "synthesis_io": (tuple(f"evidence/synthesis/{m}.py" for m in SYNTHESIS_IO), ("tests/test_synthesis_*.py",)),
     # modules with files, databases and pages
     "diff": (("evidence/diff.py",), ("tests/test_diff.py", "tests/test_releases.py", "tests/test_incremental.py")),
-    "releases": (("evidence/releases.py",), ("tests/test_releases.py",)),
+    "releases": (("evidence/releases.py",), ("tests/test_releases.py", "tests/test_release_files.py")),
     "files": (("evidence/files.py",), ("tests/test_integrity_build.py", "tests/test_integrity_exports.py",
                                        "tests/test_build.py")),
     "read": (("evidence/__init__.py", "evidence/read.py", "evidence/metadata.py", "evidence/titles.py"),
@@ -147,6 +147,22 @@ EQUIVALENT = {
                                                      "precision: the same root" for n in (30, 31, 36, 38, 52, 63)},
     **{f"synthesis.tau2.x_reml__mutmut_{n}": "only the start or the step-halving path changes; Fisher scoring "
                                              "converges to the same tau² within the threshold" for n in (11, 21, 68)},
+    **{f"diff.x_between__mutmut_{n}": "SQLite reads schema names and keywords (main, null, or) in any case"
+       for n in (10, 25, 29, 37, 75)},
+    "diff.x_between__mutmut_42": "an empty condition turned into a word: SQLite reads it as the table's alias",
+    "diff.x_between__mutmut_102": "row[1] is o.id (id is a compared column), equal to n.id by the join",
+    **{f"diff.x_{name}__mutmut_{n}": "html.escape's quote=None is false, as quote=False"
+       for name, n in (("_md", 8), ("as_markdown", 30))},
+    **{f"releases.x_previous_release__mutmut_{n}": "SQLite reads keywords and names in any case" for n in (9, 23)},
+    "releases.x_maintainers__mutmut_10": "codec names are case-insensitive",
+    "releases.x_maintainers__mutmut_8": "the locale's encoding is UTF-8 wherever this runs (CI, the project machine)",
+    **{f"releases.x_zenodo_json__mutmut_{n}": "an ORCID URL has its iD after the last '/': any split keeps it last"
+       for n in (36, 41, 42)},
+    "releases.x_zenodo_json__mutmut_78": "json.dumps's ensure_ascii=None is false, as False",
+    "releases.x_zenodo_json__mutmut_84": "JSON indented by 3 reads as by 2",
+    **{f"releases.x_citation_cff__mutmut_{n}": "YAML folded at another width, or its keys in another order, reads "
+                                               "the same (a mapping has no order)" for n in (59, 61, 63, 64, 66)},
+    "releases.x_citation_cff__mutmut_57": "yaml.safe_dump's sort_keys=None is false, as False",
 }
 
 # mutmut's exit code per mutant → the column it is counted in (mutmut.stats.status_by_exit_code).

@@ -63,10 +63,10 @@ def diff(old: Snapshot, new: Snapshot) -> list[Change]:
     return changes
 
 
-def between(conn: sqlite3.Connection, old: str = "old") -> list[Change]:
+def between(conn: sqlite3.Connection, old: str) -> list[Change]:
     """What ``diff(snapshot of old, snapshot of main)`` gives, computed by SQLite: ``old`` is an attached
     database with the previous build. Only the rows that differ reach Python, so neither build is read
-    into memory whole."""
+    into memory whole. Per table, as ``diff`` orders them: added, removed, then changed."""
     changes: list[Change] = []
     for table in TABLES:
         new_columns, old_columns = _columns(conn, "main", table), _columns(conn, old, table)
@@ -92,18 +92,11 @@ def between(conn: sqlite3.Connection, old: str = "old") -> list[Change]:
                 a, b = row[1 + 2 * i], row[2 + 2 * i]
                 if a != b:
                     changes.append(Change(table, row[0], "changed", column, a, b))
-    return _in_diff_order(changes)
+    return changes
 
 
 def _columns(conn: sqlite3.Connection, schema: str, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f"pragma {schema}.table_info({table})")]
-
-
-def _in_diff_order(changes: list[Change]) -> list[Change]:
-    """Per table: added, removed, then changed (as ``diff`` orders them)."""
-    order = {"added": 0, "removed": 1, "changed": 2}
-    tables = {t: i for i, t in enumerate(TABLES)}
-    return sorted(changes, key=lambda c: (tables[c.table], order[c.change]))
 
 
 def added(rows: dict[str, list[dict]]) -> list[Change]:
