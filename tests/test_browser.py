@@ -260,6 +260,39 @@ def test_dutch_search_finds_and_marks_the_words(server, laptop):
     assert laptop.find_elements(By.CSS_SELECTOR, "mark")
 
 
+# --- labels that fit their box, in both languages ----------------------------------------------------
+
+# Every kind of card and label box: the certainty beside a finding card (condition page, search), the
+# record kind beside a search card (recommendation, consideration, evaluation, source), the certainty
+# cell of the findings table, and facet labels. Issue 28: "niet met GRADE beoordeeld" ran over the text.
+LABEL_BOXES = ".card-certainty, td.col-certainty, ul.facet-values li, .facet-info"
+LABEL_PAGES = ("/condition/cancer", "/condition/chronic_pain", "/search?q=werk", "/evidence/findings",
+               "/evidence/findings?condition=cancer", "/evidence/economic_evaluations")
+
+
+def overflowing(driver, selector: str) -> list[str]:
+    """The boxes whose content is wider than the box (scrollWidth > clientWidth): text that runs over."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].filter(e => e.offsetParent !== null && "
+        "e.scrollWidth > e.clientWidth + 1).map(e => e.className + ': ' + e.textContent.trim().slice(0, 60) + "
+        "' (' + e.scrollWidth + ' > ' + e.clientWidth + ')');", selector)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("width", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_no_label_runs_over_its_box_on_any_card(server, browser, lang, width):
+    browser.set_window_size(*width)
+    found, measured = {}, 0
+    for path in LABEL_PAGES:
+        browser.get(server + path + ("&" if "?" in path else "?") + f"lang={lang}")
+        measured += browser.execute_script("return document.querySelectorAll(arguments[0]).length", LABEL_BOXES)
+        if bad := overflowing(browser, LABEL_BOXES):
+            found[path] = bad
+    browser.set_window_size(*LAPTOP)
+    assert measured > 50  # the pages hold cards of every kind
+    assert found == {}
+
+
 # --- accessibility ---------------------------------------------------------------------------------
 
 AXE_PAGES = {
