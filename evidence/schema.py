@@ -568,6 +568,7 @@ class Term(SQLModel, table=True):
     in_overviews: bool = Field(default=False, description="Findings of sources with this status count in overviews.")
     scale: Optional[str] = Field(default=None, description="ratio or difference, for effect measures.")
     footnote: Optional[str] = Field(default=None, description="How a Summary-of-Findings footnote words this rating.")
+    synonyms: Optional[str] = Field(default=None, description="Other words for the term, in any language (separated by '; '): search finds the term's records by them.")
 
 
 class ChangeFields(SQLModel):

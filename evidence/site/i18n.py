@@ -210,6 +210,8 @@ NL = {
     "Words are found in English and Dutch, with or without accents; end a word with * to find every word that begins with it (rehab*); put words in quotes to find them side by side.":
         "Woorden worden in het Engels en Nederlands gevonden, met of zonder accenten; eindig een woord met * om elk woord te vinden dat ermee begint (rehab*); zet woorden tussen aanhalingstekens om ze naast elkaar te vinden.",
     "Show all": "Toon alle",
+    "Did you mean": "Bedoelt u", "Each word on its own": "Elk woord apart", "Related terms": "Verwante termen",
+    "Browse by condition": "Zoek per aandoening",
     # gap map
     "Conditions × intervention types, grouped by family.": "Aandoeningen × soorten interventies, gegroepeerd per familie.",
     "Each cell gives the number of findings and the highest GRADE certainty among them (by symbol and colour); follow a cell to its findings.":

@@ -1,0 +1,96 @@
+"""The site in Dutch (?lang=nl) has no English interface text on any page type, and writes numbers with a
+decimal comma (issue 28 item 3). What a page shows from the data (English statements, names of
+sources, quotes) is not interface text: the test takes every text value of the database out of the page
+first, and whatever is marked lang="en" (English content in a Dutch page, as WCAG 3.1.2 asks), then
+looks for English words. ALLOWED lists the names the Dutch interface keeps in English."""
+
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+
+import pytest
+
+from tests.conftest import client_for
+
+# Words that are English and never Dutch (so "in", "is", "of", "per", "effect", "studies" are not here).
+ENGLISH = frozenset("""
+the and with not from to by for are this that which was were more fewer reported months show all quote
+history value follow design build release page found findings sources source relative changes changed added
+removed what how see read about yes rows row next previous download query took table tables column columns
+filter sort each every evidence condition conditions intervention outcome outcomes certainty moderate high
+very rated none there its their only than when where who why one two your you can has have been any
+other others here back home error not found items item
+""".split())
+# Names the Dutch interface keeps: a licence, software, file formats, the GRADE method's own terms.
+ALLOWED = ("CC BY 4.0", "Datasette", "Summary of Findings", "Summary-of-Findings", "BibTeX", "Excel (XLSX)",
+           "GRADE", "Atom")
+
+PAGES = {
+    "front": "/", "condition": "/condition/cancer", "condition-rated": "/condition/traumatic_brain_injury",
+    "findings-table": "/evidence/findings", "findings-filtered": "/evidence/findings?condition=cancer",
+    "finding-rated": "/evidence/findings/kumar-2017-f3", "finding-absolute": "/evidence/findings/de-boer-2024-f1",
+    "finding-unrated": "/evidence/findings/tamminga-2019-f1", "finding-superseded": "/evidence/findings/de-boer-2011-f1",
+    "source": "/evidence/sources/de-boer-2011", "sources-table": "/evidence/sources",
+    "evaluations-table": "/evidence/economic_evaluations", "evaluation": "/evidence/economic_evaluations/lambeek-2010b-e1",
+    "gap-map": "/gap-map", "search": "/search?q=werk", "search-empty": "/search?q=niet-aangeboren+hersenletsel",
+    "guideline": "/guideline", "question": "/guideline/q2", "data": "/data", "document": "/documents/published-facts",
+    "changes": "/changes", "database": "/evidence", "query": "/evidence/condition_evidence?condition=cancer",
+    "not-found": "/condition/kanker",
+}
+
+
+@pytest.fixture(scope="module")
+def data_texts(real_db) -> list[str]:
+    """Every text value in the database (longest first): what a page shows from the data."""
+    conn = sqlite3.connect(real_db)
+    texts = set()
+    for (table,) in conn.execute("select name from sqlite_master where type in ('table', 'view') and name not like '%fts%'"):
+        for row in conn.execute(f"select * from [{table}]"):
+            texts |= {v.strip() for v in row if isinstance(v, str) and len(v.strip()) >= 2}
+    return sorted(texts, key=len, reverse=True)
+
+
+def interface_text(page: str, data_texts: list[str]) -> str:
+    """The page's visible text without the data's texts and without what is marked lang="en"."""
+    page = re.sub(r"(?s)<(script|style|pre|code|svg)\b.*?</\1>", " ", page)
+    page = re.sub(r"(?s)<!--.*?-->", " ", page)
+    for _ in range(3):  # nested elements marked lang="en"
+        page = re.sub(r'(?s)<([a-z0-9]+)\b[^>]*\blang="en"[^>]*>(?:(?!<\1\b).)*?</\1>', " ", page)
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    for value in data_texts:
+        if value in text:
+            text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", text)
+    for name in ALLOWED:
+        text = text.replace(name, " ")
+    return text
+
+
+def english_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in ENGLISH]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_english_interface_text_on_a_dutch_page(site, data_texts, name):
+    response = site(PAGES[name] + ("&" if "?" in PAGES[name] else "?") + "lang=nl")
+    assert '<html lang="nl"' in response.text, name
+    text = interface_text(response.text, data_texts)
+    found = english_words(text)
+    context = [text[max(0, m.start() - 40): m.end() + 40] for w in found[:5] for m in [re.search(rf"\b{w}\b", text)]]
+    assert found == [], f"{PAGES[name]}: {context}"
+
+
+def test_the_walk_sees_english_where_a_page_is_english(site, data_texts):
+    """The oracle itself: the same pages in English hold the interface words it looks for."""
+    text = interface_text(site("/evidence/findings/kumar-2017-f3?lang=en").text, data_texts)
+    assert {"relative", "certainty", "source"} <= {w.lower() for w in english_words(text)}
+
+
+def test_dutch_numbers_have_a_decimal_comma(site):
+    page = site("/condition/cancer?lang=nl").text
+    assert "RR 1,23 (1,08 tot 1,39)" in page and "1.08" not in page
+    page = site("/evidence/findings/kumar-2017-f3?lang=nl").text
+    assert "RR 0,95 (0,85 tot 1,05)" in page
+    page = site("/evidence/findings/kumar-2017-f3?lang=en").text
+    assert "RR 0.95 (0.85 to 1.05)" in page  # English keeps its decimal point
