@@ -17,11 +17,11 @@ from tests.conftest import client_for
 # Words that are English and never Dutch (so "in", "is", "of", "per", "effect", "studies" are not here).
 ENGLISH = frozenset("""
 the and with not from to by for are this that which was were more fewer reported months show all quote
-history value follow design build release page found findings sources source relative changes changed added
-removed what how see read about yes rows row next previous download query took table tables column columns
-filter sort each every evidence condition conditions intervention outcome outcomes certainty moderate high
+history value design build release page found findings sources source relative changes changed added
+removed what how see read about yes rows row next previous query took table tables column columns
+sort each every evidence condition conditions intervention outcome outcomes certainty moderate high
 very rated none there its their only than when where who why one two your you can has have been any
-other others here back home error not found items item
+other others here back home error found items item contains starts ends like glob array
 """.split())
 # Names the Dutch interface keeps: a licence, software, file formats, the GRADE method's own terms.
 ALLOWED = ("CC BY 4.0", "Datasette", "Summary of Findings", "Summary-of-Findings", "BibTeX", "Excel (XLSX)",
@@ -48,16 +48,17 @@ def data_texts(real_db) -> list[str]:
     texts = set()
     for (table,) in conn.execute("select name from sqlite_master where type in ('table', 'view') and name not like '%fts%'"):
         for row in conn.execute(f"select * from [{table}]"):
-            texts |= {v.strip() for v in row if isinstance(v, str) and len(v.strip()) >= 2}
+            texts |= {v.strip() for v in row if isinstance(v, str) and len(v.strip()) >= 2
+                      and not re.fullmatch(r"[a-z_]+", v.strip())}  # not ids and column names: they are words too
     return sorted(texts, key=len, reverse=True)
 
 
 def interface_text(page: str, data_texts: list[str]) -> str:
     """The page's visible text without the data's texts and without what is marked lang="en"."""
-    page = re.sub(r"(?s)<(script|style|pre|code|svg)\b.*?</\1>", " ", page)
+    page = re.sub(r"(?s)<(script|style|pre|code|svg|title|textarea)\b.*?</\1>", " ", page)  # title: test_dutch_tab_titles
     page = re.sub(r"(?s)<!--.*?-->", " ", page)
     for _ in range(3):  # nested elements marked lang="en"
-        page = re.sub(r'(?s)<([a-z0-9]+)\b[^>]*\blang="en"[^>]*>(?:(?!<\1\b).)*?</\1>', " ", page)
+        page = re.sub(r'(?s)<(?!html\b)([a-z0-9]+)\b[^>]*\blang="en"[^>]*>(?:(?!<\1\b).)*?</\1>', " ", page)
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
     for value in data_texts:
         if value in text:
@@ -77,8 +78,16 @@ def test_no_english_interface_text_on_a_dutch_page(site, data_texts, name):
     assert '<html lang="nl"' in response.text, name
     text = interface_text(response.text, data_texts)
     found = english_words(text)
-    context = [text[max(0, m.start() - 40): m.end() + 40] for w in found[:5] for m in [re.search(rf"\b{w}\b", text)]]
+    context = [text[max(0, m.start() - 40): m.end() + 40] for m in re.finditer(rf"\b({'|'.join(found)})\b", text)][:5]
     assert found == [], f"{PAGES[name]}: {context}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_dutch_tab_titles_end_with_the_dutch_site_name_once(site, name):
+    page = site(PAGES[name] + ("&" if "?" in PAGES[name] else "?") + "lang=nl").text
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert title.endswith("Kennisbank arbeidsparticipatie") and title.count("Kennisbank") == 1, title
+    assert "Work participation evidence" not in title, title
 
 
 def test_the_walk_sees_english_where_a_page_is_english(site, data_texts):
@@ -94,3 +103,13 @@ def test_dutch_numbers_have_a_decimal_comma(site):
     assert "RR 0,95 (0,85 tot 1,05)" in page
     page = site("/evidence/findings/kumar-2017-f3?lang=en").text
     assert "RR 0.95 (0.85 to 1.05)" in page  # English keeps its decimal point
+
+
+def test_a_dutch_quote_comes_first_in_dutch(site):
+    """lambeek-2010a-f1 was read in a Dutch passage (quote_language: nl): in Dutch its quote leads the page,
+    in English the question does; the English statement is marked as English in a Dutch page."""
+    dutch = site("/evidence/findings/lambeek-2010a-f1?lang=nl").text
+    assert dutch.index('class="quote source-quote" lang="nl"') < dutch.index("<h2>Vraag</h2>")
+    assert '<h1 class="finding-statement" lang="en">' in dutch
+    english = site("/evidence/findings/lambeek-2010a-f1?lang=en").text
+    assert english.index("<h2>Question</h2>") < english.index('class="quote source-quote"')

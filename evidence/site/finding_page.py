@@ -10,6 +10,7 @@ from typing import Mapping, Optional
 from datasette import hookimpl
 
 from ..presenter import present
+from ..schema import GRADE_DOMAINS
 from . import is_site_database, named_rows
 
 BIBTEX_FIELD = re.compile(r"^\s*(\w+)\s*=\s*[{\"](.*?)[}\"]\s*,?\s*$", re.M)
@@ -98,4 +99,5 @@ def extra_template_vars(view_name, table, database, datasette):
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    env.globals.update(citation=citation, bibtex_fields=bibtex_fields, published_papers=PUBLISHED_PAPERS)
+    env.globals.update(citation=citation, bibtex_fields=bibtex_fields, published_papers=PUBLISHED_PAPERS,
+                       grade_domains=frozenset(d.replace("_", " ") for d in GRADE_DOMAINS))

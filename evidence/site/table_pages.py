@@ -18,7 +18,7 @@ from . import is_site_database
 from .bounded_search import bound
 from .certainty_symbols import certainty_rank, certainty_word
 from .front_page import FORMAT_NAMES
-from .i18n import t
+from .i18n import localised, t
 from .labels import ARRAYS, Links, kind_of
 from .precomputed_facets import CountedColumnFacet
 
@@ -110,7 +110,7 @@ def row_values(row, display_row, table: str, links: Links) -> dict:
     cells = {cell["column"]: cell["value"] for cell in display_row}
     keys = row.keys()
     if table == "findings" and {"effect", "effect_measure", "ci_lower", "ci_upper"} <= set(keys):
-        cells["effect"] = effect_text(row) if row["effect"] is not None else "–"
+        cells["effect"] = localised(effect_text(row)) if row["effect"] is not None else "–"
     if table == "economic_evaluations" and {"measure", "value", "currency"} <= set(keys):
         amount = " ".join(x for x in (row["currency"] or "", number(row["value"])) if x)
         cells["value"] = ": ".join(x for x in (links.term("economic_measure", row["measure"]), amount) if x) or "–"
