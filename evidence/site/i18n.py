@@ -335,6 +335,13 @@ NL = {
     "This database is a build, not a release: it has no release history yet.":
         "Deze database is (nog) geen genummerde versie: er is nog geen geschiedenis van versies.",
     "Guideline questions": "Uitgangsvragen van de richtlijn", "Changed": "Gewijzigd",
+    "rated only in sources that do not count in overviews": "alleen beoordeeld in bronnen die niet meetellen in overzichten",
+    "A broader condition's row includes its narrower conditions; a result read in two documents is counted once.":
+        "De rij van een bredere aandoening bevat ook de nauwere aandoeningen; een resultaat dat in twee documenten staat, telt één keer.",
+    "Findings, each result counted once": "Bevindingen, elk resultaat één keer geteld",
+    "Economic evaluations, each result counted once": "Economische evaluaties, elk resultaat één keer geteld",
+    "Conditions and their broader conditions": "Aandoeningen en hun bredere aandoeningen",
+    "same result as": "zelfde resultaat als", "counted once, there": "daar één keer geteld",
     # error pages (error_message)
     "Error": "Fout", "No condition": "Geen aandoening", "No release": "Geen versie", "No question": "Geen uitgangsvraag",
     "No such document": "Dit document bestaat niet", "Record not found": "Record niet gevonden",

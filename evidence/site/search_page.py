@@ -74,7 +74,7 @@ class Group:
 
 
 GROUPS = (  # in the order the page shows them; each index's columns are declared in evidence/search_indexes.py
-    Group("findings", "Findings", "r.id, r.certainty, r.condition, r.outcome, r.source_id, r.timepoint, r.source_status",
+    Group("findings", "Findings", "r.id, r.certainty, r.condition, r.outcome, r.source_id, r.timepoint, r.source_status, r.same_result_as",
           "finding"),
     Group("recommendations", "Guideline recommendations", "r.id, r.question_id, r.audience, r.text, r.text_en",
           "guideline recommendation"),
