@@ -341,6 +341,7 @@ NL = {
     "Findings, each result counted once": "Bevindingen, elk resultaat één keer geteld",
     "Economic evaluations, each result counted once": "Economische evaluaties, elk resultaat één keer geteld",
     "Conditions and their broader conditions": "Aandoeningen en hun bredere aandoeningen",
+    "Best match first": "Beste overeenkomst eerst",
     "same result as": "zelfde resultaat als", "counted once, there": "daar één keer geteld",
     # error pages (error_message)
     "Error": "Fout", "No condition": "Geen aandoening", "No release": "Geen versie", "No question": "Geen uitgangsvraag",

@@ -86,7 +86,10 @@ GROUPS = (  # in the order the page shows them; each index's columns are declare
 )
 
 
-def group_sql(group: Group, bounded: bool = False) -> str:
+SORTS = ("certainty", "relevance")  # ?sort=: findings most certain first (the default), or best match first
+
+
+def group_sql(group: Group, bounded: bool = False, sort: str = "certainty") -> str:
     marks = f"'{OPEN}', '{CLOSE}'"
     highlights = ", ".join(f"highlight({group.fts}, {i}, {marks}) as hl_{name}"
                            for i, name in enumerate(group.columns[:-1]))
@@ -95,7 +98,8 @@ def group_sql(group: Group, bounded: bool = False) -> str:
     return (f"select {group.select}, {highlights}, {snippets} "
             f"from {group.fts} join {group.table} r on r.rowid = {group.fts}.rowid "
             f"where {group.fts} match :q {f'and {group.fts}.rowid <= :last ' if bounded else ''}"
-            f"order by {group.fts}.rank limit {PER_GROUP}")
+            f"order by {'r.certainty_rank desc nulls last, ' if sort == 'certainty' and group.table == 'findings' else ''}"
+            f"{group.fts}.rank limit {PER_GROUP}")
 
 
 def card(group: Group, row: dict) -> dict:
@@ -175,6 +179,7 @@ async def search(datasette, request):
     db = site_database(datasette)
     name = database_name(datasette)
     results = []
+    sort = request.args.get("sort") if request.args.get("sort") in SORTS else SORTS[0]
     ranked = bound(datasette, "search_ranked", RANKED)
     if query:
         for group in GROUPS:
@@ -187,7 +192,7 @@ async def search(datasette, request):
             if total > ranked:  # the rowid of the last match ranked: matches come in rowid order
                 params["last"] = (await db.execute(f"select rowid from {group.fts} where {group.fts} match :q "
                                                    f"order by rowid limit 1 offset {ranked - 1}", params)).first()[0]
-            rows = [card(group, dict(r)) for r in (await db.execute(group_sql(group, "last" in params), params)).rows]
+            rows = [card(group, dict(r)) for r in (await db.execute(group_sql(group, "last" in params, sort), params)).rows]
             more = datasette.urls.table(name, group.table) + "?" + urlencode({"_search": query, "_searchmode": "raw"})
             results.append({"group": group, "total": total, "rows": rows, "more": more,
                             "ranked": ranked if total > ranked else None})
@@ -195,7 +200,7 @@ async def search(datasette, request):
         return Response.json({"q": text, "query": query, "suggestions": await suggestions(db, text) if query and not results else None, "results": [
             {"table": r["group"].table, "total": r["total"],
              "ids": [row["id"] for row in r["rows"]]} for r in results]})
-    context = {"q": text, "search_query": text, "results": results, "database": name,
+    context = {"q": text, "search_query": text, "results": results, "database": name, "sort": sort,
                "total": sum(r["total"] for r in results),
                "suggestions": await suggestions(db, text) if query and not results else None}
     return Response.html(await datasette.render_template("search.html", context, request=request))

@@ -179,3 +179,25 @@ def filters_from_request(request, database, table, datasette):
         return inner
 
     outcome.force_result([bounded(result) for result in outcome.get_result()])
+
+
+MOST_CERTAIN_FIRST = {"findings": "certainty_rank"}  # the table pages (HTML) that list the most certain first
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """A findings table page without a sort of its own lists the most certain findings first (its
+    downloads and JSON keep metadata.yml's order, which the exports share)."""
+    def wrap(app):
+        async def most_certain_first(scope, receive, send):
+            if scope.get("type") == "http":
+                parts = scope.get("path", "").strip("/").split("/")
+                query = scope.get("query_string", b"")
+                asked = {k for k, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
+                if (len(parts) == 2 and parts[1] in MOST_CERTAIN_FIRST and is_site_database(datasette, parts[0])
+                        and not asked & {"_sort", "_sort_desc", "_next"}):
+                    extra = f"_sort_desc={MOST_CERTAIN_FIRST[parts[1]]}".encode()
+                    scope = {**scope, "query_string": query + b"&" + extra if query else extra}
+            await app(scope, receive, send)
+        return most_certain_first
+    return wrap
