@@ -89,7 +89,9 @@ def active_filters(request, table: str, links: Links) -> list[dict]:
 
 def download_links(datasette, request, database: str, table: str) -> list[dict]:
     """CSV (every row, streamed), the registry's formats for the table and JSON, for the page's filters."""
-    args = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True) if k not in NOT_DOWNLOAD_ARGS]
+    default_sort = request.scope.get(DEFAULT_SORT)  # the page's own order, not asked for: downloads keep theirs
+    args = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True)
+            if k not in NOT_DOWNLOAD_ARGS and (k, v) != default_sort]
 
     def url(fmt: str, extra: list[tuple[str, str]]) -> str:
         return datasette.urls.table(database, table, format=fmt) + "?" + urlencode(args + extra)
@@ -182,6 +184,7 @@ def filters_from_request(request, database, table, datasette):
 
 
 MOST_CERTAIN_FIRST = {"findings": "certainty_rank"}  # the table pages (HTML) that list the most certain first
+DEFAULT_SORT = "evidence_default_sort"  # the ASGI scope key that says which sort the wrapper added
 
 
 @hookimpl
@@ -197,7 +200,8 @@ def asgi_wrapper(datasette):
                 if (len(parts) == 2 and parts[1] in MOST_CERTAIN_FIRST and is_site_database(datasette, parts[0])
                         and not asked & {"_sort", "_sort_desc", "_next"}):
                     extra = f"_sort_desc={MOST_CERTAIN_FIRST[parts[1]]}".encode()
-                    scope = {**scope, "query_string": query + b"&" + extra if query else extra}
+                    scope = {**scope, "query_string": query + b"&" + extra if query else extra,
+                             DEFAULT_SORT: ("_sort_desc", MOST_CERTAIN_FIRST[parts[1]])}
             await app(scope, receive, send)
         return most_certain_first
     return wrap
