@@ -265,7 +265,7 @@ def test_dutch_search_finds_and_marks_the_words(server, laptop):
 # Every kind of card and label box: the certainty beside a finding card (condition page, search), the
 # record kind beside a search card (recommendation, consideration, evaluation, source), the certainty
 # cell of the findings table, and facet labels. Issue 28: "niet met GRADE beoordeeld" ran over the text.
-LABEL_BOXES = ".card-certainty, td.col-certainty, ul.facet-values li, .facet-info"
+LABEL_BOXES = ".card-certainty, td.col-certainty, ul.facet-values li, .facet-info, .facets, th"
 LABEL_PAGES = ("/condition/cancer", "/condition/chronic_pain", "/search?q=werk", "/evidence/findings",
                "/evidence/findings?condition=cancer", "/evidence/economic_evaluations")
 
@@ -291,6 +291,64 @@ def test_no_label_runs_over_its_box_on_any_card(server, browser, lang, width):
     browser.set_window_size(*LAPTOP)
     assert measured > 50  # the pages hold cards of every kind
     assert found == {}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_phone_menu_shows_every_item_without_sideways_scrolling(server, phone, lang):
+    phone.get(server + f"/?lang={lang}")
+    items = phone.execute_script(
+        "return [...document.querySelectorAll('ul.site-nav a')].map(a => [a.textContent.trim(), "
+        "a.getBoundingClientRect().left, a.getBoundingClientRect().right, a.scrollWidth, a.clientWidth])")
+    assert len(items) == 5
+    for text, left, right, scroll, client in items:  # issue 28: "Dowi…" cut off at the right
+        assert 0 <= left and right <= PHONE[0], text
+    nav = phone.find_element(By.CSS_SELECTOR, "header.site-header nav")
+    assert phone.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", nav)
+    assert phone.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    # the front page on a phone: the conditions one line each (issue 28: 7,064 px tall)
+    assert phone.execute_script("return document.documentElement.scrollHeight") < 3500
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("width", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_the_gap_map_says_it_scrolls_sideways(server, browser, lang, width):
+    browser.set_window_size(*width)
+    browser.get(server + f"/gap-map?lang={lang}")
+    box = browser.find_element(By.CSS_SELECTOR, ".gap-map-wrapper")
+    wider = browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", box)
+    hint = browser.find_element(By.ID, "gap-map-hint")
+    assert wider and hint.is_displayed() and ("opzij" if lang == "nl" else "sideways") in hint.text
+    assert "more-right" in box.find_element(By.XPATH, "..").get_attribute("class")  # the shadow on the edge
+    browser.execute_script("arguments[0].scrollLeft = arguments[0].scrollWidth", box)
+    WebDriverWait(browser, 5).until(lambda d: "more-right" not in box.find_element(By.XPATH, "..").get_attribute("class"))
+    browser.set_window_size(*LAPTOP)
+
+
+# Every page type, at both widths, in both languages: kept as artifacts to look at (tests/artifacts/).
+PAGE_TYPES = {
+    "front": "/", "condition": "/condition/cancer", "findings": "/evidence/findings?condition=cancer",
+    "finding": "/evidence/findings/kumar-2017-f3", "finding-dutch-quote": "/evidence/findings/lambeek-2010a-f1",
+    "source": "/evidence/sources/de-boer-2011", "evaluation": "/evidence/economic_evaluations/lambeek-2010b-e1",
+    "gap-map": "/gap-map", "search": "/search?q=rugpijn", "search-empty": "/search?q=niet-aangeboren+hersenletsel",
+    "guideline": "/guideline", "question": "/guideline/q2", "data": "/data", "document": "/documents/published-facts",
+    "changes": "/changes", "database": "/evidence", "query": "/evidence/condition_evidence?condition=cancer",
+    "not-found": "/condition/kanker",
+}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("width", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_every_page_type_fits_its_width_and_is_kept_as_a_screenshot(server, browser, lang, width):
+    browser.set_window_size(*width)
+    wide = {}
+    for name, path in PAGE_TYPES.items():
+        browser.get(server + path + ("&" if "?" in path else "?") + f"lang={lang}")
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
+        if browser.execute_script("return document.documentElement.scrollWidth") > width[0]:
+            wide[name] = browser.execute_script("return document.documentElement.scrollWidth")
+        screenshot(browser, f"{name}-{lang}-{width[0]}", full=False)
+    browser.set_window_size(*LAPTOP)
+    assert wide == {}  # wide tables scroll inside their own box, never the page
 
 
 # --- accessibility ---------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ def citation(source: Mapping) -> str:
     parts = [names, source.get("title"), source.get("journal")]
     year = str(source.get("year") or "")
     volume, number, pages = fields.get("volume"), fields.get("number"), fields.get("pages")
+    pages = pages.replace("--", "–") if pages else pages  # BibTeX's page range: an en dash, as printed
     where = year + (f";{volume}" if volume else "") + (f"({number})" if number else "") + (f":{pages}" if pages else "")
     parts.append(where)
     return ". ".join(p.strip().rstrip(".") for p in parts if p and p.strip()) + "."
@@ -91,7 +92,11 @@ def extra_template_vars(view_name, table, database, datasette):
         return found[0] if found else {}
 
     def view(row):
-        return present(dict(row))
+        shown = present(dict(row))
+        if row["effect"] is None and row["pooled_effect"] is not None:  # no recorded effect: the pooled one
+            shown.effect = (f"{row['effect_measure']} {row['pooled_effect']:.2f} ({row['pooled_ci_lower']:.2f} to "
+                            f"{row['pooled_ci_upper']:.2f})")
+        return shown
 
     return {"finding_context": finding_context, "finding_view": view, "source_context": source_context,
             "source_of": source_of}

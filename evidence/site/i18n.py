@@ -342,6 +342,9 @@ NL = {
     "Economic evaluations, each result counted once": "Economische evaluaties, elk resultaat één keer geteld",
     "Conditions and their broader conditions": "Aandoeningen en hun bredere aandoeningen",
     "Best match first": "Beste overeenkomst eerst",
+    "per": "per", "pooled at build from the study-level results": "gepoold uit de resultaten per studie",
+    "The map is wider than the screen: scroll it sideways to see every intervention type; the conditions stay in view.":
+        "De kaart is breder dan het scherm: schuif haar opzij om alle soorten interventies te zien; de aandoeningen blijven in beeld.",
     "same result as": "zelfde resultaat als", "counted once, there": "daar één keer geteld",
     # error pages (error_message)
     "Error": "Fout", "No condition": "Geen aandoening", "No release": "Geen versie", "No question": "Geen uitgangsvraag",

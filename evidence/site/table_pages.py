@@ -14,6 +14,7 @@ from datasette.utils import await_me_maybe
 
 from .. import exports
 from ..presenter import effect_text, number
+from ..vocabulary import scales
 from . import is_site_database
 from .bounded_search import bound
 from .certainty_symbols import certainty_rank, certainty_word
@@ -106,6 +107,18 @@ def download_links(datasette, request, database: str, table: str) -> list[dict]:
     return links
 
 
+def economic_value(row) -> str:
+    """An evaluation's value as it reads: a ratio measure (evidence/scales.yaml: scale: ratio) as "1 : 26"
+    with what it means ("EUR 26 per EUR 1"), any other with its currency ("GBP 5744"); decimal commas in Dutch."""
+    if row["value"] is None:
+        return ""
+    value, currency = number(row["value"]), row["currency"] or ""
+    if (scales().term("economic_measure", row["measure"]) or {}).get("scale") == "ratio":
+        per = f" ({currency} {value} {t('per')} {currency} 1)" if currency else ""
+        return localised(f"1 : {value}{per}")
+    return localised(" ".join(x for x in (currency, value) if x))
+
+
 def row_values(row, display_row, table: str, links: Links) -> dict:
     """A row's cells by column, with the computed ones (a finding's effect with its CI, an evaluation's
     measure with its value and currency)."""
@@ -114,7 +127,7 @@ def row_values(row, display_row, table: str, links: Links) -> dict:
     if table == "findings" and {"effect", "effect_measure", "ci_lower", "ci_upper"} <= set(keys):
         cells["effect"] = localised(effect_text(row)) if row["effect"] is not None else "–"
     if table == "economic_evaluations" and {"measure", "value", "currency"} <= set(keys):
-        amount = " ".join(x for x in (row["currency"] or "", number(row["value"])) if x)
+        amount = economic_value(row)
         cells["value"] = ": ".join(x for x in (links.term("economic_measure", row["measure"]), amount) if x) or "–"
     return cells
 
@@ -157,7 +170,8 @@ def by_certainty(results: list) -> list:
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    env.globals.update(column_title=column_title, table_noun=table_noun, by_certainty=by_certainty)
+    env.globals.update(column_title=column_title, table_noun=table_noun, by_certainty=by_certainty,
+                       economic_value=economic_value)
 
 
 @hookimpl(hookwrapper=True)
