@@ -21,6 +21,7 @@ import pytest
 
 from evidence.serve import serve_args
 from tests.conftest import ROOT, query
+from tests.page_types import PAGE_TYPES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 DRIVER = shutil.which("chromedriver")
@@ -331,15 +332,6 @@ def test_the_gap_map_says_it_scrolls_sideways(server, browser, lang, width):
 
 
 # Every page type, at both widths, in both languages: kept as artifacts to look at (tests/artifacts/).
-PAGE_TYPES = {
-    "front": "/", "condition": "/condition/cancer", "findings": "/evidence/findings?condition=cancer",
-    "finding": "/evidence/findings/kumar-2017-f3", "finding-dutch-quote": "/evidence/findings/lambeek-2010a-f1",
-    "source": "/evidence/sources/de-boer-2011", "evaluation": "/evidence/economic_evaluations/lambeek-2010b-e1",
-    "gap-map": "/gap-map", "search": "/search?q=rugpijn", "search-empty": "/search?q=niet-aangeboren+hersenletsel",
-    "guideline": "/guideline", "question": "/guideline/q2", "data": "/data", "document": "/documents/published-facts",
-    "changes": "/changes", "database": "/evidence", "query": "/evidence/condition_evidence?condition=cancer",
-    "not-found": "/condition/kanker",
-}
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])

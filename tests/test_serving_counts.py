@@ -92,8 +92,6 @@ def test_every_configured_facet_is_precomputed_and_equals_its_live_count(real_db
             counted_once = "same_result_as is null" if table in ("findings", "economic_evaluations") else "1"
             if column == "condition":  # narrower conditions rolled up (tests/oracle_counts.py)
                 live = list(counted_per_condition(real_db, table).items())
-            elif column == "conditions":
-                live = list(sources_per_condition(real_db).items())
             elif isinstance(facet, str):
                 live = query(real_db, f"select {column}, count(*) from {table} where {column} is not null "
                                       f"and {counted_once} group by {column}")

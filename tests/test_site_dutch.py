@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import client_for
+from tests.page_types import PAGE_TYPES
 
 # Words that are English and never Dutch (so "in", "is", "of", "per", "effect", "studies" are not here).
 ENGLISH = frozenset("""
@@ -27,18 +27,7 @@ other others here back home error found items item contains starts ends like glo
 ALLOWED = ("CC BY 4.0", "Datasette", "Summary of Findings", "Summary-of-Findings", "BibTeX", "Excel (XLSX)",
            "GRADE", "Atom")
 
-PAGES = {
-    "front": "/", "condition": "/condition/cancer", "condition-rated": "/condition/traumatic_brain_injury",
-    "findings-table": "/evidence/findings", "findings-filtered": "/evidence/findings?condition=cancer",
-    "finding-rated": "/evidence/findings/kumar-2017-f3", "finding-absolute": "/evidence/findings/de-boer-2024-f1",
-    "finding-unrated": "/evidence/findings/tamminga-2019-f1", "finding-superseded": "/evidence/findings/de-boer-2011-f1",
-    "source": "/evidence/sources/de-boer-2011", "sources-table": "/evidence/sources",
-    "evaluations-table": "/evidence/economic_evaluations", "evaluation": "/evidence/economic_evaluations/lambeek-2010b-e1",
-    "gap-map": "/gap-map", "search": "/search?q=werk", "search-empty": "/search?q=niet-aangeboren+hersenletsel",
-    "guideline": "/guideline", "question": "/guideline/q2", "data": "/data", "document": "/documents/published-facts",
-    "changes": "/changes", "database": "/evidence", "query": "/evidence/condition_evidence?condition=cancer",
-    "not-found": "/condition/kanker",
-}
+PAGES = PAGE_TYPES
 
 
 @pytest.fixture(scope="module")

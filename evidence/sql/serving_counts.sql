@@ -40,7 +40,9 @@ CREATE INDEX IF NOT EXISTS ix_findings_comparison
 
 -- The facet counts of the unfiltered table pages (metadata.yml's facets), which
 -- evidence/site/precomputed_facets.py serves instead of counting the whole table: a column facet
--- counts the rows with each value; an array facet the rows whose list holds the value.
+-- counts the rows with each value (findings and evaluations counted once, a condition's count holding its
+-- narrower conditions', as the facet's link selects them all); an array facet the rows whose list holds
+-- the value (the term itself: its filter, conditions__arraycontains, selects one term).
 DROP TABLE IF EXISTS facet_counts;
 CREATE TABLE facet_counts AS
 SELECT 'findings' AS table_name, 'condition' AS column_name, l.ancestor AS value, count(*) AS count
@@ -63,8 +65,8 @@ UNION ALL SELECT 'sources', 'design', design, count(*)
     FROM sources WHERE design IS NOT NULL GROUP BY design
 UNION ALL SELECT 'sources', 'status', status, count(*)
     FROM sources WHERE status IS NOT NULL GROUP BY status
-UNION ALL SELECT 'sources', 'conditions', l.ancestor, count(DISTINCT s.rowid)
-    FROM sources s, json_each(s.conditions) j JOIN condition_lineage l ON l.condition = j.value GROUP BY l.ancestor
+UNION ALL SELECT 'sources', 'conditions', j.value, count(DISTINCT s.rowid)
+    FROM sources s, json_each(s.conditions) j GROUP BY j.value
 UNION ALL SELECT 'sources', 'intervention_types', j.value, count(DISTINCT s.rowid)
     FROM sources s, json_each(s.intervention_types) j GROUP BY j.value;
 
