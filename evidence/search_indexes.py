@@ -90,7 +90,10 @@ def joined_hyphenated(text: str) -> str:
     for char in ("'\\'", "'\"'", "char(10)", "char(13)", "char(9)"):
         cleaned = f"replace({cleaned}, {char}, ' ')"
     array = f"'[\"' || replace({cleaned}, ' ', '\",\"') || '\"]'"
-    return (f"(SELECT group_concat(replace(j.value, '-', ''), ' ') FROM (SELECT {array} AS words) w, "
+    # only a text with a hyphen is split: the split is what costs (the findings' index built in 9.7 s instead
+    # of 6.2 s at 195,000 findings)
+    return (f"(SELECT group_concat(replace(j.value, '-', ''), ' ') FROM (SELECT {array} AS words "
+            f"WHERE instr({text}, '-')) w, "
             "json_each(CASE WHEN json_valid(w.words) THEN w.words ELSE '[]' END) j WHERE j.value GLOB '*[^-]-[^-]*')")
 
 
@@ -111,7 +114,8 @@ def view_sql(index: Index) -> str:
         parts.append(f"ifnull({expression}, '')")
     names_text = " || ' ' || ".join(parts)
     own_text = " || ' ' || ".join(f"ifnull({a}.{c}, '')" for c in index.columns)
-    terms = f"{names_text} || ' ' || ifnull({joined_hyphenated(f'{own_text} || {chr(39)} {chr(39)} || {names_text}')}, '')"
+    # the names' hyphenated words joined by replace() (names are short), the record's own by joined_hyphenated()
+    terms = f"{names_text} || ' ' || replace({names_text}, '-', '') || ' ' || ifnull({joined_hyphenated(own_text)}, '')"
     columns = ", ".join(f"{a}.{c}" for c in index.columns)
     return (f"CREATE VIEW {index.view} AS\nSELECT {a}.rowid AS rid, {columns},\n    {terms} AS terms\n"
             f"FROM {index.table} {a}\n" + "\n".join(joins) + ";\n")
