@@ -102,3 +102,11 @@ def test_a_dutch_quote_comes_first_in_dutch(site):
     assert '<h1 class="finding-statement" lang="en">' in dutch
     english = site("/evidence/findings/lambeek-2010a-f1?lang=en").text
     assert english.index("<h2>Question</h2>") < english.index('class="quote source-quote"')
+
+
+def test_a_dutch_quote_leads_its_search_card_in_dutch(site):
+    """lambeek-2010a-f1's quote (Dutch): "De 4 maanden snellere duurzame terugkeer naar werk …"."""
+    card = site("/search?q=snellere&lang=nl").text.split('href="/evidence/findings/lambeek-2010a-f1"')[1].split("</a>")[0]
+    assert "<mark>snellere</mark>" in card and "De 4 maanden" in card and 'lang="en"' not in card
+    english = site("/search?q=snellere&lang=en").text.split('href="/evidence/findings/lambeek-2010a-f1"')[1].split("</a>")[0]
+    assert "De 4 maanden" not in english  # in English the card's title is the statement

@@ -74,7 +74,8 @@ class Group:
 
 
 GROUPS = (  # in the order the page shows them; each index's columns are declared in evidence/search_indexes.py
-    Group("findings", "Findings", "r.id, r.certainty, r.condition, r.outcome, r.source_id, r.timepoint, r.source_status, r.same_result_as",
+    Group("findings", "Findings", "r.id, r.certainty, r.condition, r.outcome, r.source_id, r.timepoint, r.source_status, r.same_result_as, "
+          "r.quote_language",
           "finding"),
     Group("recommendations", "Guideline recommendations", "r.id, r.question_id, r.audience, r.text, r.text_en",
           "guideline recommendation"),
@@ -111,6 +112,8 @@ def card(group: Group, row: dict) -> dict:
         title_column = "text_en"
     if group.table == "considerations" and current() == "en" and row.get("summary_en"):
         title_column = "summary_en"
+    if group.table == "findings" and current() == "nl" and row.get("quote_language") == "nl":
+        title_column = "quote"  # in Dutch, a finding read in a Dutch passage shows that passage first
     title = row[f"hl_{title_column}"] or row.get(title_column) or ""
     snippet = None
     if OPEN not in str(title):
@@ -118,7 +121,8 @@ def card(group: Group, row: dict) -> dict:
             if name != title_column and OPEN in str(row[f"sn_{name}"] or ""):
                 snippet = (name, row[f"sn_{name}"])
                 break
-    return {**row, "title": marked(title if len(str(title)) <= 400 else row[f"sn_{title_column}"]),
+    title_lang = row.get("quote_language") if title_column == "quote" else ("nl" if title_column in ("text", "module") else "en")
+    return {**row, "title": marked(title if len(str(title)) <= 400 else row[f"sn_{title_column}"]), "title_lang": title_lang,
             "snippet": marked(snippet[1]) if snippet else None, "snippet_column": snippet[0] if snippet else None}
 
 
