@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test test-full build validate install clean mutate
+.PHONY: serve test test-full build validate install clean mutate axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -30,8 +30,21 @@ validate: $(STAMP)
 serve: evidence.db
 	$(BIN)/evidence serve
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+# The browser and accessibility tests need Chromium, its driver and axe-core (npm ci in tests/browser):
+# `make test` installs axe-core where npm is there, and says in one line what was skipped and why.
+BROWSER_CHECK = command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	echo "make test: SKIPPED the browser and accessibility tests: no Chromium (apt-get install chromium chromium-driver)"; \
+	command -v chromedriver >/dev/null 2>&1 || \
+	echo "make test: SKIPPED the browser and accessibility tests: no chromedriver (apt-get install chromium-driver)"; \
+	test -f tests/browser/node_modules/axe-core/axe.min.js || \
+	echo "make test: SKIPPED the accessibility test: no axe-core (install Node.js and npm, then make test)"
+
+test: $(STAMP) axe
+	@$(BIN)/python -m pytest; status=$$?; $(BROWSER_CHECK); exit $$status
+
+axe:
+	@test -f tests/browser/node_modules/axe-core/axe.min.js || ! command -v npm >/dev/null 2>&1 || \
+		(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) || echo "make test: npm ci in tests/browser failed"
 
 # The suite with every property test at its full number of examples (the default tries an eighth): the
 # scheduled job's command.

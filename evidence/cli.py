@@ -114,10 +114,13 @@ def build(data: Path, bib: Optional[Path], db: Path, strict: bool, force: bool, 
     """
     from . import build as builder
 
+    first = not db.exists()  # no previous build to compare with: every record is added, nothing "changed"
     result = builder.build(data, db, bib, strict=strict, log=log, force=force, changelog=changelog)
     print_report(result.report, justified=False)
     if result.changes is None:
         click.echo(f"{db} is up to date: nothing to do ({result.report.summary()})")
+    elif first:
+        click.echo(f"Built {db}: {result.report.summary()}; a first build (no previous one to compare with)")
     else:
         click.echo(f"Built {db}: {result.report.summary()}; {len(result.changes)} change(s) since the previous build")
 

@@ -36,6 +36,7 @@ from .inputs import (Inputs, YamlFile, decode, hash_input, default_bib, find_inp
 from .problems import Report
 from . import diff
 from .read import records, sql
+from .search_indexes import INDEXES
 from .schema import TABLES, ChangeRecord, InputBlock, counted_tables, insert_rows
 from .validate import add_labels, base_label, validate
 
@@ -44,7 +45,7 @@ LINE_START = re.compile(rb"\n(?:-[ \t\r\n]|---|\.\.\.|%)")  # an item ("-" at co
 ENTRY_START = re.compile(rb"\n[ \t]*@")  # a bibliography entry (or @string, @comment …) at a line start
 ENTRY_HEAD = re.compile(rb"@[ \t]*([A-Za-z]+)[ \t\r\n]*[{(][ \t\r\n]*([^,\s{}()]*)")
 SOURCE_TABLES = ("sources", "findings", "economic_evaluations", "study_results")  # rows a data file makes
-SEARCHED = ("sources", "findings", "economic_evaluations")  # tables with a <table>_fts index of their own
+SEARCHED = tuple(i.table for i in INDEXES if i.source_key)  # tables with a <table>_fts index, re-indexed by source
 
 
 class NotIncremental(Exception):

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping, Optional, Union
 
 from .problems import EvidenceError
 from .schema import TABLES
+from .search_indexes import script as search_indexes_script
 
 SQL = Path(__file__).with_name("sql")
 TABLE_MODELS = {model.__tablename__: model for model in TABLES}
@@ -28,12 +29,15 @@ FILTERS = {
 }
 FINDING_ONLY = ("certainty", "intervention_type", "outcome")
 ONCE = "once"  # a flag, not a column: leave out the rows that repeat another row's result (same_result_as)
+GENERATED = {"fts": search_indexes_script}  # the full-text indexes, from their declaration (evidence/search_indexes.py)
 Filters = Mapping[str, Union[str, Iterable[str], None]]
 
 
 @lru_cache(maxsize=None)
 def sql(name: str) -> str:
-    """A named query from evidence/sql/NAME.sql."""
+    """A named query from evidence/sql/NAME.sql, or a generated one (GENERATED)."""
+    if name in GENERATED:
+        return GENERATED[name]()
     return (SQL / f"{name}.sql").read_text(encoding="utf-8")
 
 

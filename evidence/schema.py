@@ -672,6 +672,7 @@ class Term(SQLModel, table=True):
     scale: Optional[str] = Field(default=None, description="ratio or difference, for effect measures.")
     footnote: Optional[str] = Field(default=None, description="How a Summary-of-Findings footnote words this rating.")
     desirable: Optional[str] = Field(default=None, description="higher or lower: which way an outcome is better.")
+    synonyms: Optional[str] = Field(default=None, description="Other words for the term, in any language (separated by '; '): search finds the term's records by them.")
 
 
 class ChangeFields(SQLModel):

@@ -11,4 +11,6 @@ TABLE_TITLES = {
     "questions": "Guideline modules", "recommendations": "Recommendations", "considerations": "Considerations",
     "question_findings": "Findings behind the guideline", "study_results": "Study results",
     "findings_labelled": "Findings with their names",
+    "counted_findings": "Findings, each result counted once", "counted_economic_evaluations":
+        "Economic evaluations, each result counted once", "condition_lineage": "Conditions and their broader conditions",
 }

@@ -23,7 +23,7 @@ from .inputs import BibEntry, Inputs, LazyItems, Unparsable, YamlFile
 from .latex import plain
 from .problems import Problem, Report
 from .schema import TERM_TABLES, EconomicIn, FindingIn, FindingRow, SourceIn, StudyResultRow, vocabulary_of
-from .vocabulary import CURATED, ATTRIBUTES, Vocabulary, check_kind, label, scales
+from .vocabulary import CURATED, ATTRIBUTES, Vocabulary, check_kind, label, scales, stored
 
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 PMID = re.compile(r"^[1-9]\d{0,8}$")
@@ -158,7 +158,7 @@ def vocabulary_rows(vocab: Vocabulary) -> Rows:
              "parent": v["parent"], "family": vocab.family(table.__vocabulary__, k)}
             for k, v in vocab.terms(table.__vocabulary__).items()
         ]
-    rows["vocabulary"] = [{"kind": kind, "id": k, "label": label(v), **{a: v[a] for a in ATTRIBUTES}}
+    rows["vocabulary"] = [{"kind": kind, "id": k, "label": label(v), **{a: stored(v[a]) for a in ATTRIBUTES}}
                           for kind, values in vocab.kinds.items() for k, v in values.items()]
     return rows
 

@@ -49,9 +49,15 @@ class TermIn(BaseModel):
     scale: Optional[Literal["ratio", "difference"]] = None
     footnote: Optional[Text] = None
     desirable: Optional[Literal["higher", "lower"]] = None
+    synonyms: Optional[list[Text]] = None  # other words for the term (Dutch, English): the search index reads them
 
 
 ATTRIBUTES = tuple(TermIn.model_fields)
+
+
+def stored(value: object) -> object:
+    """An attribute as the vocabulary table holds it: a list (synonyms) as one text, separated by '; '."""
+    return "; ".join(value) if isinstance(value, list) else value
 
 
 @dataclass

@@ -21,6 +21,7 @@ import pytest
 
 from evidence.serve import serve_args
 from tests.conftest import ROOT, query
+from tests.page_types import PAGE_TYPES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 DRIVER = shutil.which("chromedriver")
@@ -178,6 +179,8 @@ def test_findings_table_fits_a_laptop_screen(server, laptop):
 def test_condition_facet_shows_only_that_condition(server, laptop, real_db):
     laptop.get(server + "/evidence/findings")
     facet = laptop.find_element(By.CSS_SELECTOR, '.facet-info[data-column="condition"]')
+    for more in facet.find_elements(By.CSS_SELECTOR, "details.facet-more summary"):  # "Show all (17)"
+        more.click()
     facet.find_element(By.LINK_TEXT, "traumatic brain injury").click()
     WebDriverWait(laptop, 10).until(EC.url_contains("condition=traumatic_brain_injury"))
     rows = table_rows(laptop)
@@ -258,6 +261,93 @@ def test_dutch_search_finds_and_marks_the_words(server, laptop):
     screenshot(laptop, "search-hersenletsel-nl")
     laptop.get(server + "/search?q=rehab*&lang=en")
     assert laptop.find_elements(By.CSS_SELECTOR, "mark")
+
+
+# --- labels that fit their box, in both languages ----------------------------------------------------
+
+# Every kind of card and label box: the certainty beside a finding card (condition page, search), the
+# record kind beside a search card (recommendation, consideration, evaluation, source), the certainty
+# cell of the findings table, and facet labels. Issue 28: "niet met GRADE beoordeeld" ran over the text.
+LABEL_BOXES = ".card-certainty, td.col-certainty, ul.facet-values li, .facet-info, .facets, th"
+LABEL_PAGES = ("/condition/cancer", "/condition/chronic_pain", "/search?q=werk", "/evidence/findings",
+               "/evidence/findings?condition=cancer", "/evidence/economic_evaluations")
+
+
+def overflowing(driver, selector: str) -> list[str]:
+    """The boxes whose content is wider than the box (scrollWidth > clientWidth): text that runs over."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].filter(e => e.offsetParent !== null && "
+        "e.scrollWidth > e.clientWidth + 1).map(e => e.className + ': ' + e.textContent.trim().slice(0, 60) + "
+        "' (' + e.scrollWidth + ' > ' + e.clientWidth + ')');", selector)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("width", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_no_label_runs_over_its_box_on_any_card(server, browser, lang, width):
+    browser.set_window_size(*width)
+    found, measured = {}, 0
+    for path in LABEL_PAGES:
+        browser.get(server + path + ("&" if "?" in path else "?") + f"lang={lang}")
+        measured += browser.execute_script("return document.querySelectorAll(arguments[0]).length", LABEL_BOXES)
+        if bad := overflowing(browser, LABEL_BOXES):
+            found[path] = bad
+    browser.set_window_size(*LAPTOP)
+    browser.get(server + "/?lang=en")  # the language is remembered (a cookie): English again for the tests after
+    assert measured > 50  # the pages hold cards of every kind
+    assert found == {}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_phone_menu_shows_every_item_without_sideways_scrolling(server, phone, lang):
+    phone.get(server + f"/?lang={lang}")
+    items = phone.execute_script(
+        "return [...document.querySelectorAll('ul.site-nav a')].map(a => [a.textContent.trim(), "
+        "a.getBoundingClientRect().left, a.getBoundingClientRect().right, a.scrollWidth, a.clientWidth])")
+    assert len(items) == 5
+    for text, left, right, scroll, client in items:  # issue 28: "Dowi…" cut off at the right
+        assert 0 <= left and right <= PHONE[0], text
+    nav = phone.find_element(By.CSS_SELECTOR, "header.site-header nav")
+    assert phone.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", nav)
+    assert phone.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    # the front page on a phone: the conditions one line each (issue 28: 7,064 px tall)
+    height = phone.execute_script("return document.documentElement.scrollHeight")
+    phone.get(server + "/?lang=en")
+    assert height < 3500
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("width", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_the_gap_map_says_it_scrolls_sideways(server, browser, lang, width):
+    browser.set_window_size(*width)
+    browser.get(server + f"/gap-map?lang={lang}")
+    box = browser.find_element(By.CSS_SELECTOR, ".gap-map-wrapper")
+    wider = browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", box)
+    hint = browser.find_element(By.ID, "gap-map-hint")
+    assert wider and hint.is_displayed() and ("opzij" if lang == "nl" else "sideways") in hint.text
+    assert "more-right" in box.find_element(By.XPATH, "..").get_attribute("class")  # the shadow on the edge
+    browser.execute_script("arguments[0].scrollLeft = arguments[0].scrollWidth", box)
+    WebDriverWait(browser, 5).until(lambda d: "more-right" not in box.find_element(By.XPATH, "..").get_attribute("class"))
+    browser.set_window_size(*LAPTOP)
+    browser.get(server + "/?lang=en")
+
+
+# Every page type, at both widths, in both languages: kept as artifacts to look at (tests/artifacts/).
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("width", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_every_page_type_fits_its_width_and_is_kept_as_a_screenshot(server, browser, lang, width):
+    browser.set_window_size(*width)
+    wide = {}
+    for name, path in PAGE_TYPES.items():
+        browser.get(server + path + ("&" if "?" in path else "?") + f"lang={lang}")
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
+        if browser.execute_script("return document.documentElement.scrollWidth") > width[0]:
+            wide[name] = browser.execute_script("return document.documentElement.scrollWidth")
+        screenshot(browser, f"{name}-{lang}-{width[0]}", full=False)
+    browser.set_window_size(*LAPTOP)
+    browser.get(server + "/?lang=en")
+    assert wide == {}  # wide tables scroll inside their own box, never the page
 
 
 # --- accessibility ---------------------------------------------------------------------------------

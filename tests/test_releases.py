@@ -99,7 +99,10 @@ def test_every_page_says_which_release_it_shows_and_condition_pages_what_is_new(
     get = client_for(project.root / "evidence.db")
     for path in ("/", "/condition/cancer", "/evidence/findings/smith-2020-f1", "/gap-map"):
         page = get(path).text
-        assert 'This is release <a href="/changes/2026.1">2026.1</a> (2026-01-15).' in page, path
-        assert "Work participation evidence, release 2026.1, content hash" in page, path
+        assert 'This is release <a href="/changes/2026.1">2026.1</a> (15 January 2026).' in page, path
+        assert "Work participation evidence, release 2026.1, data version" in page, path
+    dutch = get("/changes/2026.1?lang=nl").text  # the release's page in Dutch, the site's name once in its title
+    assert "<title>Wat er veranderde in 2026.1 — Kennisbank arbeidsparticipatie</title>" in dutch
+    assert "Uitgebracht op 15 januari 2026" in dutch and "What changed" not in dutch
     new = get("/condition/cancer").text.split("New since the last release")[1]
     assert 'href="/evidence/findings/smith-2020-f1"' in new.split("</section>")[0]

@@ -73,4 +73,5 @@ def prepare_jinja2_environment(env):
     env.filters["certainty"] = certainty_html
     env.globals.update(certainty_word=certainty_word, certainty_rank=certainty_rank,
                        certainty_levels=lambda: scales().ranked("certainty"),
+                       status_in_overviews=lambda status: bool((scales().term("status", status) or {}).get("in_overviews")),
                        certainty_symbol=lambda v: (scales().term("certainty", v) or {}).get("symbol", ""))

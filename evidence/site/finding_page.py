@@ -10,6 +10,7 @@ from typing import Mapping, Optional
 from datasette import hookimpl
 
 from ..presenter import present
+from ..schema import GRADE_DOMAINS
 from . import is_site_database, named_rows
 
 BIBTEX_FIELD = re.compile(r"^\s*(\w+)\s*=\s*[{\"](.*?)[}\"]\s*,?\s*$", re.M)
@@ -47,6 +48,7 @@ def citation(source: Mapping) -> str:
     parts = [names, source.get("title"), source.get("journal")]
     year = str(source.get("year") or "")
     volume, number, pages = fields.get("volume"), fields.get("number"), fields.get("pages")
+    pages = pages.replace("--", "–") if pages else pages  # BibTeX's page range: an en dash, as printed
     where = year + (f";{volume}" if volume else "") + (f"({number})" if number else "") + (f":{pages}" if pages else "")
     parts.append(where)
     return ". ".join(p.strip().rstrip(".") for p in parts if p and p.strip()) + "."
@@ -90,7 +92,11 @@ def extra_template_vars(view_name, table, database, datasette):
         return found[0] if found else {}
 
     def view(row):
-        return present(dict(row))
+        shown = present(dict(row))
+        if row["effect"] is None and row["pooled_effect"] is not None:  # no recorded effect: the pooled one
+            shown.effect = (f"{row['effect_measure']} {row['pooled_effect']:.2f} ({row['pooled_ci_lower']:.2f} to "
+                            f"{row['pooled_ci_upper']:.2f})")
+        return shown
 
     return {"finding_context": finding_context, "finding_view": view, "source_context": source_context,
             "source_of": source_of}
@@ -98,4 +104,5 @@ def extra_template_vars(view_name, table, database, datasette):
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    env.globals.update(citation=citation, bibtex_fields=bibtex_fields, published_papers=PUBLISHED_PAPERS)
+    env.globals.update(citation=citation, bibtex_fields=bibtex_fields, published_papers=PUBLISHED_PAPERS,
+                       grade_domains=frozenset(d.replace("_", " ") for d in GRADE_DOMAINS))

@@ -21,14 +21,22 @@ def table_title(table: str) -> str:
     return TABLE_TITLES.get(table, table.replace("_", " ").capitalize())
 
 
+def first_build(changes: list[dict], counts: dict) -> bool:
+    """Whether the changes are those of a first build: every record of every table it names added, none
+    changed or removed (there was no previous build to compare with)."""
+    return bool(changes) and all(c["change"] == "added" and c["records"] == counts.get(c["table_name"]) for c in changes)
+
+
 async def front_page_data(datasette) -> dict:
     info = (await named_rows(datasette, "build_info") or [{}])[0]
+    changes = await named_rows(datasette, "changes_summary")
+    counts = json.loads(info["row_counts"]) if info.get("row_counts") else {}
     return {
         "conditions": await named_rows(datasette, "front_page_conditions"),
         "documents": await named_rows(datasette, "front_page_documents"),
         "build": info,
-        "changes": await named_rows(datasette, "changes_summary"),
-        "counts": json.loads(info["row_counts"]) if info.get("row_counts") else {},
+        "changes": [] if first_build(changes, counts) else changes,  # nothing is "new" in a first build
+        "counts": counts,
         "modules": (await named_rows(datasette, "front_page_guideline"))[0],
     }
 

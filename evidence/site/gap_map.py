@@ -4,6 +4,7 @@ colour); an empty cell means nothing has been curated yet, not that there is no 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from urllib.parse import urlencode
 
@@ -68,13 +69,18 @@ async def gap_map_data(datasette) -> dict:
 
 def _cell(condition: str, intervention_type: str, found, pending: list, datasette) -> dict:
     # the cell counts a result read in two documents once: its findings page lists each result once too
-    query = urlencode({"condition": condition, "intervention_type": intervention_type, "same_result_as__isnull": "1"})
+    held = sorted(json.loads(found["conditions"])) if found else [condition]  # a broader condition holds narrower ones
+    where = {"condition": held[0]} if len(held) == 1 else {"condition__in": ",".join(held)}
+    query = urlencode({**where, "intervention_type": intervention_type, "same_result_as__isnull": "1"})
     best = found["best_rank"] if found else 0
+    # rated only in sources that do not count in overviews (superseded, awaiting): said, not hidden
+    outside = found["top_rank"] if found and not best else None
     return {
         "condition": condition,
         "intervention_type": intervention_type,
         "findings": found["findings"] if found else 0,
         "best_certainty": BY_RANK.get(best),
+        "outside_certainty": BY_RANK.get(outside),
         "pending": [{"id": p["id"], "label": p["label"], "status": p["status"]} for p in pending],
         "href": datasette.urls.table(database_name(datasette), "findings") + "?" + query,
     }

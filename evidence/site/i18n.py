@@ -8,6 +8,7 @@ The wrapper also answers the old search address (/-/search) with the site's sear
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, parse_qsl, urlencode
@@ -210,6 +211,8 @@ NL = {
     "Words are found in English and Dutch, with or without accents; end a word with * to find every word that begins with it (rehab*); put words in quotes to find them side by side.":
         "Woorden worden in het Engels en Nederlands gevonden, met of zonder accenten; eindig een woord met * om elk woord te vinden dat ermee begint (rehab*); zet woorden tussen aanhalingstekens om ze naast elkaar te vinden.",
     "Show all": "Toon alle",
+    "Did you mean": "Bedoelt u", "Each word on its own": "Elk woord apart", "Related terms": "Verwante termen",
+    "Browse by condition": "Zoek per aandoening",
     # gap map
     "Conditions × intervention types, grouped by family.": "Aandoeningen × soorten interventies, gegroepeerd per familie.",
     "Each cell gives the number of findings and the highest GRADE certainty among them (by symbol and colour); follow a cell to its findings.":
@@ -321,12 +324,177 @@ NL = {
         "In de volgorde van de richtlijn, onder de eigen tussenkoppen; bij elke overweging staat wat voor overweging het is.",
     "Each module of the guideline answers one clinical question (uitgangsvraag) with recommendations, the considerations behind them and, where it has one, a literature summary with conclusions.":
         "Elke module van de richtlijn beantwoordt één uitgangsvraag met aanbevelingen, de overwegingen erachter en, waar die er is, een literatuursamenvatting met conclusies.",
+    "This copy of the data was built on": "Deze gegevens zijn samengesteld op",
+    "and is not a numbered release.": "en zijn geen genummerde versie.", "data version": "gegevensversie",
+    "the data version is computed from the data itself: the same code, the same data":
+        "de gegevensversie is berekend uit de gegevens zelf: dezelfde code, dezelfde gegevens",
+    # metadata.yml: the ready-made queries and the tables' descriptions
+    "Everything known for a condition": "Alles wat bekend is voor een aandoening",
+    "Every finding and economic evaluation for one condition, most certain first, with its source and the quote behind it. Choose the condition; without one, the condition with the most GRADE-rated findings is shown.":
+        "Elke bevinding en economische evaluatie voor één aandoening, de zekerste eerst, met de bron en het citaat erachter. Kies de aandoening; zonder keuze ziet u de aandoening met de meeste met GRADE beoordeelde bevindingen.",
+    "Cost-effectiveness overview": "Overzicht van de kosteneffectiviteit",
+    "Every economic evaluation with its condition, perspective, measure, value, conclusion and source.":
+        "Elke economische evaluatie met de aandoening, het perspectief, de maat, de waarde, de conclusie en de bron.",
+    "Conclusions with moderate or high certainty": "Conclusies met redelijke of hoge zekerheid",
+    "GRADE-rated findings whose certainty of evidence is moderate or high, from included sources (a result read in two documents listed once).":
+        "Met GRADE beoordeelde bevindingen met een redelijke of hoge zekerheid van bewijs, uit geïncludeerde bronnen (een resultaat dat in twee documenten staat één keer).",
+    "Ongoing studies and studies awaiting classification": "Lopende en nog te beoordelen studies",
+    "Known gaps being filled, with the conditions and intervention types they cover.":
+        "Bekende kennishiaten die worden ingevuld, met de aandoeningen en soorten interventies die ze betreffen.",
+    "Findings per source": "Bevindingen per bron",
+    "How many findings and economic evaluations each source contributes, and how many are GRADE-rated.":
+        "Hoeveel bevindingen en economische evaluaties elke bron bijdraagt, en hoeveel daarvan met GRADE zijn beoordeeld.",
+    "One conclusion for one population × intervention × comparator × outcome × timepoint.":
+        "Eén conclusie voor één populatie × interventie × vergelijking × uitkomst × meetmoment.",
+    "One review, trial, report or protocol, with its bibliographic record from references.bib.":
+        "Eén review, trial, rapport of protocol, met de bibliografische gegevens uit references.bib.",
+    "Cost-effectiveness and cost-benefit results.": "Resultaten over kosteneffectiviteit en kosten en baten.",
+    "Health conditions, with English and Dutch names (from data/vocabulary/).": "Aandoeningen, met Engelse en Nederlandse namen (uit data/vocabulary/).",
+    "Kinds of intervention, with English and Dutch names (from data/vocabulary/).": "Soorten interventies, met Engelse en Nederlandse namen (uit data/vocabulary/).",
+    "Work outcomes, with English and Dutch names (from data/vocabulary/).": "Uitkomsten voor werk, met Engelse en Nederlandse namen (uit data/vocabulary/).",
+    "Every controlled vocabulary with its labels and attributes (evidence/scales.yaml, data/vocabulary/).":
+        "Elke gecontroleerde woordenlijst met de namen en kenmerken (evidence/scales.yaml, data/vocabulary/).",
+    "When and from what the database was built.": "Wanneer en waaruit de database is samengesteld.",
+    "The documents quotes were read in: the source documents and the published papers' abstracts.":
+        "De documenten waarin de citaten zijn gelezen: de brondocumenten en de samenvattingen van de gepubliceerde artikelen.",
+    "What changed since the previous build: records added, removed, and changed field by field.":
+        "Wat er veranderde sinds de vorige keer: records toegevoegd, verwijderd en per veld gewijzigd.",
+    "Each study behind a pooled finding: its data, effect with 95% CI and weight, computed at build.":
+        "Elke studie achter een gepoolde bevinding: de gegevens, het effect met 95%-BI en het gewicht, berekend bij het samenstellen.",
+    "The guideline's clinical questions (Uitgangsvragen), one per module, in module order.":
+        "De uitgangsvragen van de richtlijn, één per module, in de volgorde van de modules.",
+    "The guideline's recommendations, each with its audience and verbatim text.":
+        "De aanbevelingen van de richtlijn, elk met de doelgroep en de letterlijke tekst.",
+    "The considerations (Overwegingen) behind each question's recommendations, by EtD criterion.":
+        "De overwegingen achter de aanbevelingen bij elke uitgangsvraag, per EtD-criterium.",
+    "The findings each question's recommendations rest on.": "De bevindingen waarop de aanbevelingen bij elke uitgangsvraag rusten.",
+    # the changes pages
+    "What changed in": "Wat er veranderde in", "All releases": "Alle versies", "Released": "Uitgebracht op",
+    "Atom feed": "Atom-feed", "Release": "Versie", "Date": "Datum", "Added": "Toegevoegd", "Removed": "Verwijderd",
+    "Each release is a version of the database you can cite; subscribe with the":
+        "Elke versie is een uitgave van de database die u kunt citeren; volg de wijzigingen met de",
+    "This database is a build, not a release: it has no release history yet.":
+        "Deze database is (nog) geen genummerde versie: er is nog geen geschiedenis van versies.",
+    "Guideline questions": "Uitgangsvragen van de richtlijn", "Changed": "Gewijzigd",
+    "rated only in sources that do not count in overviews": "alleen beoordeeld in bronnen die niet meetellen in overzichten",
+    "A broader condition's row includes its narrower conditions; a result read in two documents is counted once.":
+        "De rij van een bredere aandoening bevat ook de nauwere aandoeningen; een resultaat dat in twee documenten staat, telt één keer.",
+    "Findings, each result counted once": "Bevindingen, elk resultaat één keer geteld",
+    "Economic evaluations, each result counted once": "Economische evaluaties, elk resultaat één keer geteld",
+    "Conditions and their broader conditions": "Aandoeningen en hun bredere aandoeningen",
+    "Best match first": "Beste overeenkomst eerst",
+    "per": "per", "pooled at build from the study-level results": "gepoold uit de resultaten per studie",
+    "The map is wider than the screen: scroll it sideways to see every intervention type; the conditions stay in view.":
+        "De kaart is breder dan het scherm: schuif haar opzij om alle soorten interventies te zien; de aandoeningen blijven in beeld.",
+    "same result as": "zelfde resultaat als", "counted once, there": "daar één keer geteld",
+    # error pages (error_message)
+    "Error": "Fout", "No condition": "Geen aandoening", "No release": "Geen versie", "No question": "Geen uitgangsvraag",
+    "No such document": "Dit document bestaat niet", "Record not found": "Record niet gevonden",
+    "Table not found": "Tabel niet gevonden", "Database not found": "Database niet gevonden", "Row not found": "Rij niet gevonden",
+    "The descriptions come from the schema, in English.": "De beschrijvingen komen uit het schema, in het Engels.",
+    # Datasette's filter operators (table.html) and its database page
+    "contains": "bevat", "ends with": "eindigt op", "starts with": "begint met", "like": "volgens patroon met % en _",
+    "not like": "niet volgens patroon met % en _", "glob": "volgens patroon met * en ?", "not in": "niet in", "array contains": "lijst bevat",
+    "array does not contain": "lijst bevat niet", "date": "datum", "is null": "is leeg", "is not null": "is niet leeg",
+    "is blank": "is blanco", "is not blank": "is niet blanco", "History": "Geschiedenis", "Input blocks": "Invoerblokken",
+    "Format SQL": "SQL opmaken", "Study results per finding": "Resultaten per studie",
+    # metadata.yml: the site's description and source
+    "Federatie Medisch Specialisten, Arbeidsparticipatie voor medisch specialistische richtlijnen (2024), and the studies it cites":
+        "Federatie Medisch Specialisten, Arbeidsparticipatie voor medisch specialistische richtlijnen (2024), en de studies die zij citeert",
+    "<p>Open evidence database on interventions that help people with a health condition stay in or return to work: GRADE-rated conclusions, trial and review results and cost-effectiveness, each traceable to a verbatim quote in its source.</p>":
+        "<p>Open kennisbank over interventies die mensen met een aandoening helpen aan het werk te blijven of weer aan het werk te gaan: conclusies met een GRADE-beoordeling, resultaten van trials en reviews en kosteneffectiviteit, elk herleidbaar tot een letterlijk citaat in de bron.</p>",
+    # column titles (table_pages.column_title) and the GRADE domains
+    "Id": "Id", "Citation key": "Citatiesleutel", "Doi": "DOI", "Pmid": "PMID", "Pmcid": "PMCID", "Bibtex": "BibTeX",
+    "Follow up months min": "Follow-up in maanden (kortste)", "Follow up months max": "Follow-up in maanden (langste)",
+    "Effect measure": "Effectmaat", "Ci lower": "BI ondergrens", "Ci upper": "BI bovengrens", "Studies n": "Aantal studies",
+    "Participants n": "Aantal deelnemers", "Effect source document": "Document van het effect",
+    "Effect source locator": "Vindplaats van het effect", "Effect quote": "Citaat van het effect",
+    "Evidence design": "Opzet van het bewijs", "Risk of bias": "Risico op vertekening",
+    "Risk of bias note": "Toelichting risico op vertekening", "Inconsistency": "Inconsistentie",
+    "Inconsistency note": "Toelichting inconsistentie", "Indirectness": "Indirectheid",
+    "Indirectness note": "Toelichting indirectheid", "Imprecision": "Onnauwkeurigheid",
+    "Imprecision note": "Toelichting onnauwkeurigheid", "Publication bias": "Publicatiebias",
+    "Publication bias note": "Toelichting publicatiebias", "Large effect": "Groot effect",
+    "Dose response": "Dosis-responsrelatie", "Plausible confounding": "Plausibele confounding",
+    "Comparator risk": "Risico in de controlegroep", "Comparator risk source document": "Document van het risico in de controlegroep",
+    "Comparator risk source locator": "Vindplaats van het risico in de controlegroep",
+    "Comparator risk quote": "Citaat van het risico in de controlegroep", "Pooling method": "Poolingmethode",
+    "Same result as": "Zelfde resultaat als", "Grade assessor": "GRADE-beoordelaar",
+    "Wording justification": "Reden voor de formulering", "Certainty justification": "Reden voor de zekerheid",
+    "Statement translated": "Conclusie vertaald", "Source document": "Brondocument", "Source locator": "Vindplaats",
+    "Quote": "Citaat", "Quote language": "Taal van het citaat", "Certainty rank": "Rang van de zekerheid",
+    "Pooled k": "Gepoolde studies", "Pooled effect": "Gepoold effect", "Pooled ci lower": "Gepoold BI ondergrens",
+    "Pooled ci upper": "Gepoold BI bovengrens", "Pooled i2": "Gepoolde I²", "Pooled tau2": "Gepoolde tau²",
+    "Pooled pi lower": "Voorspellingsinterval ondergrens", "Pooled pi upper": "Voorspellingsinterval bovengrens",
+    "Grade suggestions": "GRADE-suggesties", "Intervention risk": "Risico met de interventie",
+    "Intervention risk ci lower": "Risico met de interventie, BI ondergrens",
+    "Intervention risk ci upper": "Risico met de interventie, BI bovengrens", "Risk difference": "Risicoverschil",
+    "Risk difference ci lower": "Risicoverschil, BI ondergrens", "Risk difference ci upper": "Risicoverschil, BI bovengrens",
+    "Finding id": "Bevinding", "Position": "Positie", "Events int": "Gebeurtenissen interventie", "N int": "N interventie",
+    "Events ctl": "Gebeurtenissen controle", "N ctl": "N controle", "Mean int": "Gemiddelde interventie",
+    "Sd int": "SD interventie", "Mean ctl": "Gemiddelde controle", "Sd ctl": "SD controle", "Weight": "Gewicht",
+    "Module": "Module", "Module en": "Module (Engels)", "Question en": "Vraag (Engels)", "Last assessed": "Laatst beoordeeld",
+    "Last authorised": "Laatst geautoriseerd", "Text": "Tekst", "Text en": "Tekst (Engels)", "Strength": "Sterkte",
+    "Evidence basis": "Bewijsbasis", "Evidence basis quote": "Citaat van de bewijsbasis", "Summary en": "Samenvatting (Engels)",
+    "The source does not report the reasons for its certainty rating (GRADE domains).":
+        "De bron vermeldt niet waarom de zekerheid zo is beoordeeld (GRADE-domeinen).",
 }
 
 
 def t(text: str) -> str:
     """``text`` in the current language (English when there is no translation)."""
     return NL.get(text, text) if current() == "nl" else text
+
+
+# How the presenter's numbers and effects read in Dutch (evidence/presenter.py, synthesis/absolute.py write
+# them in English): the words between the numbers, then a decimal comma.
+NUMBER_WORDS_NL = {"to": "tot", "from": "van", "more": "meer", "fewer": "minder", "higher": "hoger", "lower": "lager",
+                   "study": "studie", "studies": "studies", "not reported": "niet gerapporteerd",
+                   "prediction interval": "voorspellingsinterval", "standard deviations": "standaarddeviaties",
+                   "standard deviation": "standaarddeviatie", "points": "punten", "months": "maanden",
+                   "weeks": "weken", "years": "jaar", "days": "dagen"}
+_NUMBER_WORDS = re.compile(r"\b(" + "|".join(sorted(map(re.escape, NUMBER_WORDS_NL), key=len, reverse=True)) + r")\b")
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def localised(text: object) -> str:
+    """An effect, interval or count as it reads in the current language: "RR 1.23 (1.08 to 1.39)" is
+    "RR 1,23 (1,08 tot 1,39)" in Dutch, and "47 fewer per 1000" "47 minder per 1000"."""
+    if text is None:
+        return ""
+    text = str(text)
+    if current() != "nl":
+        return text
+    return _DECIMAL_POINT.sub(",", _NUMBER_WORDS.sub(lambda m: NUMBER_WORDS_NL[m.group(1)], text))
+
+
+MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+             "november", "december")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+def day(value: object) -> str:
+    """The date of an ISO timestamp as it reads: "7 December 2026", "7 december 2026"."""
+    found = re.match(r"(\d{4})-(\d{2})-(\d{2})", str(value or ""))
+    if not found:
+        return str(value or "")
+    year, month, date = (int(x) for x in found.groups())
+    return f"{date} {(MONTHS_NL if current() == 'nl' else MONTHS_EN)[month - 1]} {year}"
+
+
+ERROR_PREFIXES = ("No condition", "No release", "No question", "No such document", "Record not found",
+                  "Table not found", "Database not found", "Row not found")
+
+
+def error_message(message: object) -> str:
+    """An error's message in the current language: its known beginning translated, the name after it kept
+    ("No condition kanker" is "Geen aandoening kanker")."""
+    text = str(message or "")
+    for prefix in ERROR_PREFIXES:
+        if text.startswith(prefix):
+            return t(prefix) + text[len(prefix):]
+    return t(text)
 
 
 def plural(count: object, singular: str, plural_form: str | None = None) -> str:
@@ -408,5 +576,7 @@ def asgi_wrapper(datasette):
 @hookimpl
 def prepare_jinja2_environment(env):
     env.filters["sentence"] = sentence
+    env.filters["local"] = localised
+    env.filters["day"] = day
     env.globals.update(t=t, plural=plural, ui_lang=current, count=number, other_language_url=other_language_url,
-                       bilingual=bilingual)
+                       bilingual=bilingual, error_message=error_message)

@@ -18,6 +18,11 @@ from datasette.facets import ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
 COUNTS_TABLE = "facet_counts"  # table_name, column_name, value, count
+# Tables whose rows are counted once (serving_counts.sql's views counted_<table>: a result read in two
+# documents counts at the record the others name), and whose condition facet rolls narrower conditions up
+# into their broader ones (the view condition_lineage); a broader condition's link selects them all.
+COUNTED = ("findings", "economic_evaluations")
+ROLLED_UP = "condition"
 
 
 class CountedColumnFacet(ColumnFacet):
@@ -47,29 +52,48 @@ class CountedColumnFacet(ColumnFacet):
                 counted.setdefault(row["column_name"], []).append((row["value"], row["count"]))
         return counted
 
+    async def lineage(self) -> dict[str, list[str]]:
+        """Each condition's broader conditions, itself first; empty where the view is not there."""
+        db = self.ds.get_database(self.database)
+        if self.table not in COUNTED or "condition_lineage" not in await db.view_names():
+            return {}
+        found: dict[str, list[str]] = {}
+        for row in (await db.execute("select condition, ancestor from condition_lineage")).rows:
+            found.setdefault(row[0], []).append(row[1])
+        return found
+
     async def one_pass(self, columns: list[str]) -> dict[str, list[tuple]]:
-        """Every column's counts from one GROUP BY over the page's rows."""
+        """Every column's counts from one GROUP BY over the page's rows (those counted once, where the
+        table has a counted_ view), a condition's counts added to its broader conditions'."""
         names = ", ".join(escape_sqlite(c) for c in columns)
-        rows = await self.ds.execute(self.database, f"select {names}, count(*) from ({self.sql}) group by {names}",
+        counted = (f" where id in (select id from counted_{self.table})"
+                   if self.table in COUNTED and f"counted_{self.table}" in await self.ds.get_database(self.database).view_names()
+                   else "")
+        rows = await self.ds.execute(self.database, f"select {names}, count(*) from ({self.sql}){counted} group by {names}",
                                      self.params, truncate=False,
                                      custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+        lineage = await self.lineage() if ROLLED_UP in columns else {}
         totals = {c: Counter() for c in columns}
         for row in rows.rows:
             for i, column in enumerate(columns):
                 if row[i] is not None:
-                    totals[column][row[i]] += row[-1]
+                    for value in (lineage.get(row[i]) or [row[i]]) if column == ROLLED_UP else [row[i]]:
+                        totals[column][value] += row[-1]
         return {c: sorted(t.items(), key=lambda vc: (-vc[1], isinstance(vc[0], (str, bytes)), vc[0]))
                 for c, t in totals.items()}
 
-    async def result(self, column: str, counts: list[tuple], pairs: list) -> dict:
+    async def result(self, column: str, counts: list[tuple], pairs: list, narrower: dict) -> dict:
         size = self.get_facet_size()
         shown = counts[:size]
         expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, [v for v, _ in shown])
         values = []
         for value, count in shown:
-            selected = (column, str(value)) in pairs
-            path = (path_with_removed_args(self.request, {column: str(value)}) if selected
-                    else path_with_added_args(self.request, {column: value}))
+            # a broader condition selects itself and its narrower ones (condition__in=…), as its count holds them
+            key, arg = ((f"{column}__in", ",".join(narrower[value])) if column == ROLLED_UP and len(narrower.get(value, ())) > 1
+                        else (column, str(value)))
+            selected = (key, arg) in pairs
+            path = (path_with_removed_args(self.request, {key: arg}) if selected
+                    else path_with_added_args(self.request, {key: arg}))
             values.append({"value": value, "label": expanded.get((column, value), value), "count": count,
                            "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path)),
                            "selected": selected})
@@ -88,6 +112,12 @@ class CountedColumnFacet(ColumnFacet):
             except QueryInterrupted:
                 timed_out.extend(rest)
         pairs = self.get_querystring_pairs()
-        mine = [await self.result(c, counted[c], pairs) for c in columns if c in counted]
+        narrower: dict[str, list[str]] = {}
+        for condition, ancestors in (await self.lineage() if ROLLED_UP in counted else {}).items():
+            for ancestor in ancestors:
+                narrower.setdefault(ancestor, []).append(condition)
+        for values in narrower.values():
+            values.sort()
+        mine = [await self.result(c, counted[c], pairs, narrower) for c in columns if c in counted]
         return mine + results, timed_out
 

@@ -14,11 +14,12 @@ from datasette.utils import await_me_maybe
 
 from .. import exports
 from ..presenter import effect_text, number
+from ..vocabulary import scales
 from . import is_site_database
 from .bounded_search import bound
 from .certainty_symbols import certainty_rank, certainty_word
 from .downloads import FORMAT_NAMES
-from .i18n import t
+from .i18n import localised, t
 from .labels import ARRAYS, Links, kind_of
 from .precomputed_facets import CountedColumnFacet
 
@@ -95,7 +96,9 @@ def download_links(datasette, request, database: str, table: str) -> list[dict]:
     through_exports = export_links(datasette, request, table)
     if through_exports is not None:
         return through_exports
-    args = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True) if k not in NOT_DOWNLOAD_ARGS]
+    default_sort = request.scope.get(DEFAULT_SORT)  # the page's own order, not asked for: downloads keep theirs
+    args = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True)
+            if k not in NOT_DOWNLOAD_ARGS and (k, v) != default_sort]
 
     def url(fmt: str, extra: list[tuple[str, str]]) -> str:
         return datasette.urls.table(database, table, format=fmt) + "?" + urlencode(args + extra)
@@ -112,15 +115,27 @@ def download_links(datasette, request, database: str, table: str) -> list[dict]:
     return links
 
 
+def economic_value(row) -> str:
+    """An evaluation's value as it reads: a ratio measure (evidence/scales.yaml: scale: ratio) as "1 : 26"
+    with what it means ("EUR 26 per EUR 1"), any other with its currency ("GBP 5744"); decimal commas in Dutch."""
+    if row["value"] is None:
+        return ""
+    value, currency = number(row["value"]), row["currency"] or ""
+    if (scales().term("economic_measure", row["measure"]) or {}).get("scale") == "ratio":
+        per = f" ({currency} {value} {t('per')} {currency} 1)" if currency else ""
+        return localised(f"1 : {value}{per}")
+    return localised(" ".join(x for x in (currency, value) if x))
+
+
 def row_values(row, display_row, table: str, links: Links) -> dict:
     """A row's cells by column, with the computed ones (a finding's effect with its CI, an evaluation's
     measure with its value and currency)."""
     cells = {cell["column"]: cell["value"] for cell in display_row}
     keys = row.keys()
     if table == "findings" and {"effect", "effect_measure", "ci_lower", "ci_upper"} <= set(keys):
-        cells["effect"] = effect_text(row) if row["effect"] is not None else "–"
+        cells["effect"] = localised(effect_text(row)) if row["effect"] is not None else "–"
     if table == "economic_evaluations" and {"measure", "value", "currency"} <= set(keys):
-        amount = " ".join(x for x in (row["currency"] or "", number(row["value"])) if x)
+        amount = economic_value(row)
         cells["value"] = ": ".join(x for x in (links.term("economic_measure", row["measure"]), amount) if x) or "–"
     return cells
 
@@ -163,7 +178,8 @@ def by_certainty(results: list) -> list:
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    env.globals.update(column_title=column_title, table_noun=table_noun, by_certainty=by_certainty)
+    env.globals.update(column_title=column_title, table_noun=table_noun, by_certainty=by_certainty,
+                       economic_value=economic_value)
 
 
 @hookimpl(hookwrapper=True)
@@ -187,3 +203,27 @@ def filters_from_request(request, database, table, datasette):
         return inner
 
     outcome.force_result([bounded(result) for result in outcome.get_result()])
+
+
+MOST_CERTAIN_FIRST = {"findings": "certainty_rank"}  # the table pages (HTML) that list the most certain first
+DEFAULT_SORT = "evidence_default_sort"  # the ASGI scope key that says which sort the wrapper added
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """A findings table page without a sort of its own lists the most certain findings first (its
+    downloads and JSON keep metadata.yml's order, which the exports share)."""
+    def wrap(app):
+        async def most_certain_first(scope, receive, send):
+            if scope.get("type") == "http":
+                parts = scope.get("path", "").strip("/").split("/")
+                query = scope.get("query_string", b"")
+                asked = {k for k, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
+                if (len(parts) == 2 and parts[1] in MOST_CERTAIN_FIRST and is_site_database(datasette, parts[0])
+                        and not asked & {"_sort", "_sort_desc", "_next"}):
+                    extra = f"_sort_desc={MOST_CERTAIN_FIRST[parts[1]]}".encode()
+                    scope = {**scope, "query_string": query + b"&" + extra if query else extra,
+                             DEFAULT_SORT: ("_sort_desc", MOST_CERTAIN_FIRST[parts[1]])}
+            await app(scope, receive, send)
+        return most_certain_first
+    return wrap

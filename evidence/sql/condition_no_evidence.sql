@@ -1,6 +1,7 @@
--- Findings of a condition that record a search that found no evidence (the page's gaps), by the partial
--- index ix_findings_no_evidence (serving_counts.sql), which holds these findings alone.
+-- Findings of a condition (and its narrower conditions) that record a search that found no evidence (the
+-- page's gaps), counted once, by the partial index ix_findings_no_evidence (serving_counts.sql).
 select f.id, f.statement, f.intervention_type, f.outcome
-from findings f
-where f.condition = :id and f.direction = 'no_evidence' and f.same_result_as is null
+from condition_lineage l
+cross join counted_findings f on f.condition = l.condition and f.direction = 'no_evidence'
+where l.ancestor = :id
 order by f.intervention_type, f.outcome, f.id

@@ -4,6 +4,33 @@
 -- database (an incremental build re-derives them after applying its changes). metadata.yml hides the
 -- tables and describes them; evidence/site/serving_counts.py names them for the benchmark and the tests.
 
+-- The one rule for counting: a result read in two documents is counted once, at the record the others
+-- name in same_result_as (README, curation rule 6). Every count the site shows reads these two views —
+-- the front page, the facets, the gap map, the condition pages, the ready-made queries — and
+-- in_overviews (from the source's status) says whether a finding counts towards "best certainty".
+DROP VIEW IF EXISTS counted_findings;
+CREATE VIEW counted_findings AS
+SELECT f.rowid AS rid, f.*, (SELECT status.in_overviews FROM vocabulary status WHERE status.kind = 'status'
+             AND status.id = f.source_status) AS in_overviews
+FROM findings f
+WHERE f.same_result_as IS NULL;
+
+DROP VIEW IF EXISTS counted_economic_evaluations;
+CREATE VIEW counted_economic_evaluations AS
+SELECT e.rowid AS rid, e.* FROM economic_evaluations e WHERE e.same_result_as IS NULL;
+
+-- Each condition with itself and every broader condition above it (data/vocabulary/condition.yaml's
+-- parent:): a parent's counts hold its narrower conditions' (rheumatoid arthritis counts towards
+-- inflammatory arthritis and towards rheumatic and musculoskeletal diseases).
+DROP VIEW IF EXISTS condition_lineage;
+CREATE VIEW condition_lineage AS
+WITH RECURSIVE up(condition, ancestor) AS (
+    SELECT id, id FROM conditions
+    UNION
+    SELECT up.condition, c.parent FROM up JOIN conditions c ON c.id = up.ancestor WHERE c.parent IS NOT NULL
+)
+SELECT condition, ancestor FROM up;
+
 -- The condition page lists each comparison's most certain findings first, a few per comparison: this
 -- index finds them without reading the condition's other findings (condition_findings.sql).
 -- Its last two columns make it cover finding_counts below, which reads it instead of the table.
@@ -13,25 +40,27 @@ CREATE INDEX IF NOT EXISTS ix_findings_comparison
 
 -- The facet counts of the unfiltered table pages (metadata.yml's facets), which
 -- evidence/site/precomputed_facets.py serves instead of counting the whole table: a column facet
--- counts the rows with each value; an array facet the rows whose list holds the value.
+-- counts the rows with each value (findings and evaluations counted once, a condition's count holding its
+-- narrower conditions', as the facet's link selects them all); an array facet the rows whose list holds
+-- the value (the term itself: its filter, conditions__arraycontains, selects one term).
 DROP TABLE IF EXISTS facet_counts;
 CREATE TABLE facet_counts AS
-SELECT 'findings' AS table_name, 'condition' AS column_name, condition AS value, count(*) AS count
-    FROM findings WHERE condition IS NOT NULL GROUP BY condition
+SELECT 'findings' AS table_name, 'condition' AS column_name, l.ancestor AS value, count(*) AS count
+    FROM counted_findings f JOIN condition_lineage l ON l.condition = f.condition GROUP BY l.ancestor
 UNION ALL SELECT 'findings', 'certainty', certainty, count(*)
-    FROM findings WHERE certainty IS NOT NULL GROUP BY certainty
+    FROM counted_findings WHERE certainty IS NOT NULL GROUP BY certainty
 UNION ALL SELECT 'findings', 'intervention_type', intervention_type, count(*)
-    FROM findings WHERE intervention_type IS NOT NULL GROUP BY intervention_type
+    FROM counted_findings WHERE intervention_type IS NOT NULL GROUP BY intervention_type
 UNION ALL SELECT 'findings', 'outcome', outcome, count(*)
-    FROM findings WHERE outcome IS NOT NULL GROUP BY outcome
+    FROM counted_findings WHERE outcome IS NOT NULL GROUP BY outcome
 UNION ALL SELECT 'findings', 'source_design', source_design, count(*)
-    FROM findings WHERE source_design IS NOT NULL GROUP BY source_design
-UNION ALL SELECT 'economic_evaluations', 'condition', condition, count(*)
-    FROM economic_evaluations WHERE condition IS NOT NULL GROUP BY condition
+    FROM counted_findings WHERE source_design IS NOT NULL GROUP BY source_design
+UNION ALL SELECT 'economic_evaluations', 'condition', l.ancestor, count(*)
+    FROM counted_economic_evaluations e JOIN condition_lineage l ON l.condition = e.condition GROUP BY l.ancestor
 UNION ALL SELECT 'economic_evaluations', 'conclusion', conclusion, count(*)
-    FROM economic_evaluations WHERE conclusion IS NOT NULL GROUP BY conclusion
+    FROM counted_economic_evaluations WHERE conclusion IS NOT NULL GROUP BY conclusion
 UNION ALL SELECT 'economic_evaluations', 'perspective', perspective, count(*)
-    FROM economic_evaluations WHERE perspective IS NOT NULL GROUP BY perspective
+    FROM counted_economic_evaluations WHERE perspective IS NOT NULL GROUP BY perspective
 UNION ALL SELECT 'sources', 'design', design, count(*)
     FROM sources WHERE design IS NOT NULL GROUP BY design
 UNION ALL SELECT 'sources', 'status', status, count(*)
@@ -41,34 +70,34 @@ UNION ALL SELECT 'sources', 'conditions', j.value, count(DISTINCT s.rowid)
 UNION ALL SELECT 'sources', 'intervention_types', j.value, count(DISTINCT s.rowid)
     FROM sources s, json_each(s.intervention_types) j GROUP BY j.value;
 
--- Findings per condition × intervention type, a result read in two documents counted once: the gap
--- map's cells (best_rank: the highest certainty among findings whose source counts in overviews), the
--- condition page's comparisons (top_rank: the highest certainty of any) and the front page's counts.
+-- Findings per condition × intervention type, counted once: the gap map's cells (best_rank: the highest
+-- certainty among findings whose source counts in overviews), the condition page's comparisons (top_rank:
+-- the highest certainty of any) and the front page's counts.
 DROP TABLE IF EXISTS finding_counts;
 CREATE TABLE finding_counts AS
 SELECT f.condition, f.intervention_type, count(*) AS findings, count(f.certainty) AS graded,
-    max(CASE WHEN status.in_overviews THEN certainty.rank END) AS best_rank,
+    max(CASE WHEN f.in_overviews THEN certainty.rank END) AS best_rank,
     max(f.certainty_rank) AS top_rank
-FROM findings f
-JOIN vocabulary status ON status.kind = 'status' AND status.id = f.source_status
+FROM counted_findings f
 LEFT JOIN vocabulary certainty ON certainty.kind = 'certainty' AND certainty.id = f.certainty
-WHERE f.same_result_as IS NULL
 GROUP BY f.condition, f.intervention_type;
 
--- What the database holds per condition (the front page): findings and GRADE-rated findings (from
--- finding_counts), economic evaluations (a result read in two documents counted once) and sources.
+-- What the database holds per condition (the front page), its narrower conditions' included: findings
+-- and GRADE-rated findings (from finding_counts), economic evaluations (counted once) and sources.
 DROP TABLE IF EXISTS condition_counts;
 CREATE TABLE condition_counts AS
 SELECT c.id AS condition,
-    coalesce((SELECT sum(n.findings) FROM finding_counts n WHERE n.condition = c.id), 0) AS findings,
-    coalesce((SELECT sum(n.graded) FROM finding_counts n WHERE n.condition = c.id), 0) AS graded,
+    coalesce((SELECT sum(n.findings) FROM finding_counts n JOIN condition_lineage l ON l.condition = n.condition
+              WHERE l.ancestor = c.id), 0) AS findings,
+    coalesce((SELECT sum(n.graded) FROM finding_counts n JOIN condition_lineage l ON l.condition = n.condition
+              WHERE l.ancestor = c.id), 0) AS graded,
     coalesce(e.economic_evaluations, 0) AS economic_evaluations,
     coalesce(s.sources, 0) AS sources
 FROM conditions c
-LEFT JOIN (SELECT condition, count(*) AS economic_evaluations FROM economic_evaluations
-           WHERE same_result_as IS NULL GROUP BY condition) e ON e.condition = c.id
-LEFT JOIN (SELECT j.value AS condition, count(*) AS sources FROM sources s, json_each(s.conditions) j
-           GROUP BY j.value) s ON s.condition = c.id;
+LEFT JOIN (SELECT l.ancestor AS condition, count(*) AS economic_evaluations FROM counted_economic_evaluations e
+           JOIN condition_lineage l ON l.condition = e.condition GROUP BY l.ancestor) e ON e.condition = c.id
+LEFT JOIN (SELECT l.ancestor AS condition, count(DISTINCT s.rowid) AS sources FROM sources s, json_each(s.conditions) j
+           JOIN condition_lineage l ON l.condition = j.value GROUP BY l.ancestor) s ON s.condition = c.id;
 
 -- How many findings and economic evaluations quote each document (the front page's documents).
 DROP TABLE IF EXISTS document_counts;
