@@ -80,7 +80,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                ("tests/test_inputs.py", "tests/test_fast_yaml.py", "tests/test_integrity_inputs.py",
                 "tests/test_bad_inputs.py", "tests/test_bibliography.py")),
     "build": (("evidence/build.py", "evidence/schema.py"), ("tests/test_build.py", "tests/test_integrity_build.py")),
-    "incremental": (("evidence/incremental.py",), ("tests/test_incremental.py", "tests/test_build.py")),
+    "incremental": (("evidence/incremental.py", "evidence/search_indexes.py"), ("tests/test_incremental.py", "tests/test_build.py", "tests/test_site_search.py")),
     "exports": (tuple(f"evidence/exports/{m}.py" for m in EXPORTS),
                 ("tests/test_export*.py", "tests/test_fhir*.py", "tests/test_sof.py", "tests/test_bibliography.py",
                  "tests/test_integrity_exports.py", "tests/test_twin_paths.py")),

@@ -138,6 +138,11 @@ def test_no_page_says_a_recommendation_rests_on_a_conclusion(real_db, site):
     assert "own evidence basis: no evidence found" in search
     dutch = text_of(site("/evidence/findings/kumar-2017-f3?lang=nl").text)
     assert "Modules van de richtlijn met deze conclusie in hun literatuursamenvatting" in dutch
+    # nor a source page or the front page: modules hold conclusions in their literature summary
+    for page in ("/evidence/sources/kumar-2017", "/", "/?lang=nl", "/evidence/sources/kumar-2017?lang=nl"):
+        shown = text_of(site(page).text)
+        assert "rest on" not in shown and "waarop ze rusten" not in shown and "op deze bron rusten" not in shown, page
+    assert "with conclusions from this source in their literature summary" in text_of(site("/evidence/sources/kumar-2017").text)
 
 
 def test_sub_modules_sit_under_their_parent_and_print_shared_content_once(real_db, site):

@@ -39,6 +39,9 @@ def data_texts(real_db) -> list[str]:
         for row in conn.execute(f"select * from [{table}]"):
             texts |= {v.strip() for v in row if isinstance(v, str) and len(v.strip()) >= 2
                       and not re.fullmatch(r"[a-z_]+", v.strip())}  # not ids and column names: they are words too
+            # a printed heading path ("Zoeken en selecteren > Search and select (Methods)") is shown part by part
+            texts |= {part.strip() for v in row if isinstance(v, str) and " > " in v for part in v.split(" > ")
+                      if len(part.strip()) >= 2}
     return sorted(texts, key=len, reverse=True)
 
 

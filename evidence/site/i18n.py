@@ -64,8 +64,8 @@ NL = {
     "Choose a condition: what is known, how certain, the recommendations that apply and the gaps.":
         "Kies een aandoening: wat bekend is, hoe zeker, de aanbevelingen die gelden en de kennishiaten.",
     "Read the guideline's recommendations": "Lees de aanbevelingen van de richtlijn",
-    "Each module of the guideline, its recommendations and the conclusions they rest on.":
-        "Elke module van de richtlijn, de aanbevelingen en de conclusies waarop ze rusten.",
+    "Each module of the guideline: its recommendations, the evidence basis of each, and the conclusions of its literature summary.":
+        "Elke module van de richtlijn: de aanbevelingen, de onderbouwing van elke aanbeveling en de conclusies van de literatuursamenvatting.",
     "See the gaps": "Bekijk de kennishiaten",
     "Conditions × intervention types: where findings are, how certain, and where nothing has been curated yet.":
         "Aandoeningen × soorten interventies: waar bevindingen zijn, hoe zeker, en waar nog niets is verzameld.",
@@ -257,7 +257,8 @@ NL = {
     "For the panel to consider": "Ter overweging voor de werkgroep",
     "Forest plot of the studies behind this finding": "Forest plot van de studies achter deze bevinding",
     "GRADE assessment by": "GRADE-beoordeling door", "Guideline module": "Module van de richtlijn",
-    "Guideline modules that rest on this source": "Modules van de richtlijn die op deze bron rusten",
+    "Guideline modules with conclusions from this source in their literature summary":
+        "Modules van de richtlijn met conclusies uit deze bron in hun literatuursamenvatting",
     "Intervention family": "Familie van interventies", "Intervention types": "Soorten interventies", "Kind": "Soort",
     "Links from other tables": "Verwijzingen uit andere tabellen", "On this page": "Op deze pagina", "Operator": "Bewerking",
     "Outcomes": "Uitkomsten", "Pooled at build from the study-level results": "Gepoold uit de resultaten per studie",
