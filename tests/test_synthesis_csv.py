@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+
 from pathlib import Path
 
 import pytest
 
 from evidence.problems import EvidenceError
+from evidence.synthesis import csvinput
 from evidence.synthesis.csvinput import read_studies
 
 DATA = Path(__file__).parent / "data"
@@ -144,3 +147,32 @@ def test_import_studies_prints_a_studies_block_that_reads_back(tmp_path):
     # metafor docs/reference/rma.uni.html (dat.bcg, log RR, REML): estimate -0.7145, tau2 0.3132
     out = json.loads(pooled.output)
     assert round(out["log_estimate"], 4) == -0.7145 and round(out["tau2"], 4) == 0.3132
+CSV_HEADER = "study,events_int,n_int,events_ctl,n_ctl\n"
+
+
+@pytest.mark.parametrize("cell", ["1_0", "١٠", "１０", "0x10"])
+def test_a_count_is_written_in_ascii_digits(tmp_path, cell):
+    """float() reads '1_0' and Arabic-Indic or full-width digits as 10 (issue 22, item 14): a CSV cell is not
+    a Python literal."""
+    f = tmp_path / "s.csv"
+    f.write_text(CSV_HEADER + f"A,{cell},20,5,20\n", encoding="utf-8")
+    with pytest.raises(EvidenceError, match=rf"s.csv:2: events_int: '{cell}' is not a number"):
+        read_studies(f)
+
+
+def test_a_field_over_the_csv_limit_is_a_line_not_a_traceback(tmp_path):
+    f = tmp_path / "s.csv"
+    f.write_text(CSV_HEADER + "A," + "1" * (csv.field_size_limit() + 10) + ",20,5,20\n", encoding="utf-8")
+    with pytest.raises(EvidenceError, match=r"s.csv:2: field larger than field limit"):
+        read_studies(f)
+
+
+def test_a_file_past_the_size_limits_is_refused(tmp_path, monkeypatch):
+    f = tmp_path / "s.csv"
+    f.write_text(CSV_HEADER + "".join(f"S{i},1,20,5,20\n" for i in range(5)), encoding="utf-8")
+    monkeypatch.setattr(csvinput, "MAX_STUDIES", 3)
+    with pytest.raises(EvidenceError, match=r"s.csv:5: more than 3 studies"):
+        read_studies(f)
+    monkeypatch.setattr(csvinput, "MAX_BYTES", 10)
+    with pytest.raises(EvidenceError, match=r"s.csv:1: the file is \d+ bytes"):
+        read_studies(f)

@@ -4,9 +4,14 @@ project's own columns, :mod:`.revman` for a Cochrane data package)."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 COUNTS = ("events_int", "n_int", "events_ctl", "n_ctl")
+# A number as a CSV writes one: ASCII digits, an optional sign, point and exponent. Python's float() also
+# takes '1_0' (10) and other scripts' digits ('١٠'), which no spreadsheet means as a number.
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 
 
 def cell_value(key: str, column: str, text: str) -> tuple[Any, str | None]:
@@ -14,10 +19,11 @@ def cell_value(key: str, column: str, text: str) -> tuple[Any, str | None]:
     which says the rules: counts whole and non-negative, arm sizes at least 1, SDs and SEs above 0), ``column``
     the header it is named by in the problem."""
     text = text.strip()
-    try:
-        value = float(text)
-    except ValueError:
+    if NOT_FINITE.fullmatch(text):
+        return None, f"{column}: {text!r} is not a finite number"
+    if not NUMBER.fullmatch(text):
         return None, f"{column}: {text!r} is not a number" if text else f"{column}: missing value"
+    value = float(text)
     if not math.isfinite(value):
         return None, f"{column}: {text!r} is not a finite number"
     if key in COUNTS:

@@ -33,6 +33,8 @@ COLUMNS = {
     "continuous": ("study", "mean_int", "sd_int", "n_int", "mean_ctl", "sd_ctl", "n_ctl"),
     "generic": ("study", "estimate", "ci_lower", "ci_upper", "se"),
 }
+MAX_STUDIES = 100_000  # a meta-analysis of more is not a guideline's; 1M rows took 92 s and 2.4 GB
+MAX_BYTES = 64 * 1024 * 1024
 GENERIC_OPTIONAL = ("ci_lower", "ci_upper", "se")  # a generic row gives its 95% CI or its SE
 
 
@@ -93,6 +95,9 @@ def read_studies(path: str | Path, analysis: str | None = None) -> tuple[str, li
     ``analysis`` chooses one analysis of a Cochrane data package's data-rows CSV (:mod:`.revman`)."""
     path = Path(path)
     name = str(path)
+    if path.stat().st_size > MAX_BYTES:
+        raise EvidenceError(f"{name}:1: the file is {path.stat().st_size:,} bytes; a study CSV is read whole, up to "
+                            f"{MAX_BYTES:,} bytes (about {MAX_STUDIES:,} studies)")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -100,9 +105,12 @@ def read_studies(path: str | Path, analysis: str | None = None) -> tuple[str, li
     if not text.strip():
         raise EvidenceError(f"{name}:1: the file is empty (expected a header and at least 1 study)")
     reader = csv.reader(text.splitlines(keepends=True))
-    header = [h.strip() for h in next(reader)]
-    if is_data_package(header):
-        return read_data_package(path, text, analysis)
+    try:
+        header = [h.strip() for h in next(reader)]
+        if is_data_package(header):
+            return read_data_package(path, text, analysis)
+    except csv.Error as e:  # a field over the csv module's limit, a NUL byte
+        raise EvidenceError(f"{name}:{reader.line_num}: {e}") from None
     if analysis is not None:
         raise EvidenceError(f"{name}:1: --analysis is for a Cochrane data package's data-rows CSV "
                             "(columns Analysis group, Analysis number, Study, …)")
@@ -111,8 +119,23 @@ def read_studies(path: str | Path, analysis: str | None = None) -> tuple[str, li
     if problems:
         raise EvidenceError("\n".join(problems))
     studies: list[dict[str, Any]] = []
+    try:
+        _read_rows(reader, name, header, kind, studies, problems)
+    except csv.Error as e:  # a field over the csv module's limit, a NUL byte
+        problems.append(f"{name}:{reader.line_num}: {e}")
+    if not problems and not studies:
+        problems.append(f"{name}:1: no studies: the file has a header but no rows (need at least 1 study)")
+    if problems:
+        raise EvidenceError("\n".join(problems))
+    return kind, studies
+
+
+def _read_rows(reader, name: str, header: list[str], kind: str, studies: list, problems: list[str]) -> None:
     for cells in reader:
         line = reader.line_num
+        if len(studies) >= MAX_STUDIES:
+            problems.append(f"{name}:{line}: more than {MAX_STUDIES:,} studies: pool a file of at most that many")
+            return
         if not any(c.strip() for c in cells):
             continue  # blank line
         if len(cells) != len(header):
@@ -124,8 +147,3 @@ def read_studies(path: str | Path, analysis: str | None = None) -> tuple[str, li
         problems.extend(f"{name}:{line}: {p}" for p in found)
         if not found:
             studies.append({"label": row["study"].strip(), **values})
-    if not problems and not studies:
-        problems.append(f"{name}:1: no studies: the file has a header but no rows (need at least 1 study)")
-    if problems:
-        raise EvidenceError("\n".join(problems))
-    return kind, studies
