@@ -173,8 +173,7 @@ NL = {
     "This source": "Deze bron",
     "Covers": "Betreft",
     "Record": "Record",
-    "the published paper": "het gepubliceerde artikel",
-    "published abstract and Summary-of-Findings tables": "gepubliceerde samenvatting en Summary-of-Findings-tabellen",
+    "what was read of the published paper": "wat van het gepubliceerde artikel is gelezen",
     "This record as": "Dit record als",
     "Quoted from this document": "Geciteerd uit dit document",
     "Guideline text quoted from this document": "Richtlijntekst geciteerd uit dit document",
@@ -265,8 +264,8 @@ NL = {
     "Recommendation": "Aanbeveling", "Remove filter": "Filter verwijderen", "Risk with comparator": "Risico met de vergelijking",
     "Risk with intervention (95% CI)": "Risico met de interventie (95%-BI)", "Status of the source": "Status van de bron",
     "Study results": "Resultaten per studie", "The module links to no curated conclusion.": "De module verwijst naar geen verzamelde conclusie.",
-    "The published papers themselves: their abstracts and Cochrane Summary-of-Findings tables. Each record below is cited by the paper it was read in.":
-        "De gepubliceerde artikelen zelf: hun samenvattingen en Cochrane Summary-of-Findings-tabellen. Elk record hieronder wordt geciteerd met het artikel waarin het is gelezen.",
+    "What was read of the published papers: their abstracts, PubMed records and Cochrane Summary-of-Findings tables, or a secondary summary where a record's locator says so. Each record below is cited by the paper it concerns.":
+        "Wat van de gepubliceerde artikelen is gelezen: hun samenvattingen, PubMed-records en Cochrane Summary-of-Findings-tabellen, of een secundaire samenvatting waar de vindplaats van een record dat zegt. Elk record hieronder wordt geciteerd met het artikel waarover het gaat.",
     "The whole module": "De hele module", "Views": "Views", "Vocabulary": "Vocabulaire", "Wording": "Formulering",
     "all rows": "alle rijen", "and": "en", "any column": "elke kolom", "column": "kolom", "from": "uit", "in": "in",
     "last assessed": "laatst beoordeeld", "last authorised": "laatst geautoriseerd", "many rows": "veel rijen",

@@ -168,14 +168,14 @@ class Links:
 
     def no_file_names(self, text: object) -> object:
         """Free text (a note, a locator) with every document file name it mentions replaced by the
-        document's title ("the published paper" for the published papers' own document)."""
+        document's title ("what was read of the published paper" for the published papers' own document)."""
         if not isinstance(text, str):
             return text
         from .finding_page import PUBLISHED_PAPERS
 
         for document in self.terms.ids("document"):
             if document in text:
-                title = t("the published paper") if document in PUBLISHED_PAPERS else self.document_title(document)
+                title = t("what was read of the published paper") if document in PUBLISHED_PAPERS else self.document_title(document)
                 text = text.replace(document, title)
         return text
 
