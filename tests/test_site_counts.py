@@ -68,3 +68,21 @@ def test_findings_are_listed_most_certain_first(site):
     assert ranks == sorted(ranks, reverse=True) and ranks[0] > 0
     relevance = site("/search?q=work&sort=relevance").text.split('id="results-findings"')[1].split("</section>")[0]
     assert re.findall(r'/evidence/findings/([\w-]+)"', relevance) != re.findall(r'/evidence/findings/([\w-]+)"', search)
+
+
+def test_a_condition_page_counts_economic_evaluations_as_the_front_page_does(site, real_db):
+    """A cost analysis read in two documents is one evaluation (same_result_as): the condition page's count
+    is the front page's, and each repeat on it says where it is counted. Oracle: the rows themselves."""
+    front = re.search(r'href="/condition/chronic_pain">[^<]+</a></td>(.*?)</tr>', site("/").text, re.S).group(1)
+    shown = [int(n) for n in re.findall(r'class="number">(\d+)</td>', front)]
+    [(once,)] = query(real_db, "select count(*) from economic_evaluations where condition = 'chronic_pain' "
+                               "and same_result_as is null")
+    repeats = query(real_db, "select id, same_result_as from economic_evaluations where condition = 'chronic_pain' "
+                             "and same_result_as is not null")
+    assert repeats and once in shown
+    page = site("/condition/chronic_pain").text
+    assert f"{once} economic evaluations" in page or f"{once} economic evaluation " in page
+    for rid, first in repeats:
+        card = page.split(f'href="/evidence/economic_evaluations/{rid}"')[1].split("</li>")[0]
+        assert f'href="/evidence/economic_evaluations/{first}"' in card and "counted once, there" in card
+    assert "1 : 26" in page and "EUR 26 per EUR 1" in page  # a cost-benefit ratio, not an amount
