@@ -104,7 +104,11 @@ def test_citations_carry_identifiers_and_evidence_points_to_them(real_db):
     form = citation["citedArtifact"]["publicationForm"][0]
     assert form["publishedIn"]["title"] == query(real_db, "select journal from sources where id = 'kumar-2017'")[0][0]
     assert citation["citedArtifact"]["classification"][0]["classifier"][0]["text"] == "Journal Article"
-    assert citation["citedArtifact"]["contributorship"]["entry"]
+    contributors = citation["citedArtifact"]["contributorship"]
+    assert contributors["entry"]
+    # the summary lists the entries as a citation does, not with BibTeX's " and " (issue 29, item 5)
+    assert contributors["summary"][0]["value"] == "; ".join(e["contributor"]["display"] for e in contributors["entry"])
+    assert " and " not in contributors["summary"][0]["value"]
     evidence = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Evidence"]
     assert {ev["relatedArtifact"][0]["resourceReference"]["reference"] for ev in evidence} == {urls["kumar-2017"]}
 

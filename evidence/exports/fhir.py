@@ -329,7 +329,8 @@ def citation(source: dict) -> dict:
     if source["doi"]:
         artifact["webLocation"] = [{"url": f"https://doi.org/{source['doi']}"}]
     if source["authors"]:
-        artifact["contributorship"] = {"summary": [{"value": source["authors"]}]}
+        # the summary reads as a citation does ("A; B; C"), not with BibTeX's " and " between names
+        artifact["contributorship"] = {"summary": [{"value": "; ".join(authors) if authors else source["authors"]}]}
         if authors:
             artifact["contributorship"]["entry"] = [{"contributor": {"display": a}} for a in authors]
     return {
