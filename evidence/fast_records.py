@@ -126,7 +126,7 @@ def _check(annotation: Any, metadata: list) -> Optional[Check]:
 
 
 def _base(annotation: Any, metadata: list, optional: bool) -> Optional[Check]:
-    bounds, pattern, not_blank, not_bool, finite = [], None, False, False, False
+    bounds, pattern, not_blank, not_bool = [], None, False, False
     for m in metadata:
         if isinstance(m, (annotated_types.Ge, annotated_types.Gt, annotated_types.Le, annotated_types.Lt)):
             bounds.append(m)
@@ -143,7 +143,7 @@ def _base(annotation: Any, metadata: list, optional: bool) -> Optional[Check]:
                 return None
             not_bool = True  # an int and nothing else (not a bool, '10' or 10.0): what _number(int) takes
         elif isinstance(m, AllowInfNan) and not m.allow_inf_nan:
-            finite = True
+            pass  # a known rule: _number never takes a non-finite float (the model decides those)
         else:
             return None  # a rule this module does not know
     if annotation is str and not bounds:
