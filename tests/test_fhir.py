@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 from click.testing import CliRunner
 from fhir.resources.bundle import Bundle
 
 from evidence.cli import cli
-from evidence.exports.fhir import bundle, domain_fields
+from evidence.exports.fhir import bundle, domain_fields, write_ndjson
 from evidence.read import connect
 from tests.conftest import query
 
@@ -302,3 +303,21 @@ def test_every_reference_resolves_in_the_bundle(real_db):
             urls = {e["fullUrl"] for e in data["entry"]}
             found = references(data)
             assert found and [r for r in found if r not in urls] == [], filters
+
+
+def test_ndjson_holds_the_bundles_resources_one_a_line_each_with_the_release(real_db):
+    """FHIR bulk data (NDJSON): the Bundle's resources in its order, one per line; a line read alone still
+    says which build it is (the Bundle's meta tags on each resource). Oracle: the Bundle itself."""
+    with connect(real_db) as conn:
+        for filters in ({}, {"condition": ["cancer"]}, {"certainty": ["moderate"]}):
+            whole = bundle(conn, filters)
+            out = io.BytesIO()
+            count = write_ndjson(conn, filters, out)
+            lines = out.getvalue().decode("utf-8").splitlines()
+            assert count == len(lines) == len(whole.get("entry", []))
+            tags = whole["meta"]["tag"]
+            for line, entry in zip(lines, whole.get("entry", [])):
+                resource = json.loads(line)
+                assert resource.pop("meta")["tag"][-len(tags):] == tags
+                assert resource == {k: v for k, v in entry["resource"].items() if k != "meta"}
+

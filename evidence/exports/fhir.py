@@ -712,3 +712,26 @@ def _write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict
 
 
 register(Format("fhir", "json", "application/fhir+json", "json", _write, default=True))
+
+
+def write_ndjson(conn: sqlite3.Connection, filters: Filters, out: IO[bytes]) -> int:
+    """FHIR's bulk format: the Bundle's resources, one JSON object a line, in the Bundle's order. Each
+    resource carries the Bundle's meta tags (release, content hash), as a line read alone has no Bundle."""
+    meta = bundle_meta(conn)
+    count = 0
+    with text(out) as f:
+        for entry in bundle_entries(conn, filters):
+            resource = entry["resource"]
+            if meta:
+                resource = {**resource, "meta": {**resource.get("meta", {}),
+                                                 "tag": [*resource.get("meta", {}).get("tag", []), *meta["tag"]]}}
+            f.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += 1
+    return count
+
+
+def _write_ndjson(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, out: IO[bytes]) -> Output:
+    return Output(write_ndjson(conn, filters, out), "FHIR resources, one a line (NDJSON)")
+
+
+register(Format("fhir", "ndjson", "application/fhir+ndjson", "ndjson", _write_ndjson))
