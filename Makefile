@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test test-full build validate install clean mutate axe
+.PHONY: serve test test-full build validate install clean mutate axe documents
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -50,6 +50,18 @@ axe:
 # scheduled job's command.
 test-full: $(STAMP)
 	EVIDENCE_HYPOTHESIS=full $(BIN)/python -m pytest
+
+# The source documents every quote is checked against sit in ../shared (seeds/ and published-facts.md).
+# `make documents DOCUMENTS=path` puts a checkout of them there (the GitHub workflow's step); it refuses a
+# folder without seeds/ rather than let validation run without the documents.
+DOCUMENTS ?= ../shared
+documents:
+	@test -d "$(DOCUMENTS)/seeds" && test -f "$(DOCUMENTS)/published-facts.md" || \
+		{ echo "make documents: $(DOCUMENTS) has no seeds/ and published-facts.md: set DOCUMENTS (in GitHub, the repository variable SOURCE_DOCUMENTS_REPO) to the source documents"; exit 1; }
+	@test "$$(cd "$(DOCUMENTS)" && pwd -P)" = "$$(cd ../shared 2>/dev/null && pwd -P)" || \
+		{ test ! -e ../shared || test -L ../shared || { echo "make documents: ../shared exists and is not a link: move it first"; exit 1; }; \
+		  ln -sfn "$$(cd "$(DOCUMENTS)" && pwd -P)" ../shared; }
+	@echo "Source documents: ../shared -> $$(cd ../shared && pwd -P)"
 
 clean:
 	rm -rf $(VENV) evidence.db .pytest_cache

@@ -64,3 +64,24 @@ def test_publish_runs_an_existing_datasette_command(real_db):
     assert help_text.returncode == 0
     options = [a for i, a in enumerate(args) if a.startswith("--") and args[i - 1] != "--extra-options"]
     assert options and all(option in help_text.stdout for option in options), options
+
+
+def test_the_source_documents_are_in_place_before_anything_validates():
+    """Validation under CI needs the documents every quote is checked against (evidence/provenance.py):
+    the workflow checks them out from the repository SOURCE_DOCUMENTS_REPO names and puts them where
+    validation looks (`make documents`) before it validates, builds or tests; without them it stops."""
+    steps = workflow()["jobs"]["build"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    checkout = next(i for i, step in enumerate(steps)
+                    if step.get("with", {}).get("repository") == "${{ vars.SOURCE_DOCUMENTS_REPO }}")
+    placed = next(i for i, run in enumerate(runs) if run.startswith("make documents"))
+    validated = next(i for i, run in enumerate(runs) if "evidence validate" in run)
+    assert checkout < placed < validated
+    assert steps[checkout]["with"]["path"] in runs[placed].split("DOCUMENTS=")[1]
+    assert "if" not in steps[placed]  # runs, and fails, when the variable is not set
+
+
+def test_make_documents_refuses_a_folder_without_the_documents(tmp_path):
+    result = subprocess.run(["make", "-s", "-C", str(ROOT), "documents", f"DOCUMENTS={tmp_path}"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "has no seeds/ and published-facts.md" in result.stdout
