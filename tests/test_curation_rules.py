@@ -146,7 +146,7 @@ def test_rule3_a_hedge_in_the_quote_is_a_hedge_in_the_statement():
 # --- Rule 5: a finding is a result, not a research question -----------------------------------------
 
 QUESTION = re.compile(r"\bwhether\b|\bof\b.{0,160}\beffect heeft\b|\?\s*$|^(is|does|do|what|which|how)\b", re.I)
-APPRAISAL = {"satisfaction", "patient_satisfaction", "professional_appraisal"}
+APPRAISAL = {"satisfaction", "patient_satisfaction", "professional_appraisal", "unmet_need"}
 
 
 def test_rule5_no_research_question_as_a_statement():
