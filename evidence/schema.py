@@ -673,6 +673,10 @@ class Term(SQLModel, table=True):
     footnote: Optional[str] = Field(default=None, description="How a Summary-of-Findings footnote words this rating.")
     desirable: Optional[str] = Field(default=None, description="higher or lower: which way an outcome is better.")
     synonyms: Optional[str] = Field(default=None, description="Other words for the term, in any language (separated by '; '): search finds the term's records by them.")
+    wording: Optional[str] = Field(default=None, description="The informative-statement wording GRADE expects at this certainty.")
+    wording_needs: Optional[str] = Field(default=None, description="Cues a statement at this certainty holds one of (separated by '; ').")
+    wording_excludes: Optional[str] = Field(default=None, description="Cues a statement at this certainty must not hold (separated by '; ').")
+    published: bool = Field(default=False, description="A document that is a published paper's abstract, not a source document.")
 
 
 class ChangeFields(SQLModel):

@@ -26,6 +26,9 @@ from .problems import EvidenceError, Problem
 SCALES = Path(__file__).with_name("scales.yaml")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+# The cues of GRADE's informative-statement wording a certainty names (wording_needs, wording_excludes);
+# evidence/grade.py (CUES) reads each in a statement.
+Cue = Literal["may", "probably or likely", "very uncertain", "the evidence is very uncertain"]
 
 
 class TermIn(BaseModel):
@@ -50,6 +53,10 @@ class TermIn(BaseModel):
     footnote: Optional[Text] = None
     desirable: Optional[Literal["higher", "lower"]] = None
     synonyms: Optional[list[Text]] = None  # other words for the term (Dutch, English): the search index reads them
+    wording: Optional[Text] = None  # the wording GRADE expects at this certainty, as the curator is told
+    wording_needs: Optional[list[Cue]] = None  # a statement at this certainty holds one of these cues
+    wording_excludes: Optional[list[Cue]] = None  # … and none of these
+    published: bool = False  # a document that is a published paper's abstract (not a source document)
 
 
 ATTRIBUTES = tuple(TermIn.model_fields)
@@ -212,10 +219,14 @@ def scales() -> Vocabulary:
 
 
 def _check_references(vocab: Vocabulary, file: str, line_of) -> list[Problem]:
-    """Attributes that name terms of another scale: grade_start names a certainty."""
+    """Attributes that name terms of another scale: grade_start names a certainty; and each certainty
+    says what wording GRADE expects at it (wording, said to the curator whose statement does not fit)."""
     problems = []
     for kind, terms in vocab.kinds.items():
         for term_id, attributes in terms.items():
+            if kind == "certainty" and not attributes.get("wording"):
+                problems.append(Problem(file, "a certainty needs its wording (what GRADE expects a statement to say)",
+                                        field=f"{kind}.{term_id}.wording", line=line_of((kind, term_id))))
             start = attributes.get("grade_start")
             if start is not None and start not in vocab.terms("certainty"):
                 problems.append(Problem(file, f"grade_start '{start}' is not a certainty",

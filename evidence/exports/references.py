@@ -174,6 +174,6 @@ def _writer(render, kind: str):
 
 
 register(Format("bib", "bib", "application/x-bibtex; charset=utf-8", "bib", _writer(to_bibtex, "bib"), default=True,
-                site_tables=CITING_TABLES))
+                site_tables=CITING_TABLES, title="BibTeX"))
 register(Format("ris", "ris", "application/x-research-info-systems; charset=utf-8", "ris", _writer(to_ris, "ris"),
-                default=True, site_tables=CITING_TABLES))
+                default=True, site_tables=CITING_TABLES, title="RIS"))

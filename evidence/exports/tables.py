@@ -395,10 +395,10 @@ def _writer(write, noun: str = "row"):
 
 SITE_TABLES = ("findings", "sources", "economic_evaluations")  # the tables the site offers as files
 register(Format("table", "csv", "text/csv; charset=utf-8", "csv", _writer(_csv), default=True, sidecar=csvw_metadata,
-                site_tables=SITE_TABLES))
-register(Format("table", "json", "application/json", "json", _writer(_json), site_tables=SITE_TABLES))
+                site_tables=SITE_TABLES, title="CSV"))
+register(Format("table", "json", "application/json", "json", _writer(_json), site_tables=SITE_TABLES, title="JSON"))
 register(Format("table", "json-array", "application/json", "json", _writer(_json_array)))
 register(Format("table", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx",
-                _writer(_xlsx), binary=True, site_tables=SITE_TABLES))
+                _writer(_xlsx), binary=True, site_tables=SITE_TABLES, title="Excel (XLSX)"))
 register(Format("table", "parquet", "application/vnd.apache.parquet", "parquet", _writer(_parquet), binary=True,
-                site_tables=SITE_TABLES))
+                site_tables=SITE_TABLES, title="Parquet"))

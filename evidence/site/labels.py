@@ -65,6 +65,8 @@ class Terms:
     parent: dict[tuple[str, str], Optional[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # source id -> label
     records: dict[str, str] = field(default_factory=dict)  # record id -> its table (findings, sources, …)
+    # the documents that are the published papers themselves (their abstracts): `published: true` on the term
+    published: set[str] = field(default_factory=set)
 
     def name(self, kind: str, value: object, lang: Optional[str] = None) -> str:
         """The term's name in the language; a readable fallback for an unknown id."""
@@ -111,6 +113,8 @@ async def load(datasette) -> Terms:
         for table in RECORD_TABLES:
             for r in (await db.execute(f"select id from {table}")).rows:
                 loaded.records.setdefault(r["id"], table)
+        loaded.published = {r["id"] for r in (await db.execute(
+            "select id from vocabulary where kind = 'document' and published")).rows}
     except Exception:  # noqa: BLE001  a database without these tables is shown as Datasette shows it
         pass
     _TERMS[datasette] = loaded
@@ -171,11 +175,9 @@ class Links:
         document's title ("what was read of the published paper" for the published papers' own document)."""
         if not isinstance(text, str):
             return text
-        from .finding_page import PUBLISHED_PAPERS
-
         for document in self.terms.ids("document"):
             if document in text:
-                title = t("what was read of the published paper") if document in PUBLISHED_PAPERS else self.document_title(document)
+                title = t("what was read of the published paper") if document in self.terms.published else self.document_title(document)
                 text = text.replace(document, title)
         return text
 
@@ -257,7 +259,7 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["no_file_names"] = links.no_file_names
     env.globals.update(
         term=links.term, term_html=links.term_html, row_url=links.row_url, table_url=links.table_url,
-        record_url=links.record_url, condition_url=links.condition_url, document_url=links.document_url,
+        record_url=links.record_url, published=lambda document: document in links.terms.published, condition_url=links.condition_url, document_url=links.document_url,
         document_title=links.document_title, source_html=links.source_html, kind_of=kind_of,
         site_terms=lambda: links.terms, site_database=lambda: database_name(datasette),
         json_list=lambda value: json.loads(value) if value else [], print_number=print_number,
