@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from typing_extensions import Annotated
 
 from .inputs import CURATED, parse_yaml
+from .languages import add_names, name_columns
 from .problems import EvidenceError, Problem
 
 SCALES = Path(__file__).with_name("scales.yaml")
@@ -36,7 +37,7 @@ class TermIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     name: Text
-    name_nl: Text
+    add_names(locals(), Text)  # name_<code>: one for each language but English (evidence/languages/)
     description: Optional[Text] = None
     parent: Optional[str] = None
     rank: Optional[int] = None
@@ -116,9 +117,13 @@ class Vocabulary:
 
 
 def label(term: dict) -> str:
-    """The English name with the Dutch one beside it, once when they are the same."""
-    same = term["name"].lower() == term["name_nl"].lower()
-    return term["name"] if same else f"{term['name']} ({term['name_nl']})"
+    """The English name with its names in the other languages beside it, each once: "cancer (kanker)"."""
+    others = []
+    for column in name_columns()[1:]:
+        name = term[column]
+        if name.lower() != term["name"].lower() and name.lower() not in map(str.lower, others):
+            others.append(name)
+    return f"{term['name']} ({'; '.join(others)})" if others else term["name"]
 
 
 def check_kind(kind: str, data: object, file: str, line_of) -> tuple[dict[str, dict], list[Problem]]:
@@ -145,7 +150,7 @@ def check_kind(kind: str, data: object, file: str, line_of) -> tuple[dict[str, d
                 elif err["type"] == "missing":
                     message = "required attribute is missing"
                 elif err["type"] in ("model_type", "model_attributes_type", "dict_type"):
-                    message = "must be a mapping of attributes (name, name_nl, …)"
+                    message = f"must be a mapping of attributes ({', '.join(name_columns())}, …)"
                 else:
                     message = f"{err['msg']} (got {err['input']!r})"
                 problems.append(Problem(file, message, field=f"{kind}.{term_id}.{name}" if loc else f"{kind}.{term_id}",
@@ -173,7 +178,7 @@ def _ids_and_names(kind: str, terms: dict[str, dict], file: str, line_of) -> lis
         if not TERM_ID.fullmatch(term_id):
             problems.append(Problem(file, f"term id '{term_id}' may hold only letters, digits, '_', '.' and '-' (it is "
                                     "part of a page address)", field=f"{kind}.{term_id}", line=line_of((term_id,))))
-        for language in ("name", "name_nl"):
+        for language in name_columns():
             name = attributes.get(language)
             if not isinstance(name, str) or attributes == _placeholder(term_id):
                 continue
@@ -186,7 +191,7 @@ def _ids_and_names(kind: str, terms: dict[str, dict], file: str, line_of) -> lis
 
 
 def _placeholder(term_id: str) -> dict:
-    return {**{name: info.default for name, info in TermIn.model_fields.items()}, "name": term_id, "name_nl": term_id}
+    return {**{name: info.default for name, info in TermIn.model_fields.items()}, **dict.fromkeys(name_columns(), term_id)}
 
 
 def _cycles(kind: str, terms: dict[str, dict], file: str, line_of) -> list[Problem]:

@@ -11,6 +11,7 @@ from datasette import hookimpl
 
 from ..presenter import present
 from ..schema import GRADE_DOMAINS
+from ..titles import tables
 from . import is_site_database, named_rows
 
 BIBTEX_FIELD = re.compile(r"^\s*(\w+)\s*=\s*[{\"](.*?)[}\"]\s*,?\s*$", re.M)
@@ -69,7 +70,7 @@ def unique_recommendations(rows: list[dict]) -> list[dict]:
 def extra_template_vars(view_name, table, database, datasette):
     if view_name != "row" or not is_site_database(datasette, database):
         return None
-    if table not in ("findings", "sources", "economic_evaluations"):
+    if table not in tables("sourced"):
         return None
 
     async def finding_context(finding_id: str) -> dict:

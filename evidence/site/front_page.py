@@ -9,17 +9,13 @@ import json
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from ..titles import TABLE_TITLES
+from ..titles import TABLE_TITLES, tables, title as table_title
 from . import database_name, named_rows, site_database
 from ..exports import site_title
 from .downloads import site_formats
 
-DATA_TABLES = ("findings", "economic_evaluations", "sources", "recommendations", "considerations", "questions",
-               "study_results", "conditions", "intervention_types", "outcomes", "vocabulary")
-
-
-def table_title(table: str) -> str:
-    return TABLE_TITLES.get(table, table.replace("_", " ").capitalize())
+DATA_TABLES = tables("listed")  # evidence/titles.py
+__all__ = ["TABLE_TITLES", "table_title"]
 
 
 def first_build(changes: list[dict], counts: dict) -> bool:

@@ -19,7 +19,9 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
+from ..languages import codes, name_columns
 from ..presenter import number as print_number
+from ..titles import tables
 from . import database_name, is_site_database
 from .i18n import current, t
 
@@ -46,7 +48,7 @@ ARRAYS = {"conditions": "condition", "intervention_types": "intervention_type"} 
 RAW_TABLES = {"vocabulary", "changes", "build_info"}  # tables about the terms themselves: ids as stored
 FILE_NAME = re.compile(r"\s*\(([^()]*\.(?:md|txt|pdf|docx?|html?))\)|^\S+\.(?:md|txt|pdf|docx?|html?)$", re.I)
 TEXT_WITH_FILE_NAMES = {"note", "source_locator", "effect_source_locator", "comparator_risk_source_locator"}
-RECORD_TABLES = ("findings", "economic_evaluations", "sources", "recommendations", "questions")
+RECORD_TABLES = tables("record")  # evidence/titles.py
 
 
 def slug(document_id: str) -> str:
@@ -59,7 +61,7 @@ def slug(document_id: str) -> str:
 class Terms:
     """The served database's vocabulary and record names."""
 
-    names: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # (kind, id) -> (en, nl)
+    names: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (kind, id) -> its name in each language
     order: dict[str, list[str]] = field(default_factory=dict)  # kind -> ids in file order
     rank: dict[tuple[str, str], int] = field(default_factory=dict)
     parent: dict[tuple[str, str], Optional[str]] = field(default_factory=dict)
@@ -75,8 +77,7 @@ class Terms:
         names = self.names.get((kind, str(value)))
         if names is None:
             return str(value).replace("_", " ")
-        en, nl = names
-        return nl if (lang or current()) == "nl" and nl else en
+        return names[codes().index(lang or current())] or names[0]  # English where a name is missing
 
     def known(self, kind: str, value: object) -> bool:
         return (kind, str(value)) in self.names
@@ -103,9 +104,10 @@ async def load(datasette) -> Terms:
     loaded = Terms()
     try:
         db = datasette.get_database()
-        for row in (await db.execute("select kind, id, name, name_nl, rank, parent from vocabulary")).rows:
+        columns = name_columns()  # name, name_<code> for each language (evidence/languages/)
+        for row in (await db.execute(f"select kind, id, {', '.join(columns)}, rank, parent from vocabulary")).rows:
             key = (row["kind"], row["id"])
-            loaded.names[key] = (row["name"], row["name_nl"])
+            loaded.names[key] = tuple(row[c] for c in columns)
             loaded.order.setdefault(row["kind"], []).append(row["id"])
             loaded.rank[key] = row["rank"]
             loaded.parent[key] = row["parent"]
@@ -262,5 +264,5 @@ def prepare_jinja2_environment(env, datasette):
         record_url=links.record_url, published=lambda document: document in links.terms.published, condition_url=links.condition_url, document_url=links.document_url,
         document_title=links.document_title, source_html=links.source_html, kind_of=kind_of,
         site_terms=lambda: links.terms, site_database=lambda: database_name(datasette),
-        json_list=lambda value: json.loads(value) if value else [], print_number=print_number,
+        json_list=lambda value: json.loads(value) if value else [], print_number=print_number, tables_with=tables,
     )
