@@ -113,3 +113,25 @@ def test_a_third_language_is_one_file_and_names_on_the_terms(tmp_path):
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(CHECKS.format(package=str(package)))],
                           capture_output=True, text=True, env=env, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == "followed", done.stderr
+
+
+def test_curated_english_is_marked_on_a_dutch_page_and_said_once(site):
+    """A curator's note and time point are data, not translated: on a Dutch page they are marked lang="en",
+    and the page says once, in Dutch, that they are English. The English page marks nothing."""
+    from evidence.languages import language
+
+    said = language("nl").strings["The curators' own notes and time points are in English."]
+    dutch = site("/evidence/findings/tamminga-2019-f1?lang=nl").text
+    assert '<td><span lang="en">2 years</span></td>' in dutch
+    assert re.search(r'<strong>Noot:</strong> <span lang="en">Coded as work-directed care', dutch)
+    assert dutch.count(said) == 1
+    source = site("/evidence/sources/nfk?lang=nl").text
+    assert '<span lang="en">Cited as' in source and source.count(said) == 1
+    english = site("/evidence/findings/tamminga-2019-f1?lang=en").text
+    assert "<td>2 years</td>" in english and said not in english
+
+
+def test_download_names_are_translated(site):
+    page = site("/data?lang=nl").text
+    assert ">Summary-of-Findings-tabel (Word)</a>" in page and ">Summary-of-Findings-tabel</a>" in page
+    assert ">Summary of Findings (Word)</a>" in site("/data?lang=en").text

@@ -139,6 +139,14 @@ def bilingual(dutch: object, english: object = None, length: int | None = None) 
     return Markup(f'<span lang="{lang}">{escape(text)}</span>')
 
 
+def english(text: object) -> object:
+    """Curated English text (a curator's note, a time point: data, never translated) marked lang="en" on a
+    page in another language, so that readers and screen readers know."""
+    if current() == SOURCE or text is None or text == "":
+        return text
+    return Markup('<span lang="en">') + escape(text) + Markup("</span>")
+
+
 def sentence(text: object) -> str:
     """Text with its first letter a capital, the rest as written ("cancer" -> "Cancer", "e-health" -> "E-health")."""
     text = str(text or "")
@@ -186,5 +194,6 @@ def prepare_jinja2_environment(env):
     env.filters["sentence"] = sentence
     env.filters["local"] = localised
     env.filters["day"] = day
+    env.filters["english"] = english
     env.globals.update(t=t, plural=plural, ui_lang=current, count=number, other_languages=other_languages, other_names=other_names,
                        bilingual=bilingual, error_message=error_message)
