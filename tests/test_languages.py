@@ -135,3 +135,22 @@ def test_download_names_are_translated(site):
     page = site("/data?lang=nl").text
     assert ">Summary-of-Findings-tabel (Word)</a>" in page and ">Summary-of-Findings-tabel</a>" in page
     assert ">Summary of Findings (Word)</a>" in site("/data?lang=en").text
+
+
+def test_a_term_page_shows_its_names_in_the_other_languages_marked_with_theirs(site):
+    dutch = site("/condition/cancer?lang=nl").text
+    assert re.search(r'<h1>Kanker <span class="translation" lang="en">cancer</span></h1>', dutch)
+    assert re.search(r'<h1>Cancer <span class="translation" lang="nl">kanker</span></h1>', site("/condition/cancer").text)
+    document = site("/documents/001_2af952145c35c2fe").text
+    assert '<span class="translation" lang="nl">Verkenning klinische arbeidsgeneeskunde, eindrapportage juli 2015</span></h1>' \
+        in document
+
+
+def test_an_english_quote_does_not_lead_an_english_page(site):
+    """Only a page in another language than English leads with a quote in its language: tamminga-2019-f1
+    was read in an English passage ("We found no differences …"), and its English page and search card lead
+    with the statement ("No differences between …"), as every English page does."""
+    page = site("/evidence/findings/tamminga-2019-f1?lang=en").text
+    assert page.index("<h2>Question</h2>") < page.index('class="quote source-quote"')
+    card = site("/search?q=differences&lang=en").text.split('href="/evidence/findings/tamminga-2019-f1"')[1].split("</a>")[0]
+    assert "No <mark>differences</mark> between" in card and "We found" not in card

@@ -71,6 +71,11 @@ def test_every_list_of_tables_is_a_role_of_the_one_declaration():
                            "considerations")  # the changelog's order, as before
     assert set(diff.SUMMARY_COLUMN) == set(diff.TABLES) and all(diff.SUMMARY_COLUMN.values())
     assert front_page.DATA_TABLES == tables("listed") and labels.RECORD_TABLES == tables("record")
+    # the lists as they were written out before (the /data page now lists sources first, as the changelog does)
+    assert set(labels.RECORD_TABLES) == {"findings", "economic_evaluations", "sources", "recommendations", "questions"}
+    assert set(front_page.DATA_TABLES) == {"findings", "economic_evaluations", "sources", "recommendations",
+                                           "considerations", "questions", "study_results", "conditions",
+                                           "intervention_types", "outcomes", "vocabulary"}
     assert references.CITING_TABLES == table_exports.SITE_TABLES == tables("sourced") == (
         "sources", "findings", "economic_evaluations")
     assert precomputed_facets.COUNTED == tables("counted") == ("findings", "economic_evaluations")
