@@ -62,7 +62,8 @@ SITE = ("__init__", "bounded_search", "certainty_symbols", "changes_pages", "con
 GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "grade": (("evidence/grade.py",), ("tests/test_grade.py", "tests/test_validate.py")),
     "presenter": (("evidence/presenter.py",), ("tests/test_presenter.py", "tests/test_sof.py")),
-    "vocabulary": (("evidence/vocabulary.py",), ("tests/test_vocabulary.py",)),
+    "vocabulary": (("evidence/vocabulary.py", "evidence/languages/__init__.py"),
+                   ("tests/test_vocabulary.py", "tests/test_languages.py", "tests/test_one_home.py")),
     "validate": (("evidence/validate.py", "evidence/provenance.py", "evidence/fast_records.py"),
                  ("tests/test_validate.py", "tests/test_synthesis_build.py", "tests/test_provenance.py",
                   "tests/test_fast_records.py")),

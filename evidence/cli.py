@@ -372,6 +372,12 @@ def _tables() -> Any:
     return TABLE_MODELS
 
 
+def _languages() -> Any:
+    from . import languages  # evidence/languages/: one file a language
+
+    return languages
+
+
 @cli.command(name="export", cls=ExportCommand)
 @click.argument("what", type=Later(lambda: [*_tables(), *_exports().exports()]))
 @click.option("--format", "fmt", help="Output format (see below). Tables: csv by default.")
@@ -379,7 +385,7 @@ def _tables() -> Any:
               help="sof only: one table per condition or per source.")
 @click.option("--excel", is_flag=True,
               help="csv only: the spreadsheet flavour (UTF-8 byte-order mark, CRLF, formula-like cells guarded).")
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
+@click.option("--lang", type=Later(lambda: _languages().codes()), default="nl", show_default=True,
               help="guideline only: the language of the document's headings (the guideline's text stays Dutch as printed).")
 @filter_options
 @output_option

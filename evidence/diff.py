@@ -14,12 +14,11 @@ from typing import Any, Iterator, Optional
 
 from .read import connect, records, select, sql
 from .schema import DERIVED_COLUMNS
-from .titles import TABLE_TITLES
+from .titles import TABLE_TITLES, TABLES as DECLARED, tables
 
-TABLES = ("sources", "findings", "economic_evaluations", "questions", "recommendations", "considerations")
+TABLES = tables("diffed")  # evidence/titles.py
 TITLES = {table: TABLE_TITLES[table] for table in TABLES}
-SUMMARY_COLUMN = {"sources": "label", "findings": "statement", "economic_evaluations": "statement",
-                  "questions": "question", "recommendations": "text", "considerations": "summary_en"}
+SUMMARY_COLUMN = {table.name: table.summary for table in DECLARED if table.name in TABLES}
 Snapshot = dict[str, dict[str, dict[str, Any]]]
 
 

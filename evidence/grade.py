@@ -21,13 +21,20 @@ MAY = re.compile(r"\bmay\b", re.I)
 HEDGE = re.compile(r"\b(may|probably|likely|very uncertain)\b", re.I)
 NO_DIFFERENCE = re.compile(r"\blittle (to|or) no (difference|effect)\b", re.I)
 
-# What Santesso et al. (2020) expect for each certainty, as said to the curator.
-EXPECTED = {
-    "high": "no hedge ('may', 'probably', 'likely', 'very uncertain')",
-    "moderate": "'probably' or 'likely'",
-    "low": "'may', without 'probably'/'likely'",
-    "very_low": "'the evidence is very uncertain'",
+# Each cue a certainty's wording names (evidence/scales.yaml: wording_needs, wording_excludes; vocabulary.Cue):
+# its pattern and the key words, one of which the lowered statement holds whenever the pattern matches.
+CUES = {
+    "may": (MAY, ("may",)),
+    "probably or likely": (PROBABLY, ("probabl", "likely")),
+    "very uncertain": (re.compile(r"\bvery uncertain\b", re.I), ("uncertain",)),
+    "the evidence is very uncertain": (VERY_UNCERTAIN, ("uncertain",)),
 }
+OUT_OF_PLACE = ("the evidence is very uncertain",)  # the cues a statement of no certainty on the scale must not hold
+
+# What GRADE expects at each certainty, as said to the curator; what a statement needs and must not hold.
+EXPECTED = {level: term["wording"] for level, term in scales().terms("certainty").items()}
+WORDING = {level: (tuple(term["wording_needs"] or ()), tuple(term["wording_excludes"] or ()))
+           for level, term in scales().terms("certainty").items()}
 
 
 # re.IGNORECASE also matches these letters to ASCII ones (İ, ı: i; ſ: s; K: k); mapped so that the
@@ -38,26 +45,22 @@ _AS_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a"
 def read_statement(statement: str, certainty: Optional[str]) -> tuple[bool, Optional[str]]:
     """(whether the wording fits the certainty, the direction it reads as or None): one pass.
 
-    Each pattern is searched only when its key word is in the statement at all, which most
-    statements settle for most patterns (no pattern can match without its key word).
+    The wording fits when the statement holds one of the certainty's wording_needs (if it names any) and
+    none of its wording_excludes. Each cue is searched only when its key word is in the statement at all,
+    which most statements settle for most cues (no cue can match without its key word).
     """
     lowered = statement.translate(_AS_ASCII).lower()
-    very_uncertain = "uncertain" in lowered and bool(VERY_UNCERTAIN.search(statement))
-    probably = ("probabl" in lowered or "likely" in lowered) and bool(PROBABLY.search(statement))
-    may = "may" in lowered and bool(MAY.search(statement))
-    if certainty == "very_low":
-        fits = very_uncertain
-    elif very_uncertain:
-        fits = False
-    elif certainty == "high":  # HEDGE: may, probably, likely or very uncertain
-        fits = not (may or probably or ("uncertain" in lowered and bool(HEDGE.search(statement))))
-    elif certainty == "moderate":
-        fits = probably
-    elif certainty == "low":
-        fits = may and not probably
-    else:
-        fits = True
-    if certainty == "very_low" or very_uncertain:
+    found: dict[str, bool] = {}
+
+    def holds(cue: str) -> bool:
+        if cue not in found:
+            pattern, keys = CUES[cue]
+            found[cue] = any(key in lowered for key in keys) and bool(pattern.search(statement))
+        return found[cue]
+
+    needs, excludes = WORDING.get(certainty, ((), OUT_OF_PLACE))
+    fits = (not needs or any(map(holds, needs))) and not any(map(holds, excludes))
+    if certainty == "very_low" or holds("the evidence is very uncertain"):
         return fits, "uncertain"
     no_difference = "little" in lowered and bool(NO_DIFFERENCE.search(statement))
     return fits, "little_or_no_difference" if no_difference else None

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from .problems import Problem
+from .titles import tables
 
 ENV = "EVIDENCE_DOCUMENTS"
 OFF = "off"
@@ -31,7 +32,7 @@ OFF = "off"
 QUOTED = (("quote", "source_document"), ("effect_quote", "effect_source_document"),
           ("comparator_risk_quote", "comparator_risk_source_document"))
 GUIDELINE_QUOTES = ("quote", "evidence_basis_quote")
-GUIDELINE_NESTED = ("recommendations", "considerations")
+GUIDELINE_NESTED = tables("guideline")  # evidence/titles.py
 
 # hyphen and quote-mark variants, each made one (str.replace: much quicker than str.translate)
 _VARIANTS = (("\u2010", "-"), ("\u2011", "-"), ("\u00ad", ""), ("\u2018", "'"), ("\u2019", "'"), ("\u201a", "'"),

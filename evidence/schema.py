@@ -25,6 +25,8 @@ import sqlalchemy.dialects.sqlite
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from .languages import add_names
+
 # Patterns are pydantic types: SQLModel's Field(regex=...) is silently ignored under pydantic 2.
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 LocalId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")]
@@ -610,7 +612,7 @@ class TermFields(SQLModel):
 
     id: str = Field(primary_key=True, description="The value stored in the data (slug).")
     name: str = Field(description="English name.")
-    name_nl: str = Field(description="Dutch name.")
+    add_names(locals(), str, lambda language: Field(description=f"{language} name."))  # name_<code> for each language (evidence/languages/)
     label: str = Field(description="English name with the Dutch one beside it, as shown in facets and links.")
     description: Optional[str] = Field(default=None, description="What the term covers.")
     parent: Optional[str] = Field(default=None, description="The broader term it belongs to, if any.")
@@ -655,7 +657,7 @@ class Term(SQLModel, table=True):
     kind: str = Field(primary_key=True, description="Which vocabulary: certainty, outcome, intervention_type, …")
     id: str = Field(primary_key=True, description="The value stored in the data.")
     name: str = Field(description="English label.")
-    name_nl: str = Field(description="Dutch label.")
+    add_names(locals(), str, lambda language: Field(description=f"{language} label."))
     label: str = Field(description="English name with the Dutch one beside it.")
     description: Optional[str] = Field(default=None, description="What the term means.")
     parent: Optional[str] = Field(default=None, description="The broader term of the same kind, if any.")
@@ -673,6 +675,10 @@ class Term(SQLModel, table=True):
     footnote: Optional[str] = Field(default=None, description="How a Summary-of-Findings footnote words this rating.")
     desirable: Optional[str] = Field(default=None, description="higher or lower: which way an outcome is better.")
     synonyms: Optional[str] = Field(default=None, description="Other words for the term, in any language (separated by '; '): search finds the term's records by them.")
+    wording: Optional[str] = Field(default=None, description="The informative-statement wording GRADE expects at this certainty.")
+    wording_needs: Optional[str] = Field(default=None, description="Cues a statement at this certainty holds one of (separated by '; ').")
+    wording_excludes: Optional[str] = Field(default=None, description="Cues a statement at this certainty must not hold (separated by '; ').")
+    published: bool = Field(default=False, description="A document that is a published paper's abstract, not a source document.")
 
 
 class ChangeFields(SQLModel):

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .languages import name_columns
+
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 PREFIX = "2 3"
-LANGUAGES = ("", "_nl")  # name{suffix}: the columns of a term's names, one per language
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ BY_TABLE = {index.table: index for index in INDEXES}
 def names(alias: str) -> str:
     """Every name of a term (one per language) and its synonyms, as one text."""
     return " || ' ' || ".join(f"ifnull({alias}.{column}, '')"
-                              for column in (*(f"name{s}" for s in LANGUAGES), "synonyms"))
+                              for column in (*name_columns(), "synonyms"))  # evidence/languages/
 
 
 def joined_hyphenated(text: str) -> str:

@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 from . import fast_records, grade, provenance
 from .guideline import check_guideline
 from .inputs import BibEntry, Inputs, LazyItems, Unparsable, YamlFile
+from .languages import name_columns
 from .latex import plain
 from .problems import Problem, Report
 from .schema import TERM_TABLES, EconomicIn, FindingIn, FindingRow, SourceIn, StudyResultRow, vocabulary_of
@@ -154,7 +155,7 @@ def vocabulary_rows(vocab: Vocabulary) -> Rows:
     rows: Rows = {}
     for table in TERM_TABLES:
         rows[table.__tablename__] = [
-            {"id": k, "label": label(v), "name": v["name"], "name_nl": v["name_nl"], "description": v["description"],
+            {"id": k, "label": label(v), **{c: v[c] for c in name_columns()}, "description": v["description"],
              "parent": v["parent"], "family": vocab.family(table.__vocabulary__, k)}
             for k, v in vocab.terms(table.__vocabulary__).items()
         ]

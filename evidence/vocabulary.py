@@ -21,11 +21,15 @@ from pydantic import BaseModel
 from typing_extensions import Annotated
 
 from .inputs import CURATED, parse_yaml
+from .languages import add_names, name_columns
 from .problems import EvidenceError, Problem
 
 SCALES = Path(__file__).with_name("scales.yaml")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+# The cues of GRADE's informative-statement wording a certainty names (wording_needs, wording_excludes);
+# evidence/grade.py (CUES) reads each in a statement.
+Cue = Literal["may", "probably or likely", "very uncertain", "the evidence is very uncertain"]
 
 
 class TermIn(BaseModel):
@@ -33,7 +37,7 @@ class TermIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     name: Text
-    name_nl: Text
+    add_names(locals(), Text)  # name_<code>: one for each language but English (evidence/languages/)
     description: Optional[Text] = None
     parent: Optional[str] = None
     rank: Optional[int] = None
@@ -50,6 +54,10 @@ class TermIn(BaseModel):
     footnote: Optional[Text] = None
     desirable: Optional[Literal["higher", "lower"]] = None
     synonyms: Optional[list[Text]] = None  # other words for the term (Dutch, English): the search index reads them
+    wording: Optional[Text] = None  # the wording GRADE expects at this certainty, as the curator is told
+    wording_needs: Optional[list[Cue]] = None  # a statement at this certainty holds one of these cues
+    wording_excludes: Optional[list[Cue]] = None  # … and none of these
+    published: bool = False  # a document that is a published paper's abstract (not a source document)
 
 
 ATTRIBUTES = tuple(TermIn.model_fields)
@@ -109,9 +117,13 @@ class Vocabulary:
 
 
 def label(term: dict) -> str:
-    """The English name with the Dutch one beside it, once when they are the same."""
-    same = term["name"].lower() == term["name_nl"].lower()
-    return term["name"] if same else f"{term['name']} ({term['name_nl']})"
+    """The English name with its names in the other languages beside it, each once: "cancer (kanker)"."""
+    others = []
+    for column in name_columns()[1:]:
+        name = term[column]
+        if name.lower() != term["name"].lower() and name.lower() not in map(str.lower, others):
+            others.append(name)
+    return f"{term['name']} ({'; '.join(others)})" if others else term["name"]
 
 
 def check_kind(kind: str, data: object, file: str, line_of) -> tuple[dict[str, dict], list[Problem]]:
@@ -138,7 +150,7 @@ def check_kind(kind: str, data: object, file: str, line_of) -> tuple[dict[str, d
                 elif err["type"] == "missing":
                     message = "required attribute is missing"
                 elif err["type"] in ("model_type", "model_attributes_type", "dict_type"):
-                    message = "must be a mapping of attributes (name, name_nl, …)"
+                    message = f"must be a mapping of attributes ({', '.join(name_columns())}, …)"
                 else:
                     message = f"{err['msg']} (got {err['input']!r})"
                 problems.append(Problem(file, message, field=f"{kind}.{term_id}.{name}" if loc else f"{kind}.{term_id}",
@@ -166,7 +178,7 @@ def _ids_and_names(kind: str, terms: dict[str, dict], file: str, line_of) -> lis
         if not TERM_ID.fullmatch(term_id):
             problems.append(Problem(file, f"term id '{term_id}' may hold only letters, digits, '_', '.' and '-' (it is "
                                     "part of a page address)", field=f"{kind}.{term_id}", line=line_of((term_id,))))
-        for language in ("name", "name_nl"):
+        for language in name_columns():
             name = attributes.get(language)
             if not isinstance(name, str) or attributes == _placeholder(term_id):
                 continue
@@ -179,7 +191,7 @@ def _ids_and_names(kind: str, terms: dict[str, dict], file: str, line_of) -> lis
 
 
 def _placeholder(term_id: str) -> dict:
-    return {**{name: info.default for name, info in TermIn.model_fields.items()}, "name": term_id, "name_nl": term_id}
+    return {**{name: info.default for name, info in TermIn.model_fields.items()}, **dict.fromkeys(name_columns(), term_id)}
 
 
 def _cycles(kind: str, terms: dict[str, dict], file: str, line_of) -> list[Problem]:
@@ -212,10 +224,14 @@ def scales() -> Vocabulary:
 
 
 def _check_references(vocab: Vocabulary, file: str, line_of) -> list[Problem]:
-    """Attributes that name terms of another scale: grade_start names a certainty."""
+    """Attributes that name terms of another scale: grade_start names a certainty; and each certainty
+    says what wording GRADE expects at it (wording, said to the curator whose statement does not fit)."""
     problems = []
     for kind, terms in vocab.kinds.items():
         for term_id, attributes in terms.items():
+            if kind == "certainty" and not attributes.get("wording"):
+                problems.append(Problem(file, "a certainty needs its wording (what GRADE expects a statement to say)",
+                                        field=f"{kind}.{term_id}.wording", line=line_of((kind, term_id))))
             start = attributes.get("grade_start")
             if start is not None and start not in vocab.terms("certainty"):
                 problems.append(Problem(file, f"grade_start '{start}' is not a certainty",

@@ -68,12 +68,17 @@ class Format:
     binary: bool = False  # written to a file only, never to standard output
     site_tables: tuple[str, ...] = ()  # table pages that offer it as a download
     extension: Optional[str] = None  # the site's download extension, when not the name
+    title: Optional[str] = None  # what the site's download links call it ("Excel (XLSX)"), when not the extension
     # sidecar(conn, table, filters, options, file name) -> bytes of "<file>-metadata.json", written beside -o
     sidecar: Optional[Callable[..., bytes]] = field(default=None, compare=False)
 
     @property
     def site_extension(self) -> str:
         return self.extension or self.name
+
+    @property
+    def site_title(self) -> str:
+        return self.title or self.site_extension
 
 
 FORMATS: list[Format] = []
@@ -120,6 +125,11 @@ def find(export: str, name: Optional[str]) -> Format:
 
 def site_formats(table: str) -> list[Format]:
     return [f for f in formats() if table in f.site_tables]
+
+
+def site_title(extension: str) -> str:
+    """What the site calls the download with this extension ("xlsx" -> "Excel (XLSX)")."""
+    return next((f.site_title for f in formats() if f.site_tables and f.site_extension == extension), extension)
 
 
 # --- a killed export's temporary file ---------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import IO, Optional
 
 import yaml
 
+from ..languages import language, name_column
 from ..guideline import HEADING_SEPARATOR, conclusion_groups, consideration_sections, list_items
 from ..presenter import certainty_text
 from ..read import Filters, records, select, sql
@@ -70,7 +71,7 @@ class Words:
 
     def term(self, kind: str, value: Optional[str]) -> str:
         found = self.vocab.term(kind, value) if value else None
-        return (found["name_nl"] if self.lang == "nl" else found["name"]) if found else ""
+        return found[name_column(self.lang)] if found else ""
 
 
 def _chosen(conn: sqlite3.Connection, filters: Filters):
@@ -260,7 +261,7 @@ nav ol { list-style: none; padding-left: 1em; }
 def html_document(doc: Document) -> str:
     e = html.escape
     w = Words(doc.lang)
-    out = [f'<!DOCTYPE html>\n<html lang="{"nl-NL" if doc.lang == "nl" else "en-GB"}">\n<head>\n<meta charset="utf-8">',
+    out = [f'<!DOCTYPE html>\n<html lang="{language(doc.lang).locale}">\n<head>\n<meta charset="utf-8">',
            f"<title>{e(doc.title)}</title>", *(f'<meta name="{e(k)}" content="{e(v)}">' for k, v in doc.meta.items()),
            f"<style>{HTML_STYLE % {'page': w('page'), 'of': w('of')}}</style>\n</head>\n<body>"]
     for b in doc.blocks:
@@ -297,7 +298,7 @@ def docx_bytes(doc: Document) -> bytes:
     from docx.shared import Mm, Pt
 
     w = Words(doc.lang)
-    language = "nl-NL" if doc.lang == "nl" else "en-GB"
+    locale = language(doc.lang).locale
     d = Docx()
     section = d.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -307,7 +308,7 @@ def docx_bytes(doc: Document) -> bytes:
     if lang is None:
         lang = OxmlElement("w:lang")
         defaults.append(lang)
-    lang.set(qn("w:val"), language)
+    lang.set(qn("w:val"), locale)
     d.styles["Normal"].font.size = Pt(10.5)
 
     def field(paragraph, instruction: str, cached: str = "") -> None:
@@ -372,7 +373,7 @@ def docx_bytes(doc: Document) -> bytes:
             d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     when = datetime.datetime.fromisoformat(doc.meta[w("date")])
     props = d.core_properties
-    props.title, props.subject, props.language = doc.title, doc.meta[w("source")][:255], language
+    props.title, props.subject, props.language = doc.title, doc.meta[w("source")][:255], locale
     props.author = props.last_modified_by = "Work participation evidence"
     props.created = props.modified = when
     props.identifier = f"sha256:{doc.meta[w('content_hash')]}"

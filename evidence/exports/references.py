@@ -18,6 +18,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts
 
 from ..latex import plain as _plain
 from ..read import Filters, select, source_ids, sql
+from ..titles import tables
 from . import Format, Output, provenance, provenance_text, register, text
 
 RIS_TYPES = {"article": "JOUR", "techreport": "RPRT", "unpublished": "UNPB", "book": "BOOK",
@@ -29,7 +30,7 @@ RIS_FIELDS = {"title": "title", "journal": "secondary_title", "year": "year", "v
 # BibTeX fields RIS has no tag for, carried as "<label>: value" notes (N1)
 # (the PMID also goes in AN, where Zotero reads it; citation-js drops AN but keeps the note)
 RIS_NOTES = {"pmid": "PMID", "pmcid": "PMCID", "howpublished": "Published as"}
-CITING_TABLES = ("findings", "sources", "economic_evaluations")
+CITING_TABLES = tables("sourced")  # evidence/titles.py
 BATCH = 500  # entries parsed and written at a time
 
 
@@ -174,6 +175,6 @@ def _writer(render, kind: str):
 
 
 register(Format("bib", "bib", "application/x-bibtex; charset=utf-8", "bib", _writer(to_bibtex, "bib"), default=True,
-                site_tables=CITING_TABLES))
+                site_tables=CITING_TABLES, title="BibTeX"))
 register(Format("ris", "ris", "application/x-research-info-systems; charset=utf-8", "ris", _writer(to_ris, "ris"),
-                default=True, site_tables=CITING_TABLES))
+                default=True, site_tables=CITING_TABLES, title="RIS"))

@@ -217,5 +217,5 @@ def _writer(fmt: str):
 
 register(Format("sof", "md", "text/markdown; charset=utf-8", "md", _writer("md"), default=True))
 register(Format("sof", "html", "text/html; charset=utf-8", "html", _writer("html"), site_tables=("findings",),
-                extension="sof"))
+                extension="sof", title="Summary of Findings"))
 # the Word document registers in sof_docx, which reads these tables

@@ -198,4 +198,4 @@ def _write(conn, table: str, filters, options: dict, out: IO[bytes]) -> Output:
 
 
 register(Format("sof", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx",
-                _write, binary=True, site_tables=("findings",)))
+                _write, binary=True, site_tables=("findings",), title="Summary of Findings (Word)"))

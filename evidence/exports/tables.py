@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Any, Iterator, Optional, Union
 import sqlalchemy as sa
 
 from ..read import TABLE_MODELS, Filters, connect, select
+from ..titles import tables
 from . import PROJECT, Format, Output, provenance, provenance_text, register, text
 
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)  # zip member times in .xlsx files, so that exports are reproducible
@@ -393,12 +394,12 @@ def _writer(write, noun: str = "row"):
     return export
 
 
-SITE_TABLES = ("findings", "sources", "economic_evaluations")  # the tables the site offers as files
+SITE_TABLES = tables("sourced")  # the tables the site offers as files (evidence/titles.py)
 register(Format("table", "csv", "text/csv; charset=utf-8", "csv", _writer(_csv), default=True, sidecar=csvw_metadata,
-                site_tables=SITE_TABLES))
-register(Format("table", "json", "application/json", "json", _writer(_json), site_tables=SITE_TABLES))
+                site_tables=SITE_TABLES, title="CSV"))
+register(Format("table", "json", "application/json", "json", _writer(_json), site_tables=SITE_TABLES, title="JSON"))
 register(Format("table", "json-array", "application/json", "json", _writer(_json_array)))
 register(Format("table", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx",
-                _writer(_xlsx), binary=True, site_tables=SITE_TABLES))
+                _writer(_xlsx), binary=True, site_tables=SITE_TABLES, title="Excel (XLSX)"))
 register(Format("table", "parquet", "application/vnd.apache.parquet", "parquet", _writer(_parquet), binary=True,
-                site_tables=SITE_TABLES))
+                site_tables=SITE_TABLES, title="Parquet"))

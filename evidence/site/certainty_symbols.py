@@ -8,6 +8,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from ..presenter import NOT_RATED
+from ..languages import name_column
 from ..vocabulary import scales
 from . import is_site_database
 from .i18n import current, t
@@ -18,7 +19,7 @@ def certainty_word(value: object) -> str:
     term = scales().term("certainty", value)
     if term is None:
         return t(NOT_RATED) if value is None else str(value)
-    return term["name_nl"] if current() == "nl" else term["name"]
+    return term[name_column(current())]
 
 
 def certainty_html(value: object) -> Markup:

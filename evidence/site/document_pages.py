@@ -13,7 +13,6 @@ from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound, Response
 
 from . import database_name, named_rows
-from .finding_page import PUBLISHED_PAPERS
 from .labels import slug, terms as site_terms
 
 
@@ -33,7 +32,7 @@ async def document_page(datasette, request):
                                                 {"ids": json.dumps(sorted({r["source_id"] for r in records}))})}
     context = {
         "document": found[0],
-        "papers": document in PUBLISHED_PAPERS,
+        "papers": document in site_terms(datasette).published,
         "by_source": [(sources.get(key, {"id": key, "label": key}), list(group))
                       for key, group in groupby(records, key=lambda r: r["source_id"])],
         "modules": await named_rows(datasette, "document_guideline", {"id": document}),

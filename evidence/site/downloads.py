@@ -42,11 +42,6 @@ SPOOL = 8 << 20  # bytes kept in memory before the spooled file goes to disk
 
 ORDER = ("csv", "xlsx", "json", "parquet", "bib", "ris", "sof", "docx", "fhir")  # as the site lists them
 
-
-# the name a download link shows, by file extension
-FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "bib": "BibTeX", "ris": "RIS", "sof": "Summary of Findings",
-                "json": "JSON", "parquet": "Parquet", "docx": "Summary of Findings (Word)", "fhir": "FHIR"}
-
 def site_formats(table: str) -> list[exports.Format]:
     """The formats the site offers for ``table``: tables first, then bibliographies, SoF and FHIR."""
     return sorted(exports.site_formats(table),
@@ -165,7 +160,7 @@ def links(datasette, request, table: str) -> Optional[list[dict]]:
     if filters is None:
         return None
     query = query_string(filters)
-    return [{"name": FORMAT_NAMES.get(f.site_extension, f.site_extension),
+    return [{"name": f.site_title,
              "url": datasette.urls.path(f"/download/{table}.{f.site_extension}") + (f"?{query}" if query else ""),
              "file": not f.media_type.startswith("text/html"), "complete": True} for f in site_formats(table)]
 

@@ -11,12 +11,10 @@ from datasette import hookimpl
 
 from ..presenter import present
 from ..schema import GRADE_DOMAINS
+from ..titles import tables
 from . import is_site_database, named_rows
 
 BIBTEX_FIELD = re.compile(r"^\s*(\w+)\s*=\s*[{\"](.*?)[}\"]\s*,?\s*$", re.M)
-# The document that stands for the published papers themselves (their abstracts and Cochrane
-# Summary-of-Findings tables): a quote read there is cited by the paper's own reference.
-PUBLISHED_PAPERS = frozenset({"published-facts.md"})
 
 
 def bibtex_fields(bibtex: Optional[str]) -> dict[str, str]:
@@ -72,7 +70,7 @@ def unique_recommendations(rows: list[dict]) -> list[dict]:
 def extra_template_vars(view_name, table, database, datasette):
     if view_name != "row" or not is_site_database(datasette, database):
         return None
-    if table not in ("findings", "sources", "economic_evaluations"):
+    if table not in tables("sourced"):
         return None
 
     async def finding_context(finding_id: str) -> dict:
@@ -104,5 +102,5 @@ def extra_template_vars(view_name, table, database, datasette):
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    env.globals.update(citation=citation, bibtex_fields=bibtex_fields, published_papers=PUBLISHED_PAPERS,
+    env.globals.update(citation=citation, bibtex_fields=bibtex_fields, 
                        grade_domains=frozenset(d.replace("_", " ") for d in GRADE_DOMAINS))

@@ -9,16 +9,13 @@ import json
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from ..titles import TABLE_TITLES
+from ..titles import TABLE_TITLES, tables, title as table_title
 from . import database_name, named_rows, site_database
-from .downloads import FORMAT_NAMES, site_formats
+from ..exports import site_title
+from .downloads import site_formats
 
-DATA_TABLES = ("findings", "economic_evaluations", "sources", "recommendations", "considerations", "questions",
-               "study_results", "conditions", "intervention_types", "outcomes", "vocabulary")
-
-
-def table_title(table: str) -> str:
-    return TABLE_TITLES.get(table, table.replace("_", " ").capitalize())
+DATA_TABLES = tables("listed")  # evidence/titles.py
+__all__ = ["TABLE_TITLES", "table_title"]
 
 
 def first_build(changes: list[dict], counts: dict) -> bool:
@@ -53,7 +50,7 @@ async def data_page(datasette, request):
         if not await db.table_exists(table):
             continue
         count = (await db.execute(f"select count(*) from [{table}]")).first()[0]
-        formats = [(FORMAT_NAMES.get(f.site_extension, f.name), f.site_extension) for f in site_formats(table)]
+        formats = [(f.site_title, f.site_extension) for f in site_formats(table)]
         tables.append({"table": table, "title": table_title(table), "count": count, "formats": formats})
     context = {"tables": tables, "database": db.name, "max_rows": datasette.setting("max_returned_rows"),
                "base": datasette.absolute_url(request, "/").rstrip("/")}  # curl needs absolute addresses
@@ -74,5 +71,5 @@ def prepare_jinja2_environment(env, datasette):
         """Which release (or build) every page shows, and the content hash to cite it by."""
         return (await named_rows(datasette, "build_info") or [{}])[0]
 
-    env.globals.update(site_meta=site_meta, table_title=table_title, format_name=lambda ext: FORMAT_NAMES.get(ext, ext),
+    env.globals.update(site_meta=site_meta, table_title=table_title, format_name=site_title,
                        build_info=build_info)

@@ -19,7 +19,9 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
+from ..languages import codes, name_columns
 from ..presenter import number as print_number
+from ..titles import tables
 from . import database_name, is_site_database
 from .i18n import current, t
 
@@ -46,7 +48,7 @@ ARRAYS = {"conditions": "condition", "intervention_types": "intervention_type"} 
 RAW_TABLES = {"vocabulary", "changes", "build_info"}  # tables about the terms themselves: ids as stored
 FILE_NAME = re.compile(r"\s*\(([^()]*\.(?:md|txt|pdf|docx?|html?))\)|^\S+\.(?:md|txt|pdf|docx?|html?)$", re.I)
 TEXT_WITH_FILE_NAMES = {"note", "source_locator", "effect_source_locator", "comparator_risk_source_locator"}
-RECORD_TABLES = ("findings", "economic_evaluations", "sources", "recommendations", "questions")
+RECORD_TABLES = tables("record")  # evidence/titles.py
 
 
 def slug(document_id: str) -> str:
@@ -59,12 +61,14 @@ def slug(document_id: str) -> str:
 class Terms:
     """The served database's vocabulary and record names."""
 
-    names: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # (kind, id) -> (en, nl)
+    names: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (kind, id) -> its name in each language
     order: dict[str, list[str]] = field(default_factory=dict)  # kind -> ids in file order
     rank: dict[tuple[str, str], int] = field(default_factory=dict)
     parent: dict[tuple[str, str], Optional[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # source id -> label
     records: dict[str, str] = field(default_factory=dict)  # record id -> its table (findings, sources, …)
+    # the documents that are the published papers themselves (their abstracts): `published: true` on the term
+    published: set[str] = field(default_factory=set)
 
     def name(self, kind: str, value: object, lang: Optional[str] = None) -> str:
         """The term's name in the language; a readable fallback for an unknown id."""
@@ -73,8 +77,7 @@ class Terms:
         names = self.names.get((kind, str(value)))
         if names is None:
             return str(value).replace("_", " ")
-        en, nl = names
-        return nl if (lang or current()) == "nl" and nl else en
+        return names[codes().index(lang or current())] or names[0]  # English where a name is missing
 
     def known(self, kind: str, value: object) -> bool:
         return (kind, str(value)) in self.names
@@ -101,9 +104,10 @@ async def load(datasette) -> Terms:
     loaded = Terms()
     try:
         db = datasette.get_database()
-        for row in (await db.execute("select kind, id, name, name_nl, rank, parent from vocabulary")).rows:
+        columns = name_columns()  # name, name_<code> for each language (evidence/languages/)
+        for row in (await db.execute(f"select kind, id, {', '.join(columns)}, rank, parent from vocabulary")).rows:
             key = (row["kind"], row["id"])
-            loaded.names[key] = (row["name"], row["name_nl"])
+            loaded.names[key] = tuple(row[c] for c in columns)
             loaded.order.setdefault(row["kind"], []).append(row["id"])
             loaded.rank[key] = row["rank"]
             loaded.parent[key] = row["parent"]
@@ -111,6 +115,8 @@ async def load(datasette) -> Terms:
         for table in RECORD_TABLES:
             for r in (await db.execute(f"select id from {table}")).rows:
                 loaded.records.setdefault(r["id"], table)
+        loaded.published = {r["id"] for r in (await db.execute(
+            "select id from vocabulary where kind = 'document' and published")).rows}
     except Exception:  # noqa: BLE001  a database without these tables is shown as Datasette shows it
         pass
     _TERMS[datasette] = loaded
@@ -171,11 +177,9 @@ class Links:
         document's title ("what was read of the published paper" for the published papers' own document)."""
         if not isinstance(text, str):
             return text
-        from .finding_page import PUBLISHED_PAPERS
-
         for document in self.terms.ids("document"):
             if document in text:
-                title = t("what was read of the published paper") if document in PUBLISHED_PAPERS else self.document_title(document)
+                title = t("what was read of the published paper") if document in self.terms.published else self.document_title(document)
                 text = text.replace(document, title)
         return text
 
@@ -257,8 +261,8 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["no_file_names"] = links.no_file_names
     env.globals.update(
         term=links.term, term_html=links.term_html, row_url=links.row_url, table_url=links.table_url,
-        record_url=links.record_url, condition_url=links.condition_url, document_url=links.document_url,
+        record_url=links.record_url, published=lambda document: document in links.terms.published, condition_url=links.condition_url, document_url=links.document_url,
         document_title=links.document_title, source_html=links.source_html, kind_of=kind_of,
         site_terms=lambda: links.terms, site_database=lambda: database_name(datasette),
-        json_list=lambda value: json.loads(value) if value else [], print_number=print_number,
+        json_list=lambda value: json.loads(value) if value else [], print_number=print_number, tables_with=tables,
     )

@@ -17,11 +17,13 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
+from ..titles import tables
+
 COUNTS_TABLE = "facet_counts"  # table_name, column_name, value, count
 # Tables whose rows are counted once (serving_counts.sql's views counted_<table>: a result read in two
 # documents counts at the record the others name), and whose condition facet rolls narrower conditions up
 # into their broader ones (the view condition_lineage); a broader condition's link selects them all.
-COUNTED = ("findings", "economic_evaluations")
+COUNTED = tables("counted")  # evidence/titles.py
 ROLLED_UP = "condition"
 
 

@@ -21,6 +21,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from ..languages import SOURCE, name_columns
 from ..search_indexes import BY_TABLE
 from . import bound, database_name, site_database
 from .i18n import current
@@ -112,7 +113,7 @@ def card(group: Group, row: dict) -> dict:
         title_column = "text_en"
     if group.table == "considerations" and current() == "en" and row.get("summary_en"):
         title_column = "summary_en"
-    if group.table == "findings" and current() == "nl" and row.get("quote_language") == "nl":
+    if group.table == "findings" and current() != SOURCE and row.get("quote_language") == current():
         title_column = "quote"  # in Dutch, a finding read in a Dutch passage shows that passage first
     title = row[f"hl_{title_column}"] or row.get(title_column) or ""
     snippet = None
@@ -157,8 +158,8 @@ async def suggestions(db, text: str) -> dict:
     words = [w for w in words_of(text) if len(w) >= 3]
     terms, dictionary = [], set()
     kinds = ", ".join(f"'{k}'" for k in SUGGESTED_KINDS)
-    for row in (await db.execute(f"select kind, id, name, name_nl, synonyms from vocabulary where kind in ({kinds})")).rows:
-        own = set().union(*map(variants, words_of(" ".join(str(row[c] or "") for c in ("name", "name_nl", "synonyms")))))
+    for row in (await db.execute(f"select kind, id, {', '.join(name_columns())}, synonyms from vocabulary where kind in ({kinds})")).rows:
+        own = set().union(*map(variants, words_of(" ".join(str(row[c] or "") for c in (*name_columns(), "synonyms")))))
         dictionary |= own
         if any(close(v, o) for w in words for v in variants(w) if len(v) >= 4 for o in own):
             terms.append((SUGGESTED_KINDS.index(row["kind"]), row["kind"], row["id"]))

@@ -18,7 +18,6 @@ from ..vocabulary import scales
 from . import is_site_database
 from .bounded_search import bound
 from .certainty_symbols import certainty_rank, certainty_word
-from .downloads import FORMAT_NAMES
 from .i18n import localised, t
 from .labels import ARRAYS, Links, kind_of
 from .precomputed_facets import CountedColumnFacet
@@ -108,7 +107,7 @@ def download_links(datasette, request, database: str, table: str) -> list[dict]:
         ext = fmt.site_extension
         if ext in DATASETTE_OWN:
             continue
-        links.append({"name": FORMAT_NAMES.get(ext, ext), "url": url(ext, [("_size", "max")]),
+        links.append({"name": fmt.site_title, "url": url(ext, [("_size", "max")]),
                       "file": not fmt.media_type.startswith("text/html"), "complete": False})
     links.append({"name": "JSON", "url": url("json", [("_shape", "array"), ("_size", "max")]), "file": False,
                   "complete": False})

@@ -1,5 +1,5 @@
 -- One document (a term of the document vocabulary) and how many records quote it.
-select d.id, d.name, d.name_nl, d.description,
+select d.*,  -- id, its names in every language, description
     (select count(*) from findings where source_document = d.id) as findings,
     (select count(*) from economic_evaluations where source_document = d.id) as economic_evaluations,
     (select count(*) from recommendations where source_document = d.id) as recommendations,

@@ -1,5 +1,5 @@
 -- A question's recommendations grouped by audience (in the audience scale's order), as printed within each.
-select r.*, a.name as audience_name, a.name_nl as audience_name_nl, k.name as kind_name,
+select r.*, a.name as audience_name, k.name as kind_name,
     b.name as evidence_basis_name, s.name as strength_name, dir.name as direction_name
 from recommendations r
 join vocabulary a on a.kind = 'audience' and a.id = r.audience
