@@ -120,11 +120,17 @@ def test_curated_english_is_marked_on_a_dutch_page_and_said_once(site):
     and the page says once, in Dutch, that they are English. The English page marks nothing."""
     from evidence.languages import language
 
-    said = language("nl").strings["The curators' own notes and time points are in English."]
+    said = language("nl").strings["The curators' own text (statements, populations, interventions, comparators, notes, time points) is in English."]
     dutch = site("/evidence/findings/tamminga-2019-f1?lang=nl").text
     assert '<td><span lang="en">2 years</span></td>' in dutch
     assert re.search(r'<strong>Noot:</strong> <span lang="en">Coded as work-directed care', dutch)
     assert dutch.count(said) == 1
+    # the population, intervention and comparator are the curators' English too
+    assert re.search(r'<th scope="row">Populatie</th><td><span lang="en">', dutch)
+    assert re.search(r'<th scope="row">Interventie</th><td><span lang="en">', dutch)
+    evaluation = site("/evidence/economic_evaluations/ruijgrok-2013-e2?lang=nl").text
+    assert '<h1 class="finding-statement" lang="en">' in evaluation and evaluation.count(said) == 1
+    assert re.search(r'<th scope="row">Interventie</th><td><span lang="en">', evaluation)
     source = site("/evidence/sources/nfk?lang=nl").text
     assert '<span lang="en">Cited as' in source and source.count(said) == 1
     english = site("/evidence/findings/tamminga-2019-f1?lang=en").text
