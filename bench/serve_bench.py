@@ -18,9 +18,12 @@ the build runs them. --rebuild builds it again.
 2. --clients concurrent clients (default 20) for --seconds (default 30) over the same page mix with the
    site's downloads in it (DOWNLOADS: a filtered CSV of 2,500 rows through /download and through the
    table's own ``.csv?_stream=1`` address, a filtered Excel file and a filtered bibliography), --repeats
-   times (default 3); meanwhile one more client downloads the whole findings table as CSV (62 MB at
-   100k) again and again. p50/p95/p99 of the mix, of its pages and of its downloads, min/median/max
-   over the repeats, and the whole-table download's seconds.
+   times (default 3); with --whole-table, one more client downloads the whole findings table as CSV
+   (62 MB at 100k) again and again meanwhile. p50/p95/p99 of the mix, of its pages and of its
+   downloads, min/median/max over the repeats. With --against PYTHON (another checkout's
+   interpreter, e.g. /work/main/.venv/bin/python, whose installed package serves), a second server
+   runs that code on the same database and each concurrent run alternates between the two: the ratio
+   of the medians is what counts on a shared machine.
 3. Downloads alone, one at a time (--requests // 10 each, at least 3): the filtered CSV, the same
    filter's stream, a bigger filter and the whole table, through /download and Datasette's
    ``?_stream=1`` (which the site answers with the same writer when the filter is one the command line
@@ -83,9 +86,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(db: Path, port: int) -> subprocess.Popen:
+def start(db: Path, port: int, python: str = sys.executable) -> subprocess.Popen:
     args = serve_args(db, ROOT / "metadata.yml", HOST, port)
-    server = subprocess.Popen([sys.executable, "-m", "datasette", *args],
+    server = subprocess.Popen([python, "-m", "datasette", *args],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -374,6 +377,15 @@ def goals(result: dict) -> list[str]:
         failed = sum(c["errors"] for c in runs)
         if failed:
             lines.append(f"MISSED  concurrent: {failed} of {sum(c['requests'] for c in runs)} requests failed")
+    if result.get("against"):
+        theirs = result["against"]["concurrent"]
+        for part, key in (("mix", "p50_ms"), ("mix", "p95_ms"), ("mix", "p99_ms"), ("pages", "p95_ms"),
+                          ("downloads", "p50_ms"), ("downloads", "p95_ms")):
+            def of(run: dict) -> float:
+                return run[key] if part == "mix" else run.get(part, {}).get(key, float("nan"))
+            mine, base = statistics.median(map(of, runs)), statistics.median(map(of, theirs))
+            lines.append(f"NOTE    {part} {key[:3]}: this code {spread([of(r) for r in runs])} ms, --against "
+                         f"{spread([of(r) for r in theirs])} ms: {mine / base:.2f}x of it (medians)")
     if "scaling" in result:
         for route, numbers in result["scaling"].items():
             lines.append(verdict(f"{route} download, seconds per 1,000 rows, whole table over smallest filter",
@@ -395,6 +407,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20, help="Concurrent clients (default 20).")
     parser.add_argument("--repeats", type=int, default=3, help="Concurrent runs (default 3): min/median/max.")
     parser.add_argument("--no-downloads", action="store_true", help="Leave the downloads out of the mix.")
+    parser.add_argument("--whole-table", action="store_true", help="One more client downloads the whole table meanwhile.")
+    parser.add_argument("--against", help="A Python whose installed evidence package serves a second server, "
+                                          "measured in turn with this one (concurrent runs only).")
     parser.add_argument("--no-oversized", action="store_true", help="Skip the oversized-requests run.")
     parser.add_argument("--pages", help="Only these page types, comma-separated (e.g. findings,condition).")
     args = parser.parse_args()
@@ -412,6 +427,10 @@ def main() -> None:
         types = {name: paths for name, paths in types.items() if name in args.pages.split(",")}
     port = free_port()
     server = start(db, port)
+    other = other_port = None
+    if args.against:
+        other_port = free_port()
+        other = start(db, other_port, args.against)
     result: dict = {"findings": findings, "db": str(db)}
     try:
         print(f"Serving {findings:,} findings on {HOST}:{port}", file=sys.stderr)
@@ -425,18 +444,26 @@ def main() -> None:
             result["scaling"] = scaling(port, db, max(3, args.requests // 10))
         if args.seconds > 0:
             mix = [p for paths in types.values() for p in paths] + ([] if args.no_downloads else download_paths(db))
-            full = "" if args.no_downloads else FULL_DOWNLOAD
-            result["concurrent"] = [concurrent(port, mix, clients=args.clients, seconds=args.seconds, full=full)
-                                    for _ in range(args.repeats)]
+            full = FULL_DOWNLOAD if args.whole_table and not args.no_downloads else ""
+            result["concurrent"], theirs = [], []
+            for _ in range(args.repeats):  # interleaved with the other server's runs
+                if other_port:
+                    theirs.append(concurrent(other_port, mix, clients=args.clients, seconds=args.seconds, full=full))
+                result["concurrent"].append(concurrent(port, mix, clients=args.clients, seconds=args.seconds, full=full))
+            if other_port:
+                result["against"] = {"python": args.against, "concurrent": theirs}
         if not args.no_oversized:
             result["oversized"] = oversized(port, types["findings"][0], seconds=min(10.0, args.seconds or 10.0))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for running in (server, other):
+            if running is None:
+                continue
+            running.terminate()
+            try:
+                running.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                running.kill()
+                running.wait()
     print(f"{findings:,} findings, single client, {args.requests} requests per page type:")
     for section in ("pages", "pages_json"):
         for name, numbers in result[section].items():
@@ -445,6 +472,8 @@ def main() -> None:
         for numbers in (result[section] if isinstance(result.get(section), list) else [result.get(section)]):
             if numbers:
                 print(f"  {section:>26}: {numbers}")
+    for numbers in result.get("against", {}).get("concurrent", []):
+        print(f"  {'concurrent (--against)':>26}: {numbers}")
     result["goals"] = goals(result)
     print("Goals:")
     for line in result["goals"]:

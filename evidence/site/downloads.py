@@ -79,6 +79,14 @@ def site_formats(table: str) -> list[exports.Format]:
                   key=lambda f: ORDER.index(f.site_extension) if f.site_extension in ORDER else len(ORDER))
 
 
+def data_page_formats(table: str) -> list[exports.Format]:
+    """The formats the /data page lists for ``table``. A document export (a bibliography, the SoF tables,
+    FHIR) has no table: `evidence export bib` writes the works the filter's rows cite in every table, so
+    findings.bib, economic_evaluations.bib and sources.bib are the same file. Each is listed once, with
+    the first table that offers it (a table page still links it, for that page's filters)."""
+    return [f for f in site_formats(table) if f.export == "table" or f.site_tables[0] == table]
+
+
 def find(table: str, extension: str) -> Optional[exports.Format]:
     return next((f for f in exports.site_formats(table) if f.site_extension == extension), None)
 

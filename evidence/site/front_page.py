@@ -11,7 +11,7 @@ from datasette.utils.asgi import Response
 
 from ..titles import TABLE_TITLES
 from . import database_name, named_rows, site_database
-from .downloads import FORMAT_NAMES, site_formats
+from .downloads import FORMAT_NAMES, data_page_formats
 
 DATA_TABLES = ("findings", "economic_evaluations", "sources", "recommendations", "considerations", "questions",
                "study_results", "conditions", "intervention_types", "outcomes", "vocabulary")
@@ -53,7 +53,7 @@ async def data_page(datasette, request):
         if not await db.table_exists(table):
             continue
         count = (await db.execute(f"select count(*) from [{table}]")).first()[0]
-        formats = [(FORMAT_NAMES.get(f.site_extension, f.name), f.site_extension) for f in site_formats(table)]
+        formats = [(FORMAT_NAMES.get(f.site_extension, f.name), f.site_extension) for f in data_page_formats(table)]
         tables.append({"table": table, "title": table_title(table), "count": count, "formats": formats})
     context = {"tables": tables, "database": db.name, "max_rows": datasette.setting("max_returned_rows"),
                "base": datasette.absolute_url(request, "/").rstrip("/")}  # curl needs absolute addresses

@@ -1,0 +1,117 @@
+"""How the site serves downloads (evidence/site/downloads.py): a table's CSV stream with the command line's
+filters is the command line's file; downloads are written on threads of their own and refused with a 503
+and Retry-After when too many wait; a text file streams as the writer writes it; the /data page lists a
+bibliography once, since it is one file whatever the table."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from evidence.cli import cli
+from evidence.site import downloads
+from tests.conftest import ROOT, client_for
+
+
+def cli_bytes(db, tmp_path, *args: str) -> bytes:
+    out = tmp_path / "cli.out"
+    result = CliRunner().invoke(cli, ["export", *args, "--db", str(db), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("query, args", [("", []), ("&condition=cancer", ["--condition", "cancer"]),
+                                         ("&certainty__exact=low&_dl=1", ["--certainty", "low"]),
+                                         ("&condition__in=cancer,depression", ["--condition", "cancer", "--condition", "depression"])])
+def test_a_tables_csv_stream_with_the_command_lines_filters_is_the_command_lines_file(real_db, site, tmp_path, query, args):
+    response = site(f"/evidence/findings.csv?_stream=1{query}")
+    assert response.status_code == 200
+    assert response.content == cli_bytes(real_db, tmp_path, "findings", "--format", "csv", *args)
+    assert response.headers["content-disposition"].startswith('attachment; filename="findings')
+
+
+def test_a_csv_stream_the_command_line_cannot_filter_stays_datasettes(real_db, site, tmp_path):
+    """A search, a sort or a choice of columns is Datasette's own CSV (its header names only the columns asked for)."""
+    response = site("/evidence/findings.csv?_stream=1&_col=condition&_col=certainty")
+    assert response.status_code == 200
+    assert response.text.splitlines()[0] == "id,condition,certainty"
+    everything = cli_bytes(real_db, tmp_path, "findings", "--format", "csv")
+    assert site("/evidence/findings.csv?_stream=1&_sort=certainty").content != everything
+
+
+def test_too_many_downloads_are_a_503_with_retry_after(real_db, monkeypatch):
+    get = client_for(real_db)
+    monkeypatch.setattr(downloads, "MAX_DOWNLOADS", 0)
+    monkeypatch.setattr(downloads, "MAX_WAITING", 0)
+    for path in ("/download/findings.csv", "/download/findings.xlsx", "/evidence/findings.parquet"):
+        response = get(path)
+        assert response.status_code == 503, path
+        assert response.headers["retry-after"] == downloads.RETRY_AFTER
+    monkeypatch.setattr(downloads, "MAX_WAITING", 1)
+    assert get("/download/findings.csv").status_code == 200  # one may wait: the slot is given back after
+
+
+def test_downloads_do_not_use_datasettes_query_threads(real_db, monkeypatch):
+    """With every one of Datasette's query threads taken, a download is still written."""
+    get = client_for(real_db)
+    get("/")  # the database is opened
+
+    async def refused(*args, **kwargs):
+        raise AssertionError("a download ran on Datasette's query threads")
+
+    from datasette.database import Database
+    monkeypatch.setattr(Database, "execute_fn", refused)
+    assert get("/download/findings.csv?condition=cancer").status_code == 200
+    assert get("/download/findings.xlsx?condition=cancer").status_code == 200
+
+
+def test_a_text_download_streams_as_it_is_written(real_db, monkeypatch):
+    """The response starts with the writer's first chunk, and the writer waits for the client: with
+    chunks of 64 bytes and at most one queued, the body arrives in many pieces, each sent before the
+    writer wrote the next."""
+    monkeypatch.setattr(downloads, "CHUNK", 64)
+    monkeypatch.setattr(downloads, "QUEUED", 1)
+    from evidence.serve import app
+
+    instance = app(real_db, ROOT / "metadata.yml")
+    pieces: list[bytes] = []
+
+    async def run() -> None:
+        scope = {"type": "http", "method": "GET", "path": "/download/findings.csv", "raw_path": b"/download/findings.csv",
+                 "query_string": b"condition=cancer", "headers": [], "http_version": "1.1", "scheme": "http",
+                 "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "root_path": ""}
+
+        async def receive():
+            await asyncio.sleep(3600)
+
+        async def send(message):
+            if message["type"] == "http.response.body" and message.get("body"):
+                pieces.append(message["body"])
+
+        await instance.invoke_startup()
+        await instance.app()(scope, receive, send)
+
+    asyncio.run(run())
+    assert len(pieces) > 10 and {len(p) for p in pieces[:-1]} == {64}
+
+
+def test_a_writer_stops_when_the_client_goes_away():
+    pipe = downloads.Pipe(None, None)  # type: ignore[arg-type]
+    pipe.cancelled = True
+    with pytest.raises(downloads.Cancelled):
+        pipe.write(b"x" * downloads.CHUNK)
+
+
+def test_the_data_page_lists_each_bibliography_once_as_the_one_file_it_is(site):
+    page = site("/data").text
+    for extension in ("bib", "ris"):
+        links = re.findall(rf'href="/download/(\w+)\.{extension}"', page)
+        assert links == ["findings"], (extension, links)
+        files = {site(f"/download/{table}.{extension}?condition=cancer").content
+                 for table in ("findings", "sources", "economic_evaluations")}
+        assert len(files) == 1  # why it is listed once: every table's is the same file
+    for table in ("findings", "sources", "economic_evaluations"):  # every table's own formats stay listed
+        assert f'href="/download/{table}.csv"' in page and f'href="/download/{table}.xlsx"' in page
