@@ -435,4 +435,4 @@ def asgi_wrapper(datasette):
     return not_a_format(datasette)
 
 
-sys.setswitchinterval(SWITCH_INTERVAL)  # a page's thread waits less behind a download's
+sys.setswitchinterval(SWITCH_INTERVAL)  # the pages' threads wait less behind a download's
