@@ -116,3 +116,12 @@ def test_the_data_page_lists_each_bibliography_once_as_the_one_file_it_is(site):
         assert len(files) == 1  # why it is listed once: every table's is the same file
     for table in ("findings", "sources", "economic_evaluations"):  # every table's own formats stay listed
         assert f'href="/download/{table}.csv"' in page and f'href="/download/{table}.xlsx"' in page
+
+
+def test_a_writers_error_before_its_first_chunk_is_a_400_with_the_command_lines_message(site, real_db):
+    """The filter is checked as the writer starts: the streamed download waits for its first chunk."""
+    response = site("/download/economic_evaluations.csv?certainty=low")
+    assert response.status_code == 400
+    assert response.text == "--certainty does not apply to the economic_evaluations table"
+    result = CliRunner().invoke(cli, ["export", "economic_evaluations", "--certainty", "low", "--db", str(real_db)])
+    assert result.exit_code == 1 and response.text in result.output

@@ -56,7 +56,7 @@ IGNORED_ARGS = {"_next", "_size", "_stream", "_dl", "lang", "_all", "_facet", "_
                 "_nofacet", "_sort", "_sort_desc", "_shape", "_col", "_nocol", "_trace"}
 CHUNK = 1 << 16
 SPOOL = 8 << 20  # bytes kept in memory before the spooled file goes to disk
-MAX_DOWNLOADS = 2  # files written at once (the machine has a core or two: pages keep the rest)
+MAX_DOWNLOADS = 3  # files written at once: a whole table being written leaves two for the small ones
 MAX_WAITING = 16  # downloads that may wait for a writer; the next one is a 503
 RETRY_AFTER = "10"  # seconds, in that 503
 SWITCH_INTERVAL = 0.0005  # seconds a thread holds Python's lock before another may take it (5 ms by default)
