@@ -125,3 +125,28 @@ def test_a_writers_error_before_its_first_chunk_is_a_400_with_the_command_lines_
     assert response.text == "--certainty does not apply to the economic_evaluations table"
     result = CliRunner().invoke(cli, ["export", "economic_evaluations", "--certainty", "low", "--db", str(real_db)])
     assert result.exit_code == 1 and response.text in result.output
+
+
+def test_a_response_that_takes_no_chunks_gives_its_writer_back(real_db, monkeypatch):
+    """A streamed download whose response is never sent (or stops taking chunks) does not hold a writer
+    for ever: after STALLED seconds without a chunk taken, the writer stops."""
+    import time
+
+    from evidence import exports
+    from evidence.serve import app
+
+    monkeypatch.setattr(downloads, "CHUNK", 64)
+    monkeypatch.setattr(downloads, "QUEUED", 1)
+    monkeypatch.setattr(downloads, "STALLED", 0.5)
+    instance = app(real_db, ROOT / "metadata.yml")
+    fmt = exports.find("table", "csv")
+
+    async def abandoned() -> None:
+        first, _ = await downloads.streamed(instance, fmt, "findings", {})
+        assert first
+        before = time.monotonic()
+        while downloads.WRITERS.taken and time.monotonic() - before < 10:
+            await asyncio.sleep(0.1)
+
+    asyncio.run(abandoned())
+    assert downloads.WRITERS.taken == 0

@@ -62,6 +62,7 @@ RETRY_AFTER = "10"  # seconds, in that 503
 SWITCH_INTERVAL = 0.0005  # seconds a thread holds Python's lock before another may take it (5 ms by default)
 ROWS = 500  # rows a download's writer reads at a time (tables.chunk_rows): short holds of Python's lock
 QUEUED = 4  # chunks written ahead of the client before the writer waits for it
+STALLED = 120  # seconds the writer waits for the response to take a chunk before it gives up
 # Datasette's own arguments a table's ?_stream=1 CSV may carry and still be the download
 STREAM_ARGS = {"_stream", "_dl", "_size", "_nofacet", "_nocount", "_facet", "_facet_size", "lang"}
 
@@ -199,9 +200,20 @@ class Pipe(io.RawIOBase):
             raise Cancelled()
         if self.buffer:
             chunk, self.buffer = bytes(self.buffer), bytearray()
-            asyncio.run_coroutine_threadsafe(self.queue.put(chunk), self.loop).result()
+            self.put(chunk)
         if item is not None:
-            asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop).result()
+            self.put(item)
+
+    def put(self, item: Any) -> None:
+        """Hand ``item`` to the response, waiting while QUEUED chunks wait; a response that takes none
+        for STALLED seconds (never sent, or abandoned) stops the writer, which gives its thread back."""
+        waiting = asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop)
+        try:
+            waiting.result(STALLED)
+        except TimeoutError:
+            waiting.cancel()
+            self.cancelled = True
+            raise Cancelled() from None
 
 
 def connection(datasette) -> "closing[sqlite3.Connection]":
@@ -255,7 +267,7 @@ async def streamed(datasette, fmt: exports.Format, table: str, filters: dict) ->
             pass
         except BaseException as e:  # noqa: B036 - raised where the response is sent
             if not pipe.cancelled:
-                asyncio.run_coroutine_threadsafe(queue.put(e), loop)
+                pipe.put(e)
 
     WRITERS.submit(run)
     first = await queue.get()
