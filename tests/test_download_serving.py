@@ -150,3 +150,19 @@ def test_a_response_that_takes_no_chunks_gives_its_writer_back(real_db, monkeypa
 
     asyncio.run(abandoned())
     assert downloads.WRITERS.taken == 0
+
+
+@pytest.mark.parametrize("query", ["&".join(f"p{i}=1" for i in range(500)), "condition=" + "x" * 9000,
+                                   "&".join(f"_facet=c{i}" for i in range(50))])
+def test_an_oversized_request_is_refused_before_any_other_wrapper_reads_it(real_db, monkeypatch, query):
+    """The request limits wrap every other wrapper (the language's, the cache headers'): what they would
+    parse of a refused request costs nothing."""
+    from evidence.site import cache_headers, i18n
+
+    def read(*args, **kwargs):
+        raise AssertionError("another wrapper read the refused request")
+
+    monkeypatch.setattr(i18n, "choose", read)
+    monkeypatch.setattr(cache_headers, "choose", read)
+    get = client_for(real_db)
+    assert get(f"/evidence/findings?{query}").status_code in (400, 414)
