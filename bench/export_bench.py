@@ -10,8 +10,12 @@ rows (`sqlite3 -csv -header DB "select * from findings order by id"`), timed the
 run; without the sqlite3 program, Python's sqlite3 module with the csv module is the reference (said so).
 
 Goals (issue 17, goal 5): the peak RSS of every export stays under 500 MB at the largest size and does
-not grow with the number of rows (at most 20% more at the larger size than at the smaller one), and
-CSV takes at most 2x the CPU of `sqlite3 -csv`. Prints a table, then one JSON line.
+not grow with the number of rows (at most 20% more at the larger size than at the smaller one); (issue
+30, item 5) CSV takes at most 1.5x the time of `sqlite3 -csv` end to end, as a user runs it: the CSV
+export and the reference run --repeats times interleaved (default 3), and the ratio's min/median/max is
+printed, CPU and wall, with the share of the export's CPU that is starting Python and importing what
+`evidence export` imports (`evidence export --help`'s modules, timed the same way). Prints a table,
+then one JSON line.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BB100 = Path("/tmp/bb100/evidence.db")
 LIMIT_MB = 500
 GROWTH = 0.20  # the peak at the larger size may exceed the smaller one's by at most this fraction
-CSV_RATIO = 2.0
+CSV_RATIO = 1.5
 
 CASES = {  # name -> arguments of `evidence export`
     "findings.csv": ["findings", "--format", "csv"],
@@ -86,6 +90,45 @@ def python_csv_reference(db: str, out: str) -> None:
             writer.writerows(rows)
 
 
+def spread(values: list[float]) -> list[float]:
+    """min, median and max of repeats."""
+    import statistics
+
+    return [round(min(values), 2), round(statistics.median(values), 2), round(max(values), 2)]
+
+
+def csv_ratio(db: Path, out_dir: Path, env: dict, sqlite: str | None, repeats: int, timeout: float) -> dict:
+    """The CSV export against the reference, ``repeats`` interleaved pairs: ratios min/median/max."""
+    ours_out, reference = out_dir / "ours.csv", out_dir / "reference.csv"
+    pairs, imports = [], []
+    for _ in range(repeats):
+        ours = measure([sys.executable, "-m", "evidence.cli", "export", "findings", "--format", "csv", "--db", str(db),
+                        "-o", str(ours_out)], env, timeout=timeout)
+        if sqlite:
+            with reference.open("wb") as f:
+                ref = measure([sqlite, "-csv", "-header", str(db), "select * from findings order by id"], env, stdout=f)
+            ref["reference"] = "sqlite3 -csv"
+        else:
+            ref = measure([sys.executable, __file__, "--python-csv", str(db), str(reference)], env)
+            ref["reference"] = "python sqlite3 + csv module (no sqlite3 program)"
+        imports.append(measure([sys.executable, "-m", "evidence.cli", "export", "--help"], env, timeout=timeout))
+        if "error" in ours or "error" in ref:
+            return {"csv_reference": ref, "csv_error": ours.get("error") or ref.get("error")}
+        pairs.append((ours, ref))
+    ref = pairs[-1][1]
+    result = {"csv_reference": ref,
+              "csv_ratio_cpu": spread([o["cpu_seconds"] / r["cpu_seconds"] for o, r in pairs]),
+              "csv_ratio_wall": spread([o["seconds"] / r["seconds"] for o, r in pairs]),
+              "csv_seconds": spread([o["seconds"] for o, _ in pairs]),
+              "reference_seconds": spread([r["seconds"] for _, r in pairs]),
+              "startup_share_cpu": spread([i["cpu_seconds"] / o["cpu_seconds"] for (o, _), i in zip(pairs, imports)])}
+    print(f"{ref['reference']:22} {ref.get('seconds', 0):9.2f} {ref.get('cpu_seconds', 0):9.2f} "
+          f"{ref.get('peak_rss_mb', 0):9.1f}   CSV ratio min/median/max (CPU) {result['csv_ratio_cpu']}, "
+          f"(wall) {result['csv_ratio_wall']}; start-up and imports {result['startup_share_cpu']} of the CPU",
+          file=sys.stderr)
+    return result
+
+
 def build_30k(folder: Path) -> Path:
     """A 30k-finding database from build_bench's generator (kept in ``folder`` for the next run)."""
     db = folder / "evidence.db"
@@ -116,6 +159,7 @@ def main() -> None:
     parser.add_argument("--code", type=Path, help="Put this folder's evidence package first on the path.")
     parser.add_argument("--only", action="append", default=[], help="Only these cases (repeat).")
     parser.add_argument("--timeout", type=float, default=1800, help="Seconds before a child is stopped.")
+    parser.add_argument("--repeats", type=int, default=3, help="Interleaved CSV/reference pairs (default 3).")
     args = parser.parse_args()
 
     dbs = [(int(s), Path(p)) for s, p in (d.split("=", 1) for d in args.db)]
@@ -147,25 +191,7 @@ def main() -> None:
                                                f"{result['peak_rss_mb']:9.1f}")
                 print(f"{name:22} {line}", file=sys.stderr, flush=True)
             if "findings.csv" in cases:
-                reference = out_dir / "reference.csv"
-                if sqlite:
-                    with reference.open("wb") as f:
-                        ref = measure([sqlite, "-csv", "-header", str(db), "select * from findings order by id"],
-                                      env, stdout=f)
-                    ref["reference"] = "sqlite3 -csv"
-                else:
-                    ref = measure([sys.executable, __file__, "--python-csv", str(db), str(reference)], env)
-                    ref["reference"] = "python sqlite3 + csv module (no sqlite3 program)"
-                ref["bytes"] = reference.stat().st_size
-                reference.unlink()
-                this["csv_reference"] = ref
-                ours = this["findings.csv"]
-                if "error" not in ours and "error" not in ref:
-                    this["csv_ratio_cpu"] = round(ours["cpu_seconds"] / ref["cpu_seconds"], 2)
-                    this["csv_ratio_wall"] = round(ours["seconds"] / ref["seconds"], 2)
-                print(f"{ref['reference']:22} {ref.get('seconds', 0):9.2f} {ref.get('cpu_seconds', 0):9.2f} "
-                      f"{ref.get('peak_rss_mb', 0):9.1f}   CSV ratio (CPU) {this.get('csv_ratio_cpu')}, "
-                      f"(wall) {this.get('csv_ratio_wall')}", file=sys.stderr)
+                this.update(csv_ratio(db, out_dir, env, sqlite, args.repeats, args.timeout))
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
 
@@ -183,12 +209,12 @@ def main() -> None:
         g = goals[name]
         detail = g.get("why") or f"peak {g['peak_rss_mb']} MB, growth {g['growth']:+.0%}"
         print(f"  {name:22} {'met' if g['met'] else 'MISSED':7} {detail}", file=sys.stderr)
-    ratio = results[large].get("csv_ratio_cpu")
+    ratio, wall = results[large].get("csv_ratio_cpu"), results[large].get("csv_ratio_wall")
     if "findings.csv" in cases:
-        goals["csv_within_2x"] = {"met": ratio is not None and ratio <= CSV_RATIO, "ratio_cpu": ratio,
-                                  "ratio_wall": results[large].get("csv_ratio_wall")}
-        print(f"  CSV / reference (CPU) {ratio} (goal <= {CSV_RATIO}): "
-              f"{'met' if goals['csv_within_2x']['met'] else 'MISSED'}", file=sys.stderr)
+        met = ratio is not None and wall is not None and ratio[1] <= CSV_RATIO and wall[1] <= CSV_RATIO
+        goals["csv_within_1.5x"] = {"met": met, "ratio_cpu": ratio, "ratio_wall": wall}
+        print(f"  CSV / sqlite3 -csv, min/median/max: CPU {ratio}, wall {wall} (goal: median <= {CSV_RATIO}): "
+              f"{'met' if met else 'MISSED'}", file=sys.stderr)
     print(json.dumps({"sizes": results, "goals": goals, "all_met": all(g["met"] for g in goals.values()),
                       "code": str(args.code or ROOT)}))
 

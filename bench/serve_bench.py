@@ -15,12 +15,26 @@ the build runs them. --rebuild builds it again.
    condition pages. p50/p95/max and errors (any status but 200) per type; facet time-outs counted
    where Datasette reports them: a configured facet missing from the JSON's facet_results (0.65 never
    fills ``facets_timed_out`` there) and the HTML's time-out notice.
-2. --clients concurrent clients (default 20) for --seconds (default 30) over the same page mix.
-3. Oversized requests (a 90 KB query string, 500 parameters, 50 facets, a 10 KB search) in a loop
+2. --clients concurrent clients (default 20) for --seconds (default 30) over the same page mix with the
+   site's downloads in it (DOWNLOADS: a filtered CSV of 2,500 rows through /download and through the
+   table's own ``.csv?_stream=1`` address, and that filter's bibliography; --xlsx adds its Excel file),
+   --repeats times (default 3), while one more client downloads the whole findings table as CSV (62 MB
+   at 100k) again and again (--no-whole-table leaves it out). p50/p95/p99 of the mix, of its pages and of its
+   downloads, min/median/max over the repeats. With --against PYTHON (another checkout's
+   interpreter, e.g. /work/main/.venv/bin/python, whose installed package serves), a second server
+   runs that code on the same database and each concurrent run alternates between the two: the ratio
+   of the medians is what counts on a shared machine.
+3. Downloads alone, one at a time (--requests // 10 each, at least 3): the filtered CSV, the same
+   filter's stream, a bigger filter and the whole table, through /download and Datasette's
+   ``?_stream=1`` (which the site answers with the same writer when the filter is one the command line
+   has), as seconds per 1,000 rows: a download that grows faster than its rows shows as a ratio > 1.
+4. Oversized requests (a 90 KB query string, 500 parameters, 50 facets, a 10 KB search) in a loop
    while one client requests the findings page: one slow request must not stall the others.
 
 Goals (issue 17): single client p95 <= 150 ms per page type at 100k findings and <= 500 ms at 1M, no
-errors; 20 concurrent clients at 100k p95 <= 1 s. Each is printed as met or missed by how much, then
+errors; (issue 30, item 4) 20 concurrent clients at 100k over the mix with downloads: p95 <= 1 s and
+p99 <= 2 s; the oversized requests do not slow the other client (its p50 meanwhile at most 1.5x alone);
+(item 3) a download's seconds per 1,000 rows at most 1.5x from the smallest filter to the whole table. Each is printed as met or missed by how much, then
 one JSON line. Numbers are reported, never asserted in tests: this machine is shared and noisy.
 """
 
@@ -53,7 +67,19 @@ FILTERED = ["condition=cancer", "certainty=moderate", "intervention_type=vocatio
 SEARCHES = ["vocational", "work", "programme"]  # in a sixth, three quarters and all of the synthetic findings
 TIMEOUT_NOTICE = re.compile(r'class="facets-timed-out[^"]*"[^>]*data-facets="([^"]*)"')  # templates/table.html
 GOAL_MS = {100_000: 150, 1_000_000: 500}  # single client p95 per page type, by corpus size
-CONCURRENT_GOAL_MS = 1000  # 20 clients at 100k
+CONCURRENT_GOAL_MS = 1000  # 20 clients at 100k: p95
+CONCURRENT_P99_MS = 2000  # and p99
+OVERSIZED_SLOWDOWN = 1.5  # the other client's p50 while oversized requests come, over its p50 alone
+SCALING_GOAL = 1.5  # seconds per 1,000 rows of the whole table over those of the smallest filter
+# the site's downloads in the concurrent mix: small filtered files, as a reader takes them
+DOWNLOAD_FILTER = "condition=cancer&certainty=moderate"
+DOWNLOADS = [f"/download/findings.csv?{DOWNLOAD_FILTER}", "/{db}/findings.csv?_stream=1&" + DOWNLOAD_FILTER,
+             f"/download/findings.bib?{DOWNLOAD_FILTER}"]
+# that filter's Excel file took 0.85-1.0 s alone at 100k (openpyxl, a cell at a time): --xlsx adds it to the mix
+XLSX = f"/download/findings.xlsx?{DOWNLOAD_FILTER}"
+FULL_DOWNLOAD = "/download/findings.csv"
+# (filter, label) for the scaling run: each through /download and through the table's ?_stream=1
+SCALING = [(DOWNLOAD_FILTER, "2 filters"), ("condition=cancer", "1 filter"), ("", "whole table")]
 
 
 def free_port() -> int:
@@ -62,9 +88,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(db: Path, port: int) -> subprocess.Popen:
+def start(db: Path, port: int, python: str = sys.executable) -> subprocess.Popen:
     args = serve_args(db, ROOT / "metadata.yml", HOST, port)
-    server = subprocess.Popen([sys.executable, "-m", "datasette", *args],
+    server = subprocess.Popen([python, "-m", "datasette", *args],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -93,8 +119,16 @@ def fetch(port: int, path: str, conn: http.client.HTTPConnection | None = None) 
 
 def percentiles(seconds: list[float]) -> dict:
     ms = sorted(s * 1000 for s in seconds) or [0.0]
-    return {"p50_ms": round(statistics.median(ms), 1), "p95_ms": round(ms[max(0, math.ceil(0.95 * len(ms)) - 1)], 1),
-            "max_ms": round(ms[-1], 1)}
+
+    def at(p: float) -> float:
+        return round(ms[max(0, math.ceil(p * len(ms)) - 1)], 1)
+
+    return {"p50_ms": round(statistics.median(ms), 1), "p95_ms": at(0.95), "p99_ms": at(0.99), "max_ms": round(ms[-1], 1)}
+
+
+def spread(values: list[float]) -> str:
+    """min/median/max of repeats, as the README quotes them."""
+    return "/".join(f"{v:g}" for v in (min(values), statistics.median(values), max(values)))
 
 
 def page_types(db: Path) -> dict[str, list[str]]:
@@ -154,8 +188,12 @@ def as_json(paths: list[str]) -> list[str]:
     return [p.replace("/findings", "/findings.json", 1) for p in paths]
 
 
-def concurrent(port: int, paths: list[str], clients: int = 20, seconds: float = 30, limit: int = 20_000) -> dict:
-    latencies: list[float] = []
+def concurrent(port: int, paths: list[str], clients: int = 20, seconds: float = 30, limit: int = 20_000,
+               full: str = "") -> dict:
+    """``clients`` clients over ``paths`` for ``seconds``; with ``full``, one more client downloads it again
+    and again meanwhile (reported apart). Latencies of the mix, and of its pages and downloads apart."""
+    latencies: list[tuple[str, float]] = []
+    whole: list[float] = []
     errors = [0]
     lock = threading.Lock()
     stop = time.monotonic() + seconds
@@ -164,27 +202,77 @@ def concurrent(port: int, paths: list[str], clients: int = 20, seconds: float = 
         conn = http.client.HTTPConnection(HOST, port, timeout=60)
         i = n * 7
         while time.monotonic() < stop and len(latencies) < limit:
+            path = paths[i % len(paths)]
             try:
-                status, _, took = fetch(port, paths[i % len(paths)], conn)
+                status, _, took = fetch(port, path, conn)
             except (OSError, http.client.HTTPException):
                 status, took = 0, 60.0
                 conn.close()
                 conn = http.client.HTTPConnection(HOST, port, timeout=60)
             with lock:
-                latencies.append(took)
+                latencies.append((path, took))
                 errors[0] += status != 200
             i += 1
         conn.close()
 
+    def downloader() -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=120)
+        while time.monotonic() < stop:
+            status, _, took = fetch(port, full, conn)
+            whole.append(took)
+            errors[0] += status != 200
+
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    if full:
+        threads.append(threading.Thread(target=downloader))
     started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
-    return {"clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies), "errors": errors[0],
-            "requests_per_second": round(len(latencies) / elapsed, 1), **percentiles(latencies)}
+    downloads = [t for p, t in latencies if is_download(p)]
+    result = {"clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies), "errors": errors[0],
+              "requests_per_second": round(len(latencies) / elapsed, 1), **percentiles([t for _, t in latencies]),
+              "pages": percentiles([t for p, t in latencies if not is_download(p)])}
+    if downloads:
+        result["downloads"] = {"requests": len(downloads), **percentiles(downloads)}
+    if full:
+        result["whole_table_download"] = {"requests": len(whole), **percentiles(whole)}
+    return result
+
+
+def is_download(path: str) -> bool:
+    return path.startswith("/download/") or "_stream=1" in path
+
+
+def download_paths(db: Path) -> list[str]:
+    return [p.replace("{db}", db.stem) for p in DOWNLOADS]
+
+
+def scaling(port: int, db: Path, count: int) -> dict:
+    """Each SCALING filter's download, through /download and the table's ?_stream=1, ``count`` times one
+    after the other: rows, seconds and seconds per 1,000 rows (min/median/max), and the ratio of the
+    whole table's seconds per 1,000 rows to the smallest filter's."""
+    conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
+    result: dict = {}
+    for route, template in (("/download", "/download/findings.csv?{q}"),
+                            ("_stream", f"/{db.stem}/findings.csv?_stream=1&{{q}}")):
+        per_row = {}
+        for query, label in SCALING:
+            where = " and ".join(f"{k} = ?" for k, _ in (p.split("=") for p in query.split("&") if p)) or "1"
+            rows = conn.execute(f"select count(*) from findings where {where}",
+                                [v for _, v in (p.split("=") for p in query.split("&") if p)]).fetchone()[0]
+            seconds = []
+            for _ in range(count):
+                status, body, took = fetch(port, template.format(q=query).rstrip("&?"))
+                seconds.append(took if status == 200 else float("nan"))
+            per_row[label] = {"rows": rows, "seconds": spread([round(s, 3) for s in seconds]),
+                              "s_per_1k_rows": round(statistics.median(seconds) / rows * 1000, 4)}
+        first, last = per_row[SCALING[0][1]], per_row[SCALING[-1][1]]
+        result[route] = {**per_row, "growth": round(last["s_per_1k_rows"] / first["s_per_1k_rows"], 2)}
+    conn.close()
+    return result
 
 
 OVERSIZED = {
@@ -223,8 +311,9 @@ def oversized(port: int, table: str, seconds: float = 10) -> dict:
     thread.join()
     refused = {name: {"statuses": sorted({s for s, _ in got}), "requests": len(got),
                       **percentiles([t for _, t in got] or [0.0])} for name, got in answers.items()}
-    return {"oversized": refused, "other_client_alone": alone,
-            "other_client_meanwhile": {"requests": len(latencies), "errors": errors, **percentiles(latencies)}}
+    meanwhile = {"requests": len(latencies), "errors": errors, **percentiles(latencies)}
+    return {"oversized": refused, "other_client_alone": alone, "other_client_meanwhile": meanwhile,
+            "slowdown_p50": round(meanwhile["p50_ms"] / max(alone["p50_ms"], 0.1), 2)}
 
 
 # --- the database ---------------------------------------------------------------------------------
@@ -275,12 +364,37 @@ def goals(result: dict) -> list[str]:
             lines.append(f"MISSED  {name}: {numbers['errors']} of {numbers['requests']} requests failed")
         if numbers["facet_timeouts"]:
             lines.append(f"NOTE    {name}: {numbers['facet_timeouts']} facet time-outs")
-    if "concurrent" in result:
-        c = result["concurrent"]
+    runs = result.get("concurrent") or []
+    if runs:
         at = "at 100k" if result["findings"] <= 150_000 else "(goal set at 100k; reported only)"
-        lines.append(verdict(f"{c['clients']} concurrent clients p95 {at}", c["p95_ms"], CONCURRENT_GOAL_MS))
-        if c["errors"]:
-            lines.append(f"MISSED  concurrent: {c['errors']} of {c['requests']} requests failed")
+        for key, limit in (("p95_ms", CONCURRENT_GOAL_MS), ("p99_ms", CONCURRENT_P99_MS)):
+            values = [c[key] for c in runs]
+            lines.append(verdict(f"{runs[0]['clients']} clients, pages and downloads, {key[:3]} {at} "
+                                 f"(min/median/max {spread(values)})", statistics.median(values), limit))
+        for part in ("pages", "downloads", "whole_table_download"):
+            if part in runs[0]:
+                lines.append(f"NOTE    {part} meanwhile: p50 {spread([c[part]['p50_ms'] for c in runs])} ms, "
+                             f"p95 {spread([c[part]['p95_ms'] for c in runs])} ms, "
+                             f"p99 {spread([c[part]['p99_ms'] for c in runs])} ms")
+        failed = sum(c["errors"] for c in runs)
+        if failed:
+            lines.append(f"MISSED  concurrent: {failed} of {sum(c['requests'] for c in runs)} requests failed")
+    if result.get("against"):
+        theirs = result["against"]["concurrent"]
+        for part, key in (("mix", "p50_ms"), ("mix", "p95_ms"), ("mix", "p99_ms"), ("pages", "p95_ms"),
+                          ("downloads", "p50_ms"), ("downloads", "p95_ms")):
+            def of(run: dict) -> float:
+                return run[key] if part == "mix" else run.get(part, {}).get(key, float("nan"))
+            mine, base = statistics.median(map(of, runs)), statistics.median(map(of, theirs))
+            lines.append(f"NOTE    {part} {key[:3]}: this code {spread([of(r) for r in runs])} ms, --against "
+                         f"{spread([of(r) for r in theirs])} ms: {mine / base:.2f}x of it (medians)")
+    if "scaling" in result:
+        for route, numbers in result["scaling"].items():
+            lines.append(verdict(f"{route} download, seconds per 1,000 rows, whole table over smallest filter",
+                                 numbers["growth"], SCALING_GOAL, "x"))
+    if "oversized" in result:
+        lines.append(verdict("other client's p50 while oversized requests come, over alone",
+                             result["oversized"]["slowdown_p50"], OVERSIZED_SLOWDOWN, "x"))
     return lines
 
 
@@ -293,6 +407,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="Sequential requests per page type (default 30).")
     parser.add_argument("--seconds", type=float, default=30, help="Length of the concurrent run (default 30; 0 skips).")
     parser.add_argument("--clients", type=int, default=20, help="Concurrent clients (default 20).")
+    parser.add_argument("--repeats", type=int, default=3, help="Concurrent runs (default 3): min/median/max.")
+    parser.add_argument("--no-downloads", action="store_true", help="Leave the downloads out of the mix.")
+    parser.add_argument("--no-whole-table", action="store_true", help="No client downloading the whole table meanwhile.")
+    parser.add_argument("--xlsx", action="store_true", help="A filtered Excel download in the mix too.")
+    parser.add_argument("--against", help="A Python whose installed evidence package serves a second server, "
+                                          "measured in turn with this one (concurrent runs only).")
     parser.add_argument("--no-oversized", action="store_true", help="Skip the oversized-requests run.")
     parser.add_argument("--pages", help="Only these page types, comma-separated (e.g. findings,condition).")
     args = parser.parse_args()
@@ -310,6 +430,10 @@ def main() -> None:
         types = {name: paths for name, paths in types.items() if name in args.pages.split(",")}
     port = free_port()
     server = start(db, port)
+    other = other_port = None
+    if args.against:
+        other_port = free_port()
+        other = start(db, other_port, args.against)
     result: dict = {"findings": findings, "db": str(db)}
     try:
         print(f"Serving {findings:,} findings on {HOST}:{port}", file=sys.stderr)
@@ -319,25 +443,41 @@ def main() -> None:
         result["pages"] = {name: sequential(port, paths, args.requests) for name, paths in types.items()}
         result["pages_json"] = {name: sequential(port, as_json(types[name]), args.requests)
                                 for name in ("findings", "findings_filtered", "findings_search") if name in types}
+        if not args.no_downloads:
+            result["scaling"] = scaling(port, db, max(3, args.requests // 10))
         if args.seconds > 0:
-            mix = [p for paths in types.values() for p in paths]
-            result["concurrent"] = concurrent(port, mix, clients=args.clients, seconds=args.seconds)
+            mix = [p for paths in types.values() for p in paths] + ([] if args.no_downloads else download_paths(db))
+            mix += [XLSX] if args.xlsx and not args.no_downloads else []
+            full = "" if args.no_whole_table or args.no_downloads else FULL_DOWNLOAD
+            result["concurrent"], theirs = [], []
+            for _ in range(args.repeats):  # interleaved with the other server's runs
+                if other_port:
+                    theirs.append(concurrent(other_port, mix, clients=args.clients, seconds=args.seconds, full=full))
+                result["concurrent"].append(concurrent(port, mix, clients=args.clients, seconds=args.seconds, full=full))
+            if other_port:
+                result["against"] = {"python": args.against, "concurrent": theirs}
         if not args.no_oversized:
             result["oversized"] = oversized(port, types["findings"][0], seconds=min(10.0, args.seconds or 10.0))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for running in (server, other):
+            if running is None:
+                continue
+            running.terminate()
+            try:
+                running.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                running.kill()
+                running.wait()
     print(f"{findings:,} findings, single client, {args.requests} requests per page type:")
     for section in ("pages", "pages_json"):
         for name, numbers in result[section].items():
             print(f"  {name + (' (JSON)' if section == 'pages_json' else ''):>26}: {numbers}")
-    for section in ("concurrent", "oversized"):
-        if section in result:
-            print(f"  {section:>26}: {result[section]}")
+    for section in ("scaling", "concurrent", "oversized"):
+        for numbers in (result[section] if isinstance(result.get(section), list) else [result.get(section)]):
+            if numbers:
+                print(f"  {section:>26}: {numbers}")
+    for numbers in result.get("against", {}).get("concurrent", []):
+        print(f"  {'concurrent (--against)':>26}: {numbers}")
     result["goals"] = goals(result)
     print("Goals:")
     for line in result["goals"]:

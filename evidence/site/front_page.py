@@ -12,7 +12,7 @@ from datasette.utils.asgi import Response
 from ..titles import TABLE_TITLES, tables, title as table_title
 from . import database_name, named_rows, site_database
 from ..exports import site_title
-from .downloads import site_formats
+from .downloads import data_page_formats
 
 DATA_TABLES = tables("listed")  # evidence/titles.py
 __all__ = ["TABLE_TITLES", "table_title"]
@@ -50,7 +50,7 @@ async def data_page(datasette, request):
         if not await db.table_exists(table):
             continue
         count = (await db.execute(f"select count(*) from [{table}]")).first()[0]
-        formats = [(f.site_title, f.site_extension) for f in site_formats(table)]
+        formats = [(f.site_title, f.site_extension) for f in data_page_formats(table)]
         tables.append({"table": table, "title": table_title(table), "count": count, "formats": formats})
     context = {"tables": tables, "database": db.name, "max_rows": datasette.setting("max_returned_rows"),
                "base": datasette.absolute_url(request, "/").rstrip("/")}  # curl needs absolute addresses

@@ -68,7 +68,8 @@ class CountedColumnFacet(ColumnFacet):
         """Every column's counts from one GROUP BY over the page's rows (those counted once, where the
         table has a counted_ view), a condition's counts added to its broader conditions'."""
         names = ", ".join(escape_sqlite(c) for c in columns)
-        counted = (f" where id in (select id from counted_{self.table})"
+        # a lookup by id for each of the page's rows, not a list of every counted id built for each page
+        counted = (f" as page where exists (select 1 from counted_{self.table} c where c.id = page.id)"
                    if self.table in COUNTED and f"counted_{self.table}" in await self.ds.get_database(self.database).view_names()
                    else "")
         rows = await self.ds.execute(self.database, f"select {names}, count(*) from ({self.sql}){counted} group by {names}",

@@ -7,7 +7,8 @@ Before Datasette sees a request, an ASGI wrapper refuses at once, with a short p
   ``_facet_array``, ``_facet_date``), or a ``_search`` longer than ``MAX_SEARCH`` characters: 400.
 
 A 15-90 KB query string used to hold the event loop for seconds while Datasette parsed its filters;
-now it costs one length check.
+now it costs one length check. This wrapper is the outermost (``trylast``): the language and cache
+wrappers parsed a 500-parameter query string before it was refused (0.44 ms of CPU each, now 7 µs).
 
 Every SQLite connection Datasette opens is capped too (``prepare_connection``): no string or blob a
 query makes may exceed ``MAX_VALUE`` bytes (``SQLITE_LIMIT_LENGTH``: ``printf('%.*c', 1e9, 'x')`` or
@@ -163,7 +164,7 @@ async def unknown_filter_value(datasette: Any, scope: dict) -> Optional[str]:
     return None
 
 
-@hookimpl
+@hookimpl(trylast=True)  # called last, so applied last: the outermost wrapper, before any other reads the request
 def asgi_wrapper(datasette):
     def wrapper(app: Any) -> Any:
         limited = limit_requests(app)
