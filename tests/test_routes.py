@@ -197,26 +197,22 @@ def front(site: Site) -> None:
 
 
 # the tables /data offers: the curated records, the guideline and the vocabularies a reader filters by
-DATA_PAGE_TABLES = {"findings": "findings", "economic_evaluations": "economic_evaluations", "sources": "sources",
-                    "questions": "questions", "recommendations": None, "considerations": None,
-                    "study_results": None, "conditions": "condition", "intervention_types": "intervention_type",
-                    "outcomes": "outcome", "vocabulary": None}
+DATA_PAGE_TABLES = ("findings", "economic_evaluations", "sources", "questions", "recommendations", "considerations",
+                    "study_results", "conditions", "intervention_types", "outcomes", "vocabulary")
 
 
 def yaml_count(table: str) -> int | None:
-    """The table's rows counted in the YAML, where the YAML says it directly."""
+    """The table's rows counted in the YAML (None for the vocabulary table, which also holds the fixed scales)."""
     data = curated()
-    key = DATA_PAGE_TABLES[table]
-    if key in ("findings", "economic_evaluations"):
-        return len(data[key])
-    if key == "sources":
-        return len(data["sources"])
-    if key == "questions":
-        return len(data["questions"])
-    if key:
-        return len(data["vocabulary"][key])
-    if table == "recommendations":
-        return sum(len(q.get("recommendations") or []) for q in data["questions"])
+    guideline = {"questions": len(data["questions"]),
+                 **{part: sum(len(q.get(part) or []) for q in data["questions"]) for part in ("recommendations", "considerations")}}
+    vocabulary = {"conditions": "condition", "intervention_types": "intervention_type", "outcomes": "outcome"}
+    if table in ("findings", "economic_evaluations", "sources"):
+        return len(data[table])
+    if table in guideline:
+        return guideline[table]
+    if table in vocabulary:
+        return len(data["vocabulary"][vocabulary[table]])
     if table == "study_results":
         return sum(len(f.get("studies") or []) for f in data["findings"].values())
     return None
