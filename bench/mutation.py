@@ -78,7 +78,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                                        "tests/test_integrity_add.py", "tests/test_scaffold.py", "tests/test_synthesis_cli.py")),
     "read": (("evidence/__init__.py", "evidence/read.py", "evidence/metadata.py", "evidence/titles.py"),
              ("tests/test_export.py", "tests/test_metadata.py", "tests/test_cli.py", "tests/test_architecture.py",
-              "tests/test_integrity_filters.py")),
+              "tests/test_integrity_filters.py", "tests/test_bibliography.py", "tests/test_routes_downloads.py")),
     "inputs": (("evidence/inputs.py", "evidence/latex.py"),
                ("tests/test_inputs.py", "tests/test_fast_yaml.py", "tests/test_integrity_inputs.py",
                 "tests/test_bad_inputs.py", "tests/test_bibliography.py")),
