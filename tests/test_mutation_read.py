@@ -75,3 +75,78 @@ def test_a_bad_metadata_file_is_named_with_its_line(tmp_path, monkeypatch, conte
 def test_an_empty_metadata_file_is_an_empty_mapping(tmp_path):
     (tmp_path / "m.yml").write_text("")
     assert metadata.read(tmp_path / "m.yml") == {}
+
+
+# --- filters → rows, against the YAML (read.py) ------------------------------------------------------
+
+import itertools  # noqa: E402
+import json  # noqa: E402
+import sqlite3  # noqa: E402
+
+from evidence import read  # noqa: E402
+from tests.test_routes import curated  # noqa: E402
+
+
+def matching(records: dict, filters: dict) -> set[str]:
+    """Ids of the YAML records that match: each option one of its values, `once` without repeats."""
+    columns = {"source": "source_id"}
+    return {i for i, r in records.items()
+            if all((i if o == "id" else r.get(columns.get(o, o))) in v for o, v in filters.items() if o != "once")
+            and not (filters.get("once") and r.get("same_result_as"))}
+
+
+FINDING_FILTERS = [{}, {"condition": ["cancer"]}, {"condition": ["cancer", "chronic_pain"], "once": True},
+                   {"certainty": ["moderate"]}, {"certainty": ["low", "very_low"], "condition": ["chronic_pain"]},
+                   {"intervention_type": ["clinical_occupational_medicine"], "once": True},
+                   {"outcome": ["return_to_work"], "certainty": ["moderate"]}, {"source": ["kumar-2017", "lambeek-2010a"]},
+                   {"id": ["kumar-2017-f1", "lambeek-2010a-f1"], "once": True}, {"once": True}]
+
+
+@pytest.fixture(scope="module")
+def conn(real_db):
+    with sqlite3.connect(real_db) as c:
+        yield c
+
+
+@pytest.mark.parametrize("filters", FINDING_FILTERS, ids=lambda f: json.dumps(f))
+def test_filters_select_the_records_the_yaml_says(conn, filters):
+    findings = [r[0] for r in conn.execute(*read.select("findings", filters, "id"))]
+    assert findings == sorted(matching(curated()["findings"], filters))
+    finding_only = any(o in filters for o in ("certainty", "intervention_type", "outcome"))
+    sources = {s["id"]: s for s in curated()["sources"]}
+    cited = {curated()["findings"][i]["source_id"] for i in matching(curated()["findings"], filters)}
+    if not finding_only:
+        evaluations = matching(curated()["economic_evaluations"], filters)
+        cited |= {curated()["economic_evaluations"][i]["source_id"] for i in evaluations}
+        assert [r[0] for r in conn.execute(*read.select("economic_evaluations", filters, "id"))] == sorted(evaluations)
+    covered = {r[0]: set(json.loads(r[1] or "[]")) for r in conn.execute("select id, conditions from sources")}
+    by_source = {i for i in sources if (not filters.get("condition") or covered[i] & set(filters["condition"]))
+                 and (not {"source", "id"} & set(filters) or i in filters.get("source", []) + filters.get("id", []))}
+    if not finding_only and "id" not in filters:
+        cited |= by_source
+    expected = None if not read.normalise(filters) else sorted(cited)
+    assert read.source_ids(conn, filters) == expected
+    listed = [r[0] for r in conn.execute(*read.select("sources", filters, "id"))]
+    if finding_only:  # sources with a finding that matches (and covering the condition)
+        assert listed == sorted(by_source & {curated()["findings"][i]["source_id"]
+                                             for i in matching(curated()["findings"], filters)})
+    else:
+        assert listed == sorted(by_source)
+
+
+@pytest.mark.parametrize("filters, message", [
+    ({"certainty": ["moderat"]}, "--certainty 'moderat' is not a known certainty (did you mean 'moderate'?)"),
+    ({"certainty": ["zzz"]}, "--certainty 'zzz' is not a known certainty (known: high, low, moderate, very_low)"),
+    ({"intervention_type": ["zzz"]}, "--intervention-type 'zzz' is not a known intervention_type (24 known values, e.g. "),
+    ({"source": ["zzz-1999"]}, "--source 'zzz-1999' is not a known source id ("),
+    ({"condition": ["cancer", "kanker"]}, "--condition 'kanker' is not a known condition ("),
+])
+def test_an_unknown_filter_value_is_named_with_a_hint(conn, filters, message):
+    with pytest.raises(EvidenceError) as e:
+        read.check_filter_values(conn, filters)
+    assert str(e.value).startswith(message)
+
+
+def test_known_filter_values_pass(conn):
+    read.check_filter_values(conn, {"condition": ["cancer"], "certainty": ["low"], "source": ["kumar-2017"],
+                                    "id": ["anything"], "once": True})
