@@ -166,6 +166,23 @@ EQUIVALENT = {
     **{f"releases.x_citation_cff__mutmut_{n}": "YAML folded at another width, or its keys in another order, reads "
                                                "the same (a mapping has no order)" for n in (59, 61, 63, 64, 66)},
     "releases.x_citation_cff__mutmut_57": "yaml.safe_dump's sort_keys=None is false, as False",
+    **{f"releases.x_previous_info__mutmut_{n}": "SQLite reads keywords and names in any case" for n in (9, 12)},
+    "releases.x_maintainers__mutmut_4": "read_text's encoding=None is the locale's, UTF-8 wherever this runs",
+    "releases.x_maintainers__mutmut_6": "codec names are case-insensitive",
+    "releases.x_maintainers__mutmut_11": "yaml.compose's default Loader resolves tags with the same Resolver as the "
+                                         "project's Loader: the same node tree (its checks run when constructing)",
+    **{f"releases.x_maintainers__mutmut_{n}": "PyYAML's scanner and parser errors always carry a problem mark, so "
+                                              "the line-1 fallback is never read" for n in (23, 26)},
+    # files: Python's SQLite here and in CI is compiled with SQLITE_USE_URI (pragma compile_options: USE_URI)
+    **{f"files.x_built_database__mutmut_{n}": "sqlite3.connect's uri flag: this SQLite reads a file: name as a URI "
+                                              "either way (compiled with SQLITE_USE_URI)" for n in (11, 13, 17)},
+    "files.x_built_database__mutmut_16": "?MODE=RO is an unknown URI parameter, ignored: the file is opened "
+                                         "read-write, but this connection only reads it",
+    "files.x_built_database__mutmut_22": "SQLite reads keywords and names in any case",
+    "files.x_stale_temporaries__mutmut_11": "middle '' and None both fail `not middle`",
+    **{f"files.x_stale_temporaries__mutmut_{n}": "follow_symlinks=None is false, as False" for n in (34, 36)},
+    "files.x_stale_temporaries__mutmut_37": "stat's follow_symlinks matters only for a symlink, which "
+                                            "is_file(follow_symlinks=False) has excluded already",
 }
 
 # mutmut's exit code per mutant → the column it is counted in (mutmut.stats.status_by_exit_code).

@@ -64,3 +64,17 @@ def test_the_citation_says_what_to_cite_and_what_the_data_is():
     assert cff["message"].startswith("If you use this database") and cff["message"].endswith("the version you used.")
     assert cff["abstract"].startswith("Open evidence database on interventions")
     assert "GRADE-rated findings" in cff["abstract"] and cff["abstract"].endswith("traceable to a verbatim quote in its source.")
+
+
+def test_what_a_bad_maintainers_file_says(tmp_path):
+    path = tmp_path / "maintainers.yaml"
+    path.write_bytes(b"- name: \xff\n")
+    with pytest.raises(EvidenceError) as e:
+        releases.maintainers(path)
+    assert str(e.value) == f"{path}: not UTF-8 text"
+    path.write_text("- name: A\n  nickname: a\n- given-names: B\n", encoding="utf-8")
+    with pytest.raises(EvidenceError) as e:
+        releases.maintainers(path)
+    assert str(e.value).split("\n") == [
+        f"{path}:1: unknown field 'nickname' (Citation File Format author fields: {', '.join(releases.AUTHOR_FIELDS)})",
+        f"{path}:3: an author needs family-names (a person) or name (an entity)"]
