@@ -226,7 +226,7 @@ def write_config(copy: Path, modules: tuple[str, ...], tests: list[str]) -> None
         f"only_mutate =\n    {lines(modules)}\n"
         f"pytest_add_cli_args_test_selection =\n    {lines(tests)}\n"
         f"pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    {lines(f'--deselect={t}' for t in DESELECT)}\n"
-        "also_copy =\n    data\n    metadata.yml\n    maintainers.yaml\n    bench\n    README.md\n    pyproject.toml\n"
+        "also_copy =\n    data\n    metadata.yml\n    maintainers.yaml\n    bench\n    README.md\n    pyproject.toml\n    .github\n    .ci\n    Makefile\n    requirements.lock\n"
         "use_git_change_detection = false\n"
         "use_setproctitle = false\n",
         encoding="utf-8")
