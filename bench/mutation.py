@@ -181,6 +181,23 @@ EQUIVALENT = {
     "files.x_built_database__mutmut_22": "SQLite reads keywords and names in any case",
     "files.x_stale_temporaries__mutmut_11": "middle '' and None both fail `not middle`",
     **{f"files.x_stale_temporaries__mutmut_{n}": "follow_symlinks=None is false, as False" for n in (34, 36)},
+    **{f"metadata.x_described_tables__mutmut_{n}": "every table and column has a description "
+                                                   "(tests/test_metadata.py), so the '' fallback is never read"
+       for n in (4, 10)},
+    "metadata.x_dump__mutmut_4": "yaml.dump's sort_keys=None is false, as False",
+    **{f"metadata.x_{name}__mutmut_{n}": "encoding None is the locale's, UTF-8 wherever this runs; codec names are "
+                                         "case-insensitive" for name, n in (("read", 1), ("read", 3), ("write", 2),
+                                                                             ("write", 4), ("write", 11))},
+    **{f"metadata.x_read__mutmut_{n}": "PyYAML's marked errors always carry a problem mark, so the line-1 fallback "
+                                       "is never read" for n in (13, 16)},
+    **{f"read.x_{name}__mutmut_{n}": "SQLite reads keywords and names in any case"
+       for name, n in (("_source_clauses", 15), ("_source_clauses", 38), ("_source_clauses", 55),
+                       ("_source_clauses", 59), ("check_filter_values", 14), ("check_filter_values", 17),
+                       ("select", 22), ("select", 42), ("select", 45), ("source_ids", 24), ("source_ids", 46))},
+    **{f"read.x_check_filter_values__mutmut_{n}": "n of get_close_matches (only close[0] is used) or its default "
+                                                  "cutoff, which is 0.6 already" for n in (27, 28, 29)},
+    **{f"read.x_connect__mutmut_{n}": "sqlite3.connect's uri flag: this SQLite reads a file: name as a URI either "
+                                      "way (compiled with SQLITE_USE_URI)" for n in (6, 8, 9)},
     "files.x_stale_temporaries__mutmut_37": "stat's follow_symlinks matters only for a symlink, which "
                                             "is_file(follow_symlinks=False) has excluded already",
 }

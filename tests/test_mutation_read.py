@@ -54,6 +54,7 @@ def test_a_multi_line_string_is_a_block_and_a_long_line_is_not_folded():
 def test_settings_are_a_copy_and_empty_when_absent():
     given = {"settings": {"sql_time_limit_ms": 1000}}
     settings = metadata.settings(given)
+    assert settings == {"sql_time_limit_ms": 1000}
     settings["x"] = 1
     assert given["settings"] == {"sql_time_limit_ms": 1000}
     assert metadata.settings({}) == {} and metadata.settings({"settings": None}) == {}
@@ -63,6 +64,7 @@ def test_settings_are_a_copy_and_empty_when_absent():
     (b"title: a\ntitle: b\n", "metadata.yml:2: found duplicate key 'title'"),
     (b"title: \xff\n", "metadata.yml: not UTF-8 text (a Datasette metadata file is YAML)"),
     (b"title: [a\n", "metadata.yml:2:"),
+    (b"title: a\x07\n", "metadata.yml: unacceptable character #x0007"),  # a reader error has no mark
 ])
 def test_a_bad_metadata_file_is_named_with_its_line(tmp_path, monkeypatch, content, message):
     monkeypatch.chdir(tmp_path)
@@ -90,6 +92,8 @@ from tests.test_routes import curated  # noqa: E402
 def matching(records: dict, filters: dict) -> set[str]:
     """Ids of the YAML records that match: each option one of its values, `once` without repeats."""
     columns = {"source": "source_id"}
+    filters = {o: [v] if isinstance(v, str) and o != "once" else v for o, v in filters.items() if v not in ([], (), None)}
+    filters["once"] = filters.get("once") in (True, "1", ["1"])
     return {i for i, r in records.items()
             if all((i if o == "id" else r.get(columns.get(o, o))) in v for o, v in filters.items() if o != "once")
             and not (filters.get("once") and r.get("same_result_as"))}
@@ -99,7 +103,9 @@ FINDING_FILTERS = [{}, {"condition": ["cancer"]}, {"condition": ["cancer", "chro
                    {"certainty": ["moderate"]}, {"certainty": ["low", "very_low"], "condition": ["chronic_pain"]},
                    {"intervention_type": ["clinical_occupational_medicine"], "once": True},
                    {"outcome": ["return_to_work"], "certainty": ["moderate"]}, {"source": ["kumar-2017", "lambeek-2010a"]},
-                   {"id": ["kumar-2017-f1", "lambeek-2010a-f1"], "once": True}, {"once": True}]
+                   {"id": ["kumar-2017-f1", "lambeek-2010a-f1"], "once": True}, {"once": True}, {"id": ["kumar-2017"]},
+                   {"once": True, "certainty": ["low"]}, {"certainty": ["low"]}, {"intervention_type": ["psychological"]},
+                   {"once": "0", "condition": ["cancer"]}, {"condition": [], "certainty": "moderate"}]
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +114,10 @@ def conn(real_db):
         yield c
 
 
-@pytest.mark.parametrize("filters", FINDING_FILTERS, ids=lambda f: json.dumps(f))
-def test_filters_select_the_records_the_yaml_says(conn, filters):
-    findings = [r[0] for r in conn.execute(*read.select("findings", filters, "id"))]
+@pytest.mark.parametrize("given", FINDING_FILTERS, ids=lambda f: json.dumps(f))
+def test_filters_select_the_records_the_yaml_says(conn, given):
+    filters = {o: [v] if isinstance(v, str) and o != "once" else v for o, v in given.items() if v not in ([], (), None)}
+    findings = [r[0] for r in conn.execute(*read.select("findings", given, "id"))]
     assert findings == sorted(matching(curated()["findings"], filters))
     finding_only = any(o in filters for o in ("certainty", "intervention_type", "outcome"))
     sources = {s["id"]: s for s in curated()["sources"]}
@@ -124,8 +131,8 @@ def test_filters_select_the_records_the_yaml_says(conn, filters):
                  and (not {"source", "id"} & set(filters) or i in filters.get("source", []) + filters.get("id", []))}
     if not finding_only and "id" not in filters:
         cited |= by_source
-    expected = None if not read.normalise(filters) else sorted(cited)
-    assert read.source_ids(conn, filters) == expected
+    expected = None if not read.normalise(given) else sorted(cited)
+    assert read.source_ids(conn, given) == expected
     listed = [r[0] for r in conn.execute(*read.select("sources", filters, "id"))]
     if finding_only:  # sources with a finding that matches (and covering the condition)
         assert listed == sorted(by_source & {curated()["findings"][i]["source_id"]
@@ -137,7 +144,9 @@ def test_filters_select_the_records_the_yaml_says(conn, filters):
 @pytest.mark.parametrize("filters, message", [
     ({"certainty": ["moderat"]}, "--certainty 'moderat' is not a known certainty (did you mean 'moderate'?)"),
     ({"certainty": ["zzz"]}, "--certainty 'zzz' is not a known certainty (known: high, low, moderate, very_low)"),
-    ({"intervention_type": ["zzz"]}, "--intervention-type 'zzz' is not a known intervention_type (24 known values, e.g. "),
+    ({"intervention_type": ["zzz"]}, "--intervention-type 'zzz' is not a known intervention_type (24 known values, e.g. "
+                                     + ", ".join(sorted(curated()["vocabulary"]["intervention_type"])[:5]) + ")"),
+    ({"id": ["x"], "condition": ["zzz"]}, "--condition 'zzz' is not a known condition ("),
     ({"source": ["zzz-1999"]}, "--source 'zzz-1999' is not a known source id ("),
     ({"condition": ["cancer", "kanker"]}, "--condition 'kanker' is not a known condition ("),
 ])
@@ -150,3 +159,44 @@ def test_an_unknown_filter_value_is_named_with_a_hint(conn, filters, message):
 def test_known_filter_values_pass(conn):
     read.check_filter_values(conn, {"condition": ["cancer"], "certainty": ["low"], "source": ["kumar-2017"],
                                     "id": ["anything"], "once": True})
+
+
+@pytest.mark.parametrize("given, normalised", [
+    ({"once": True}, {"once": ("true",)}), ({"once": ["1"]}, {"once": ("true",)}), ({"once": "1"}, {"once": ("true",)}),
+    ({"once": "0"}, {}), ({"once": "False"}, {}), ({"once": ["false"]}, {}), ({"once": False}, {}), ({"once": []}, {}),
+    ({"once": "0", "condition": "cancer"}, {"condition": ("cancer",)}),
+    ({"condition": [], "certainty": "low"}, {"certainty": ("low",)}),
+    ({"condition": (), "outcome": None, "source": ["a", "b"]}, {"source": ("a", "b")}),
+])
+def test_filters_are_normalised(given, normalised):
+    assert read.normalise(given) == normalised
+
+
+def test_what_a_bad_filter_or_table_says():
+    with pytest.raises(EvidenceError) as e:
+        read.normalise({"colour": ["red"]})
+    assert str(e.value) == f"unknown filter 'colour'; filters: {', '.join((*read.FILTERS, 'once'))}"
+    with pytest.raises(EvidenceError) as e:
+        read.select("nothing", {})
+    assert str(e.value) == f"unknown table 'nothing'; tables: {', '.join(read.TABLE_MODELS)}"
+    with pytest.raises(EvidenceError) as e:
+        read.select("conditions", {"intervention_type": ["x"]})
+    assert str(e.value) == "--intervention-type does not apply to the conditions table"
+
+
+def test_a_table_with_a_two_column_key_is_read_in_key_order(conn):
+    rows = conn.execute(*read.select("question_findings", {})).fetchall()
+    assert rows and rows == sorted(rows, key=lambda r: (r[0], r[1]))
+
+
+def test_records_takes_its_parameters(conn):
+    assert read.records(conn, "select ? as x, ? as y", ("a", 2)) == [{"x": "a", "y": 2}]
+
+
+def test_evidence_load_reads_evidence_db_and_filters(real_db, monkeypatch):
+    import evidence
+
+    monkeypatch.chdir(real_db.parent)
+    assert sorted(evidence.load()["id"]) == sorted(curated()["findings"])
+    cancer = evidence.load("economic_evaluations", db=str(real_db), condition="chronic_pain")
+    assert sorted(cancer["id"]) == sorted(matching(curated()["economic_evaluations"], {"condition": ["chronic_pain"]}))
