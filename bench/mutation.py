@@ -198,6 +198,15 @@ EQUIVALENT = {
                                                   "cutoff, which is 0.6 already" for n in (27, 28, 29)},
     **{f"read.x_connect__mutmut_{n}": "sqlite3.connect's uri flag: this SQLite reads a file: name as a URI either "
                                       "way (compiled with SQLITE_USE_URI)" for n in (6, 8, 9)},
+    **{f"files.x__create_exclusive__mutmut_{n}": "missing_ok in the failure path: the file was created by this "
+                                                 "call, so it exists" for n in (17, 18)},
+    **{f"files.x_create_new__mutmut_{n}": "missing_ok in finally: the temporary exists then (mkstemp made it; a "
+                                          "hard link leaves it)" for n in (43, 44)},
+    **{f"files.x_file_kind__mutmut_{n}": "only the first bytes of the head are compared: a longer head reads the same"
+       for n in (8, 9)},
+    **{f"files.x_write_text__mutmut_{n}": "encoding None is the locale's, UTF-8 wherever this runs; codec names are "
+                                          "case-insensitive" for n in (7, 9, 11)},
+    "files.x_input_reason__mutmut_1": "its only caller, check_target, always passes data_folder",
     "files.x_stale_temporaries__mutmut_37": "stat's follow_symlinks matters only for a symlink, which "
                                             "is_file(follow_symlinks=False) has excluded already",
 }

@@ -60,11 +60,27 @@ def test_what_a_failed_write_says(tmp_path, monkeypatch):
         f"{tmp_path / 'x.csv'}: could not write (Permission denied); it is unchanged"
 
 
-def test_a_device_is_written_in_place_and_its_failure_named(tmp_path):
+def test_a_fifo_is_written_in_place_and_its_failure_named(tmp_path):
+    """A FIFO in the test's own folder, never a real device: a fault that renamed over the target must not
+    replace /dev/null."""
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
     written = []
-    files.atomic_write(Path(os.devnull), written.append)
-    assert written == [Path(os.devnull)]
-    assert refused(files.atomic_write, Path(os.devnull), full_disk) == f"{os.devnull}: could not write (No space left on device)"
+
+    def write(path: Path) -> None:
+        written.append(path)
+        path.write_bytes(b"through the pipe")
+
+    files.atomic_write(fifo, write)
+    reader.join(10)
+    assert written == [fifo] and received == [b"through the pipe"] and files.is_special(fifo)
+    assert refused(files.atomic_write, fifo, full_disk) == f"{fifo}: could not write (No space left on device)"
+    assert os.listdir(tmp_path) == ["fifo"]
 
 
 def test_devices_fifos_and_sockets_are_special_and_files_are_not(tmp_path):
@@ -156,3 +172,75 @@ def test_what_a_refused_target_says(tmp_path):
         f"{fifo}: is not a regular file; a database is written to a file: give --db another one"
     files.check_target(fifo, "-o", "CSV export")  # an export may go to a FIFO
     files.check_target(fifo, "-o", "bib export", "bibtex")
+
+
+def test_a_staged_file_gets_mode_644_by_default(tmp_path):
+    with files.Staged() as staged:
+        staged.write(tmp_path / "a.txt", lambda tmp: tmp.write_text("a"))
+        staged.commit()
+    assert os.stat(tmp_path / "a.txt").st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("hard_links", [True, False])
+def test_create_new_writes_once_and_never_over_a_file(tmp_path, monkeypatch, hard_links):
+    linked = []
+    real_link = os.link
+
+    def link(src, dst):
+        linked.append(Path(src))
+        if not hard_links:  # a file system without hard links: the exclusive create instead
+            raise OSError(errno.EPERM, "Operation not permitted")
+        real_link(src, dst)
+
+    monkeypatch.setattr(os, "link", link)
+    target = tmp_path / "new.yaml"
+    assert files.create_new(target, b"first\n", 0o600) is True
+    assert files.create_new(target, b"second\n") is False
+    assert target.read_bytes() == b"first\n" and os.stat(target).st_mode & 0o777 == 0o600
+    assert os.listdir(tmp_path) == ["new.yaml"]
+    assert all(p.parent == tmp_path and p.name.startswith(".new.yaml.") and p.name.endswith(".tmp") for p in linked)
+
+
+def test_what_a_failed_create_says(tmp_path, monkeypatch):
+    def broken(src, dst):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "link", broken)
+    assert refused(files.create_new, tmp_path / "a.yaml", b"x") == f"{tmp_path / 'a.yaml'}: could not write (Input/output error)"
+
+    def no_temporary(*args, **kwargs):
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_temporary)
+    assert refused(files.create_new, tmp_path / "a.yaml", b"x") == f"{tmp_path / 'a.yaml'}: could not write (Permission denied)"
+
+
+def test_a_bibtex_file_is_known_by_its_first_character_after_a_bom_and_space(tmp_path):
+    bib = tmp_path / "refs.txt"
+    bib.write_bytes(b"\xef\xbb\xbf\n  @article{a, title={A}}\n")
+    assert "exists and is a BibTeX file" in refused(files.check_target, bib, "-o", "CSV export")
+    other = tmp_path / "other.txt"
+    other.write_bytes(b"X@not a bibliography\n")
+    files.check_target(other, "-o", "CSV export")
+
+
+def test_each_kind_of_input_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "studies.yaml"
+    data.write_text("[]\n")
+    (tmp_path / "vocabulary").mkdir()
+    reasons = {
+        "data file": files.input_reason(data, data),
+        "vocabulary": files.input_reason(tmp_path / "vocabulary" / "x.yaml", data),
+        "read": files.input_reason(tmp_path / "out.csv", data, reading=[tmp_path / "out.csv"]),
+        "bib": files.input_reason(tmp_path / "mine.bib", tmp_path / "data", bib=tmp_path / "mine.bib"),
+        "input": files.input_reason(tmp_path / "x.yml", tmp_path / "data", inputs=[tmp_path / "x.yml"]),
+    }
+    assert reasons["data file"] == "it is the data file" and reasons["read"] == "it is the file being read"
+    assert reasons["vocabulary"].startswith("it is an input in ") and str(tmp_path.name) in reasons["vocabulary"] \
+        or reasons["vocabulary"] == "it is an input in ."
+    assert reasons["bib"] == "it is the bibliography" and reasons["input"] == "it is an input (x.yml)"
+    assert "it is the bibliography" in refused(files.check_target, tmp_path / "mine.bib", "-o", "bib export", "bibtex",
+                                               bib=tmp_path / "mine.bib")
+    assert "it is an input (x.yml)" in refused(files.check_target, tmp_path / "x.yml", "-o", "x", inputs=[tmp_path / "x.yml"])
+    assert files.input_reason(tmp_path / "studies.yaml", tmp_path / "data") is None
