@@ -244,3 +244,8 @@ def test_each_kind_of_input_is_named(tmp_path, monkeypatch):
                                                bib=tmp_path / "mine.bib")
     assert "it is an input (x.yml)" in refused(files.check_target, tmp_path / "x.yml", "-o", "x", inputs=[tmp_path / "x.yml"])
     assert files.input_reason(tmp_path / "studies.yaml", tmp_path / "data") is None
+
+
+def test_a_new_file_gets_mode_644_by_default(tmp_path):
+    assert files.create_new(tmp_path / "stub.yaml", b"x") is True
+    assert os.stat(tmp_path / "stub.yaml").st_mode & 0o777 == 0o644
