@@ -72,11 +72,14 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "synthesis_io": (tuple(f"evidence/synthesis/{m}.py" for m in SYNTHESIS_IO), ("tests/test_synthesis_*.py",)),
     # modules with files, databases and pages
     "diff": (("evidence/diff.py",), ("tests/test_diff.py", "tests/test_releases.py", "tests/test_incremental.py")),
-    "releases": (("evidence/releases.py",), ("tests/test_releases.py", "tests/test_release_files.py")),
+    "releases": (("evidence/releases.py",), ("tests/test_releases.py", "tests/test_release_files.py",
+                                             "tests/test_integrity_releases.py")),
     "files": (("evidence/files.py",), ("tests/test_integrity_build.py", "tests/test_integrity_exports.py",
-                                       "tests/test_build.py")),
+                                       "tests/test_build.py", "tests/test_integrity_targets.py",
+                                       "tests/test_integrity_add.py", "tests/test_scaffold.py", "tests/test_synthesis_cli.py")),
     "read": (("evidence/__init__.py", "evidence/read.py", "evidence/metadata.py", "evidence/titles.py"),
-             ("tests/test_export.py", "tests/test_metadata.py", "tests/test_cli.py", "tests/test_architecture.py")),
+             ("tests/test_export.py", "tests/test_metadata.py", "tests/test_cli.py", "tests/test_architecture.py",
+              "tests/test_integrity_filters.py", "tests/test_bibliography.py", "tests/test_routes_downloads.py")),
     "inputs": (("evidence/inputs.py", "evidence/latex.py"),
                ("tests/test_inputs.py", "tests/test_fast_yaml.py", "tests/test_integrity_inputs.py",
                 "tests/test_bad_inputs.py", "tests/test_bibliography.py")),
@@ -84,10 +87,10 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "incremental": (("evidence/incremental.py", "evidence/search_indexes.py"), ("tests/test_incremental.py", "tests/test_build.py", "tests/test_site_search.py")),
     "exports": (tuple(f"evidence/exports/{m}.py" for m in EXPORTS),
                 ("tests/test_export*.py", "tests/test_fhir*.py", "tests/test_sof.py", "tests/test_bibliography.py",
-                 "tests/test_integrity_exports.py", "tests/test_twin_paths.py")),
+                 "tests/test_integrity_exports.py", "tests/test_twin_paths.py", "tests/test_routes_downloads.py")),
     "site": (tuple(f"evidence/site/{m}.py" for m in SITE),
              ("tests/test_site*.py", "tests/test_serve.py", "tests/test_safe_serving.py", "tests/test_serving_counts.py",
-              "tests/test_releases.py")),
+              "tests/test_releases.py", "tests/test_routes*.py")),
     "cli": (("evidence/cli.py", "evidence/choices.py", "evidence/scaffold.py", "evidence/serve.py", "evidence/problems.py"),
             ("tests/test_cli.py", "tests/test_scaffold.py", "tests/test_serve.py", "tests/test_workflow.py",
              "tests/test_startup.py", "tests/test_integrity_add.py")),
@@ -164,6 +167,49 @@ EQUIVALENT = {
     **{f"releases.x_citation_cff__mutmut_{n}": "YAML folded at another width, or its keys in another order, reads "
                                                "the same (a mapping has no order)" for n in (59, 61, 63, 64, 66)},
     "releases.x_citation_cff__mutmut_57": "yaml.safe_dump's sort_keys=None is false, as False",
+    **{f"releases.x_previous_info__mutmut_{n}": "SQLite reads keywords and names in any case" for n in (9, 12)},
+    "releases.x_maintainers__mutmut_4": "read_text's encoding=None is the locale's, UTF-8 wherever this runs",
+    "releases.x_maintainers__mutmut_6": "codec names are case-insensitive",
+    "releases.x_maintainers__mutmut_11": "yaml.compose's default Loader resolves tags with the same Resolver as the "
+                                         "project's Loader: the same node tree (its checks run when constructing)",
+    **{f"releases.x_maintainers__mutmut_{n}": "PyYAML's scanner and parser errors always carry a problem mark, so "
+                                              "the line-1 fallback is never read" for n in (23, 26)},
+    # files: Python's SQLite here and in CI is compiled with SQLITE_USE_URI (pragma compile_options: USE_URI)
+    **{f"files.x_built_database__mutmut_{n}": "sqlite3.connect's uri flag: this SQLite reads a file: name as a URI "
+                                              "either way (compiled with SQLITE_USE_URI)" for n in (11, 13, 17)},
+    "files.x_built_database__mutmut_16": "?MODE=RO is an unknown URI parameter, ignored: the file is opened "
+                                         "read-write, but this connection only reads it",
+    "files.x_built_database__mutmut_22": "SQLite reads keywords and names in any case",
+    "files.x_stale_temporaries__mutmut_11": "middle '' and None both fail `not middle`",
+    **{f"files.x_stale_temporaries__mutmut_{n}": "follow_symlinks=None is false, as False" for n in (34, 36)},
+    **{f"metadata.x_described_tables__mutmut_{n}": "every table and column has a description "
+                                                   "(tests/test_metadata.py), so the '' fallback is never read"
+       for n in (4, 10)},
+    "metadata.x_dump__mutmut_4": "yaml.dump's sort_keys=None is false, as False",
+    **{f"metadata.x_{name}__mutmut_{n}": "encoding None is the locale's, UTF-8 wherever this runs; codec names are "
+                                         "case-insensitive" for name, n in (("read", 1), ("read", 3), ("write", 2),
+                                                                             ("write", 4), ("write", 11))},
+    **{f"metadata.x_read__mutmut_{n}": "PyYAML's marked errors always carry a problem mark, so the line-1 fallback "
+                                       "is never read" for n in (13, 16)},
+    **{f"read.x_{name}__mutmut_{n}": "SQLite reads keywords and names in any case"
+       for name, n in (("_source_clauses", 15), ("_source_clauses", 38), ("_source_clauses", 55),
+                       ("_source_clauses", 59), ("check_filter_values", 14), ("check_filter_values", 17),
+                       ("select", 22), ("select", 42), ("select", 45), ("source_ids", 24), ("source_ids", 46))},
+    **{f"read.x_check_filter_values__mutmut_{n}": "n of get_close_matches (only close[0] is used) or its default "
+                                                  "cutoff, which is 0.6 already" for n in (27, 28, 29)},
+    **{f"read.x_connect__mutmut_{n}": "sqlite3.connect's uri flag: this SQLite reads a file: name as a URI either "
+                                      "way (compiled with SQLITE_USE_URI)" for n in (6, 8, 9)},
+    **{f"files.x__create_exclusive__mutmut_{n}": "missing_ok in the failure path: the file was created by this "
+                                                 "call, so it exists" for n in (17, 18)},
+    **{f"files.x_create_new__mutmut_{n}": "missing_ok in finally: the temporary exists then (mkstemp made it; a "
+                                          "hard link leaves it)" for n in (43, 44)},
+    **{f"files.x_file_kind__mutmut_{n}": "only the first bytes of the head are compared: a longer head reads the same"
+       for n in (8, 9)},
+    **{f"files.x_write_text__mutmut_{n}": "encoding None is the locale's, UTF-8 wherever this runs; codec names are "
+                                          "case-insensitive" for n in (7, 9, 11)},
+    "files.x_input_reason__mutmut_1": "its only caller, check_target, always passes data_folder",
+    "files.x_stale_temporaries__mutmut_37": "stat's follow_symlinks matters only for a symlink, which "
+                                            "is_file(follow_symlinks=False) has excluded already",
 }
 
 # mutmut's exit code per mutant → the column it is counted in (mutmut.stats.status_by_exit_code).
@@ -207,7 +253,7 @@ def write_config(copy: Path, modules: tuple[str, ...], tests: list[str]) -> None
         f"only_mutate =\n    {lines(modules)}\n"
         f"pytest_add_cli_args_test_selection =\n    {lines(tests)}\n"
         f"pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    {lines(f'--deselect={t}' for t in DESELECT)}\n"
-        "also_copy =\n    data\n    metadata.yml\n    maintainers.yaml\n    bench\n    README.md\n    pyproject.toml\n"
+        "also_copy =\n    data\n    metadata.yml\n    maintainers.yaml\n    bench\n    README.md\n    pyproject.toml\n    .github\n    .ci\n    Makefile\n    requirements.lock\n"
         "use_git_change_detection = false\n"
         "use_setproctitle = false\n",
         encoding="utf-8")
