@@ -230,8 +230,14 @@ def data_page(site: Site) -> None:
         assert rows[table] == number(count, site.lang), table
         if yaml_count(table) is not None:
             assert count == yaml_count(table), table
-        offered = {f.site_extension for f in exports.site_formats(table)}
-        assert links(page, f"/download/{table}.") == {f"/download/{table}.{e}" for e in offered}, table
+        own = {f.site_extension for f in exports.site_formats(table) if f.export == "table"}
+        assert {f"/download/{table}.{e}" for e in own} <= links(page, f"/download/{table}."), table
+    # a document export (bibliography, SoF, FHIR) is one file whichever citing table asks: listed once
+    documents = {f.site_extension: f.site_tables for t in DATA_PAGE_TABLES for f in exports.site_formats(t)
+                 if f.export != "table"}
+    for extension, tables in documents.items():
+        listed = [t for t in tables if f"/download/{t}.{extension}" in links(page, f"/download/{t}.")]
+        assert len(listed) == 1, (extension, listed)
     says_which_release(site, page)
 
 
