@@ -13,7 +13,9 @@ build (no database: the full path), an edit of one finding (the incremental path
 nothing changed. A stop is the entry of a function of the package that is given the ``data`` argument of
 ``build.build`` (the same path); a climb is a stop whose module is in a higher layer than the module of
 the package function that called it; a module is entered each time a stop's module differs from its
-caller's.
+caller's. Beside the walk of ``data``, every call from one module of the package to another during
+the build is counted, once per (caller's module, module) pair, and those into a higher layer listed
+(callbacks, such as files.Staged.write calling the function that writes the database, are such calls).
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ def walk(root: Path, overrides: list[str]) -> dict:
                 path.write_text(path.read_text().replace("Cited in the guideline module's Conclusies",
                                                          "Cited (edited) in the guideline module's Conclusies", 1))
             stops: list[tuple[str, str, str | None]] = []  # (module, function, caller's module)
+            edges: set[tuple[str, str]] = set()  # (caller's module, module) of every call between modules
             seen: list = []  # frames entered: a generator resumed is not entered again
 
             def profile(frame, event, arg):
@@ -89,14 +92,16 @@ def walk(root: Path, overrides: list[str]) -> dict:
                 module = module_of(frame.f_code)
                 if module is None or any(frame is f for f in seen):
                     return
+                caller = frame.f_back
+                while caller is not None and module_of(caller.f_code) is None:
+                    caller = caller.f_back
+                if caller is not None and module_of(caller.f_code) != module:
+                    edges.add((module_of(caller.f_code), module))
                 code = frame.f_code
                 names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
                 if not any(isinstance(frame.f_locals.get(n), Path) and frame.f_locals.get(n) == data for n in names):
                     return
                 seen.append(frame)
-                caller = frame.f_back
-                while caller is not None and module_of(caller.f_code) is None:
-                    caller = caller.f_back
                 stops.append((module, code.co_name, module_of(caller.f_code) if caller else None))
 
             sys.setprofile(profile)
@@ -108,7 +113,9 @@ def walk(root: Path, overrides: list[str]) -> dict:
                 sys.setprofile(None)
             entered = Counter(m for m, _, c in stops if m != c)
             climbs = [(c, m, f) for m, f, c in stops if c and arch.layer_of(m, layers) > arch.layer_of(c, layers)]
-            results[label] = {"stops": len(stops), "modules": len({m for m, _, _ in stops}), "entered": dict(entered),
+            up = sorted((a, b) for a, b in edges if arch.layer_of(b, layers) > arch.layer_of(a, layers))
+            results[label] = {"edges": len(edges), "edges_up": up, "modules_called": len({m for e in edges for m in e}),
+                              "stops": len(stops), "modules": len({m for m, _, _ in stops}), "entered": dict(entered),
                               "climbs": len(climbs), "climbed": sorted(set(climbs)),
                               "path": [f"{m.removeprefix('evidence.')}.{f}" for m, f, _ in stops]}
     return results
@@ -149,6 +156,9 @@ def main() -> None:
             print("  " + " → ".join(result["path"]))
             for caller, callee, function in result["climbed"]:
                 print(f"  climb: {caller} → {callee}.{function}")
+            print(f"  calls between modules: {result['edges']} (caller, callee) pairs over {result['modules_called']} "
+                  f"modules, {len(result['edges_up'])} into a higher layer: "
+                  + ", ".join(f"{a.removeprefix('evidence.')} → {b.removeprefix('evidence.')}" for a, b in result["edges_up"]))
 
 
 if __name__ == "__main__":
