@@ -27,21 +27,23 @@ import time
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
-
-from . import diff, provenance
+from . import provenance
 from .files import check_target, stale_temporaries
-from .inputs import Inputs
-from .pipeline.parse import parse
 from .pipeline.plan import NotIncremental, Plan, plan
 from .pipeline.read import RawInputs, read
-from .pipeline.rows import Validated, block_rows, validated
-from .pipeline.write import write
 from .problems import EvidenceError, Report, ValidationFailed
-from .read import sql
-from .validate import Rows
 from .version import __version__
+
+if TYPE_CHECKING:
+    from .diff import Change
+    from .inputs import Inputs
+    from .pipeline.rows import Validated
+    from .validate import Rows
+
+# The stages after the plan (parse, rows, write: YAML, pydantic, SQLAlchemy) are imported when a build
+# runs them, so that a build with nothing to do reads, hashes and stops without loading them.
 
 PACKAGE = Path(__file__).parent
 FINGERPRINTED = {".py", ".yaml", ".sql"}
@@ -96,7 +98,7 @@ def check(data: Path, bib: Optional[Path] = None, log: Log = lambda _: None) -> 
 @dataclass
 class BuildResult:
     report: Report
-    changes: Optional[list[diff.Change]] = None  # None when the database was already up to date
+    changes: Optional[list[Change]] = None  # None when the database was already up to date
     content_hash: str = ""
 
 
@@ -138,6 +140,9 @@ def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False
 def stages(raw: RawInputs, chosen: Plan, db: Path, content_hash: str, fingerprint: bytes, started: float, log: Log,
            strict: bool, force: bool, changelog: Optional[Path], release: Optional[dict]) -> BuildResult:
     """parse → validate → rows → write, as the plan says. NotIncremental when a partial plan does not hold."""
+    from .pipeline.rows import block_rows
+    from .pipeline.write import write
+
     checked, parsed = parse_and_validate(raw, chosen, log, started)
     if checked.report.fails(strict):
         raise ValidationFailed(checked.report)
@@ -158,6 +163,9 @@ def stages(raw: RawInputs, chosen: Plan, db: Path, content_hash: str, fingerprin
 
 def parse_and_validate(raw: RawInputs, chosen: Plan, log: Log, started: float) -> tuple[Validated, Inputs]:
     """The parse and validate stages, with the cyclic GC paused, and their log lines (times since ``started``)."""
+    from .pipeline.parse import parse
+    from .pipeline.rows import validated
+
     with gc_paused():
         parsed = parse(raw, chosen)  # the plan "everything": data files are parsed as validation reads them
         if chosen.full:
@@ -225,6 +233,6 @@ def stored_hash(db: Path) -> Optional[str]:
         return None
     try:
         with closing(sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
-            return conn.execute(sql("build_info")).fetchone()[1]
+            return conn.execute((PACKAGE / "sql" / "build_info.sql").read_text(encoding="utf-8")).fetchone()[1]
     except (sqlite3.Error, TypeError):
         return None

@@ -191,8 +191,8 @@ def test_the_database_and_its_changelog_are_written_together_or_not_at_all(built
 
 # --- killed at random points -----------------------------------------------------------------------
 
-STEPS = [(writer, "_write_tables"), (writer, "insert_rows"), (writer, "_changes"), (builder.diff, "between"),
-         (builder.diff, "rows"), (files.os, "replace"), (files, "_sync"), (builder, "remove_stale_temporaries"),
+STEPS = [(writer, "_write_tables"), (writer, "insert_rows"), (writer, "_changes"), (writer.diff, "between"),
+         (writer.diff, "rows"), (files.os, "replace"), (files, "_sync"), (builder, "remove_stale_temporaries"),
          (writer, "apply"), (writer, "search_index"), (writer, "relabel"),
          (writer.shutil, "copyfile")]
 
