@@ -123,11 +123,12 @@ def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False
         remove_stale_temporaries(db, changelog, log)
         fingerprint = code_fingerprint()
         started = time.perf_counter()
-        raw = read(data, bib)
+        raw = read(data, bib)  # 1. read: every input's bytes, once
         content_hash = content_hash_of(raw.content_hash, fingerprint)
         if not force and not release and not strict and raw.complete and stored_hash(db) == content_hash:
             log(f"{db} is up to date (content hash {content_hash[:12]}): nothing to do")
             return BuildResult(Report(), None, content_hash)
+        # 2. plan: the blocks that changed; the full build is the plan "everything" (a reason is logged)
         chosen = plan(raw, db, fingerprint.hex(), log, everything=bool(force or release or strict))
         try:
             return stages(raw, chosen, db, content_hash, fingerprint, started, log, strict, force, changelog, release)
@@ -143,7 +144,7 @@ def stages(raw: RawInputs, chosen: Plan, db: Path, content_hash: str, fingerprin
     from .pipeline.rows import block_rows
     from .pipeline.write import write
 
-    checked, parsed = parse_and_validate(raw, chosen, log, started)
+    checked, parsed = parse_and_validate(raw, chosen, log, started)  # 3. parse, 4. validate
     if checked.report.fails(strict):
         raise ValidationFailed(checked.report)
     if chosen.full and not force and not release and stored_hash(db) == content_hash:
@@ -152,8 +153,8 @@ def stages(raw: RawInputs, chosen: Plan, db: Path, content_hash: str, fingerprin
     started = time.perf_counter() if chosen.full else started
     for doc in parsed.yaml_files:  # every problem has its line: the texts are not needed any more
         doc.text = ""
-    checked.rows["input_blocks"] = block_rows(raw, fingerprint.hex(), checked.ids, checked.dois)
-    changes = write(checked.rows, chosen, db, content_hash, log, changelog, release)
+    checked.rows["input_blocks"] = block_rows(raw, fingerprint.hex(), checked.ids, checked.dois)  # 4. rows
+    changes = write(checked.rows, chosen, db, content_hash, log, changelog, release)  # 5. a fresh file, or a copy
     log(f"Wrote {db} in {time.perf_counter() - started:.1f} s" if chosen.full else
         f"Wrote {db} incrementally in {time.perf_counter() - started:.1f} s")
     if changelog:

@@ -79,8 +79,8 @@ def block_rows(raw: RawInputs, fingerprint: str, source_ids: dict[str, list[Opti
     """The ``input_blocks`` rows of a build: each file's hash, each data item's and bibliography entry's.
 
     ``source_ids`` gives, per data file, the id of the source each item defines (as parsed); a file
-    whose items cannot be told apart gets its whole-file row only, so the next build re-reads it. None
-    when an input could not be read: the next build reads everything again.
+    whose items cannot be told apart gets its whole-file row only, so the next build re-reads it. No
+    rows when an input could not be read: the next build reads everything again.
     """
     if not raw.complete:
         return []
