@@ -9,18 +9,18 @@ pooling adds at most 10% to the build (the ratio `pooling_overhead`). With --reu
 already in --out (studies.yaml, references.bib, vocabulary/) is built as it is, not generated again.
 
 The floor is what any build must do, with the build's own parser and GC setting: parse the same
-YAML as the build parses it (evidence.inputs.load_items: yaml_rs a chunk at a time) and insert the same
+YAML as the build parses it (evidence.yaml_fast.load_items: yaml_rs a chunk at a time) and insert the same
 finding rows with one sqlite3 executemany, with Python's cyclic GC paused as the build pauses it
 (issue 30, goal 1: the build at most 2x this floor at 100k). Floor and build run interleaved
 (--repeats pairs, default 3), each in a child process of its own, so its peak RSS and CPU time are its
 own; the ratio build/floor is printed as min/median/max of the pairs, in CPU time (user + system,
 steadier than wall time on a shared machine) and in wall time. The build's phases are timed inside its child
 process: yaml_parse (evidence.inputs.parse_yaml, all files: the pre-checks, and the parse of the files
-read whole), yaml_chunks (evidence.inputs._load_chunk: the parse itself, which for data files happens
+read whole), yaml_chunks (evidence.yaml_fast._load_chunk: the parse itself, which for data files happens
 while validation reads them), load (its "Read" log line: reading, pre-checks and BibTeX), validate
-("Parsed and validated": parsing the data files and validating), insert (build.insert_rows), indexes_fts_finish (the rest of
-build._write_tables: indexes, FTS, views, counts, checks), diff (build._changes), input_blocks
-(build.block_rows) and write_rest (the rest of "Wrote": staging, sync, rename). Prints them, the
+("Parsed and validated": parsing the data files and validating), insert (pipeline.write.insert_rows), indexes_fts_finish (the rest of
+pipeline.write._write_tables: indexes, FTS, views, counts, checks), diff (pipeline.write._changes),
+input_blocks (pipeline.rows.block_rows) and write_rest (the rest of "Wrote": staging, sync, rename). Prints them, the
 ratios, whether the goal is met, then one JSON line. Targets on the 2-core machine: at 100k findings
 ratio_cpu <= 2 (issue 30); peak RSS <= 1 GB at 300k (issue 17).
 """
@@ -170,12 +170,13 @@ def timed(module: object, name: str, seconds: dict, key: str) -> None:
 
 def phase_build(out: Path) -> dict:
     from evidence import build as builder
-    from evidence import inputs
+    from evidence import yaml_fast
+    from evidence.pipeline import parse, write
 
     inner: dict[str, float] = {}
-    for module, name, key in ((inputs, "parse_yaml", "yaml_parse"), (inputs, "_load_chunk", "yaml_chunks"),
-                              (builder, "insert_rows", "insert"),
-                              (builder, "_write_tables", "write_tables"), (builder, "_changes", "diff"),
+    for module, name, key in ((parse, "parse_yaml", "yaml_parse"), (yaml_fast, "_load_chunk", "yaml_chunks"),
+                              (write, "insert_rows", "insert"),
+                              (write, "_write_tables", "write_tables"), (write, "_changes", "diff"),
                               (builder, "block_rows", "input_blocks")):
         timed(module, name, inner, key)
     logged: dict[str, float] = {}
@@ -210,10 +211,10 @@ def phases(inner: dict[str, float], logged: dict[str, float]) -> dict[str, float
 
 def phase_floor(out: Path) -> dict:
     """What any build must do, with the build's own parser and GC setting: parse the data file as the
-    build parses it (evidence.inputs.load_items: yaml_rs, a chunk at a time), then one executemany of
+    build parses it (evidence.yaml_fast.load_items: yaml_rs, a chunk at a time), then one executemany of
     the same finding rows into a table with no keys, indexes or checks, all with the cyclic GC paused."""
     from evidence.build import gc_paused
-    from evidence.inputs import load_items
+    from evidence.yaml_fast import load_items
     from evidence.schema import Finding, insert_sql
 
     started = time.perf_counter()

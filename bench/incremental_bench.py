@@ -1,6 +1,6 @@
 """Incremental build benchmark: one review added, one record edited, nothing changed, against a full build.
 
-    python bench/incremental_bench.py --findings 100000 [--out DIR] [--no-verify]
+    python bench/incremental_bench.py --findings 100000 [--out DIR] [--no-verify] [--repeats 3]
 
 Generates the synthetic corpus of bench/build_bench.py (10 findings per source), builds it in full,
 then, each timed in a child process of its own (the build call only, as build_bench times it):
@@ -14,6 +14,11 @@ Each is reported as seconds and as a share of the full build; the goal (issue 17
 of the same inputs from the same previous database: the same rows in the same stored order in every
 table and full-text index (build_info's content hash and the changes table included), each index
 passing FTS5's integrity-check.
+
+Then, end to end (issue 30, item 2: as a user runs them), ``--repeats`` times from the same full
+build: ``evidence build --force`` as a subprocess (start-up included), then each of the four steps
+above as ``evidence build``; each step's share of that repeat's full build is printed as
+min/median/max over the repeats (goals as above: 5% for the three edits, 3% for the no-op).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import json
 import os
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,6 +61,36 @@ def run_child(out: Path, force: bool = False, db: str = "evidence.db") -> dict:
     if status != 0:
         raise SystemExit(f"build failed (status {status})")
     return {**json.loads(output.strip().splitlines()[-1]), "peak_rss_mb": round(usage.ru_maxrss / 1024)}
+
+
+def end_to_end(out: Path, steps: dict, repeats: int) -> dict:
+    """Each step's share of a full build, both run as ``evidence build`` in a process of its own,
+    interleaved: every repeat starts from the same data and database (the full build's)."""
+    evidence = Path(sys.executable).parent / "evidence"
+    work = out / "end-to-end"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(out / "data", work / "start")
+    shutil.copy(out / "evidence.db", work / "start.db")
+
+    def run(*flags: str) -> float:
+        started = time.perf_counter()
+        subprocess.run([str(evidence), "build", "--data", str(work / "data"), "--db", str(work / "evidence.db"), *flags],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - started
+
+    shares: dict[str, list[float]] = {name: [] for name in steps}
+    for repeat in range(repeats):
+        shutil.rmtree(work / "data", ignore_errors=True)
+        shutil.copytree(work / "start", work / "data")
+        shutil.copy(work / "start.db", work / "evidence.db")
+        full = run("--force")
+        for name, change in steps.items():
+            change(work)
+            shares[name].append(run() / full)
+        print(f"[{repeat + 1}/{repeats}] end to end: full {full:.2f} s; "
+              + ", ".join(f"{name} {values[-1]:.2%}" for name, values in shares.items()), file=sys.stderr)
+    return {name: {"share_of_full": [round(min(v), 4), round(statistics.median(v), 4), round(max(v), 4)],
+                   "goal": GOALS[name], "met": statistics.median(v) <= GOALS[name]} for name, v in shares.items()}
 
 
 def review(n: int) -> tuple[str, str]:
@@ -113,6 +149,7 @@ def main() -> None:
     parser.add_argument("--findings", type=int, default=10_000, help="How many synthetic findings (default 10000).")
     parser.add_argument("--out", type=Path, help="Work here (kept).")
     parser.add_argument("--no-verify", action="store_true", help="Skip the comparison with a full build at the end.")
+    parser.add_argument("--repeats", type=int, default=3, help="End-to-end repeats (default 3; 0: none).")
     parser.add_argument("--phase", choices=("build", "full"), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -130,14 +167,16 @@ def main() -> None:
     print("Full build …", file=sys.stderr)
     full = run_child(out, force=True)
     results = {}
-    steps = {
-        "add_review": lambda: add(out, out / "data" / "studies.yaml", 1),
-        "add_review_file": lambda: add(out, out / "data" / "new-review.yaml", 2),
-        "edit_record": lambda: edit(out),
-        "no_op": lambda: None,
+    steps = {  # each change, made in a working folder (its data/ and evidence.db)
+        "add_review": lambda work: add(work, work / "data" / "studies.yaml", 1),
+        "add_review_file": lambda work: add(work, work / "data" / "new-review.yaml", 2),
+        "edit_record": lambda work: edit(work),
+        "no_op": lambda work: None,
     }
+    if args.repeats:
+        ends = end_to_end(out, steps, args.repeats)
     for name, change in steps.items():
-        change()
+        change(out)
         if name != "no_op":  # the database the last change was applied to, for the verification
             shutil.copy(out / "evidence.db", out / "previous.db")
         print(f"{name} …", file=sys.stderr)
@@ -149,6 +188,8 @@ def main() -> None:
                          "incremental": result["incremental"], "changes": result["changes"],
                          "peak_rss_mb": result["peak_rss_mb"], "goal": GOALS[name],
                          "met": share <= GOALS[name] and (name == "no_op" or result["incremental"])}
+    if args.repeats:
+        summary["end_to_end"] = ends  # min/median/max share of `evidence build --force`, start-up included
     if not args.no_verify:
         print("Verifying: a full build from the database the last change was applied to …", file=sys.stderr)
         run_child(out, force=True, db="previous.db")

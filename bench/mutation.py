@@ -5,7 +5,7 @@ releases"`) after changing one of the modules below or their tests. The groups c
 the pure modules (grade, presenter, vocabulary, validate, guideline, synthesis: 14 min 19 s together on
 the 2-core project machine, validate about 8-9 min; grade about 20 s, presenter 35 s, vocabulary 30 s,
 guideline 1.5 min, synthesis 4 min) and the modules with files, databases and pages (diff, releases, files,
-read, inputs, build, incremental, exports, site, cli). Each group fits a CI job of its own; run one at a
+read, inputs, build, incremental (the pipeline's plan and write stages), exports, site, cli). Each group fits a CI job of its own; run one at a
 time on a shared machine (`--group NAME`; it prints its own run time).
 
 Tool: mutmut 3.8.1. This script installs nothing; install the tool into the project's venv first:
@@ -80,11 +80,18 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "read": (("evidence/__init__.py", "evidence/read.py", "evidence/metadata.py", "evidence/titles.py"),
              ("tests/test_export.py", "tests/test_metadata.py", "tests/test_cli.py", "tests/test_architecture.py",
               "tests/test_integrity_filters.py", "tests/test_bibliography.py", "tests/test_routes_downloads.py")),
-    "inputs": (("evidence/inputs.py", "evidence/latex.py"),
+    # the files a build reads: discovery, text, YAML (PyYAML and the yaml_rs fast path), BibTeX
+    "inputs": (("evidence/discover.py", "evidence/text.py", "evidence/yaml_safe.py", "evidence/yaml_fast.py",
+                "evidence/bibtex.py", "evidence/inputs.py", "evidence/latex.py"),
                ("tests/test_inputs.py", "tests/test_fast_yaml.py", "tests/test_integrity_inputs.py",
                 "tests/test_bad_inputs.py", "tests/test_bibliography.py")),
-    "build": (("evidence/build.py", "evidence/schema.py"), ("tests/test_build.py", "tests/test_integrity_build.py")),
-    "incremental": (("evidence/incremental.py", "evidence/search_indexes.py"), ("tests/test_incremental.py", "tests/test_build.py", "tests/test_site_search.py")),
+    # the build's stages (evidence/pipeline/) and the build that runs them
+    "build": (("evidence/build.py", "evidence/schema.py", "evidence/version.py", "evidence/pipeline/__init__.py",
+               "evidence/pipeline/read.py", "evidence/pipeline/parse.py", "evidence/pipeline/rows.py"),
+              ("tests/test_build.py", "tests/test_integrity_build.py", "tests/test_incremental.py", "tests/test_inputs.py")),
+    "incremental": (("evidence/pipeline/plan.py", "evidence/pipeline/write.py", "evidence/search_indexes.py"),
+                    ("tests/test_incremental.py", "tests/test_build.py", "tests/test_integrity_build.py",
+                     "tests/test_site_search.py")),
     "exports": (tuple(f"evidence/exports/{m}.py" for m in EXPORTS),
                 ("tests/test_export*.py", "tests/test_fhir*.py", "tests/test_sof.py", "tests/test_bibliography.py",
                  "tests/test_integrity_exports.py", "tests/test_twin_paths.py", "tests/test_routes_downloads.py")),

@@ -1,6 +1,6 @@
 """Evidence on interventions that help people with a health condition stay in or return to work."""
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: F401  (evidence.__version__, the public name)
 
 
 def load(table: str = "findings", db: str = "evidence.db", **filters):

@@ -177,7 +177,7 @@ def serve(data: Path, bib: Optional[Path], db: Path, metadata_path: Optional[Pat
 def is_stale(db: Path, data: Path, bib: Optional[Path]) -> bool:
     if not db.exists():
         return True
-    from .inputs import default_bib, yaml_paths
+    from .discover import default_bib, yaml_paths
 
     inputs = [*yaml_paths(data), bib or default_bib(data)]
     newest = max(p.stat().st_mtime for p in inputs if p.exists())

@@ -15,7 +15,9 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from .discover import GUIDELINE, VOCABULARY, default_bib, folder
 from .problems import EvidenceError
+from .text import display
 
 TEMP_SUFFIX = ".tmp"  # temporary files are .<target name>.<random>.tmp beside the target
 
@@ -73,8 +75,8 @@ class Staged:
                 raise EvidenceError(f"{path}: could not replace it ({e.strerror or e})") from None
         folders = {path.parent for _, path, _ in self.pending}
         self.pending = []
-        for folder in folders:
-            _sync_folder(folder)
+        for parent in folders:
+            _sync_folder(parent)
 
     def discard(self) -> None:
         for tmp, _, _ in self.pending:
@@ -232,8 +234,6 @@ def input_reason(path: Path, data: Path, bib: Optional[Path] = None, reading: Se
                  inputs: Sequence[Path] = (), data_folder: bool = True) -> Optional[str]:
     """Why ``path`` (followed through symlinks) is an input of the project in ``data``, or None: a file in
     the data folder, the bibliography, metadata.yml, maintainers.yaml, ``inputs`` or a file being read."""
-    from .inputs import GUIDELINE, VOCABULARY, default_bib, display, folder
-
     target, root = path.resolve(), folder(data).resolve()
     if any(target == Path(p).resolve() for p in reading):
         return "it is the file being read"

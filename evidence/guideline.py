@@ -18,7 +18,7 @@ from typing import Any, Optional
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
-from .inputs import YamlFile
+from .yaml_safe import YamlFile
 from .problems import Problem, Report
 from .schema import ConsiderationIn, ModuleTextIn, QuestionIn, RecommendationIn, vocabulary_of
 from .vocabulary import Vocabulary

@@ -31,7 +31,7 @@ def described_tables() -> dict[str, dict[str, Any]]:
 
 def read(path: Path) -> dict[str, Any]:
     """metadata.yml, parsed as strictly as the data (a duplicated key is an error, not the last value)."""
-    from .inputs import Loader
+    from .yaml_safe import Loader
     from .problems import EvidenceError
 
     try:

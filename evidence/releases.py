@@ -104,7 +104,7 @@ def maintainers(path: Path) -> list[dict]:
     """The maintainers file: a list of people ({family-names, given-names, affiliation, orcid}) or
     entities ({name}), as the Citation File Format writes authors; checked as strictly as the data
     (duplicate keys, unknown fields, one line of text per field, the ORCID's form), FILE:LINE each."""
-    from .inputs import Loader
+    from .yaml_safe import Loader
 
     if not path.is_file():
         raise EvidenceError(f"{path}: no maintainers file (a YAML list of authors for CITATION.cff)")

@@ -25,7 +25,9 @@ from jinja2 import Environment, PackageLoader
 
 from .build import check
 from .files import atomic_write, create_new
-from .inputs import BibEntry, decode, parse_bib, read_inputs
+from .bibtex import BibEntry, parse_bib
+from .pipeline.parse import read_inputs
+from .text import decode
 from .problems import EvidenceError, Problem, Report, ValidationFailed
 from .validate import first_author
 

@@ -18,13 +18,16 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from . import fast_records, grade, provenance
+from .bibtex import BibEntry
 from .guideline import check_guideline
-from .inputs import BibEntry, Inputs, LazyItems, Unparsable, YamlFile
+from .inputs import Inputs
 from .languages import name_columns
 from .latex import plain
 from .problems import Problem, Report
 from .schema import TERM_TABLES, EconomicIn, FindingIn, FindingRow, SourceIn, StudyResultRow, vocabulary_of
 from .vocabulary import CURATED, ATTRIBUTES, Vocabulary, check_kind, label, scales, stored
+from .yaml_fast import LazyItems, Unparsable
+from .yaml_safe import YamlFile
 
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 PMID = re.compile(r"^[1-9]\d{0,8}$")

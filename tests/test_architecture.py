@@ -12,6 +12,44 @@ from evidence.titles import TABLE_TITLES
 
 PACKAGE = Path(__file__).resolve().parents[1] / "evidence"
 
+# The package's layers, lowest first (declared here once; bench/walk.py reads them). A module imports
+# modules of its own layer or of lower ones, never one above it: a name ending in "." is a package
+# with every module below it.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    # what every layer names: problems, the schema, the search indexes' declaration
+    ("evidence.version", "evidence.problems", "evidence.latex", "evidence.choices", "evidence.titles",
+     "evidence.schema", "evidence.search_indexes", "evidence.provenance", "evidence.fast_records"),
+    # files: finding them, text, YAML, BibTeX, writing atomically
+    ("evidence.discover", "evidence.text", "evidence.files", "evidence.yaml_safe", "evidence.yaml_fast",
+     "evidence.bibtex", "evidence.inputs"),
+    # what records mean, and the database read back: vocabularies, certainty, the guideline, synthesis,
+    # read, diff, release history
+    ("evidence.vocabulary", "evidence.grade", "evidence.guideline", "evidence.synthesis.", "evidence.read",
+     "evidence.diff", "evidence.releases"),
+    # the build's stages, in order
+    ("evidence.pipeline.read", "evidence.pipeline.plan", "evidence.pipeline.parse", "evidence.validate",
+     "evidence.pipeline.rows", "evidence.pipeline.write"),
+    # the build: the stages one after the other
+    ("evidence.build", "evidence.pipeline"),
+    # what is served and exported from the database
+    ("evidence.presenter", "evidence.metadata", "evidence.exports.", "evidence.site.", "evidence.serve"),
+    # the commands and the public API (evidence.load)
+    ("evidence.cli", "evidence.scaffold", "evidence"),
+)
+
+
+def layer_of(name: str, layers=LAYERS) -> int:
+    """The index of the layer that declares module ``name`` (KeyError when none does)."""
+    for i, layer in enumerate(layers):
+        if any(name == entry or (entry.endswith(".") and (name + ".").startswith(entry)) for entry in layer):
+            return i
+    raise KeyError(name)
+
+
+def upward(graph: dict[str, set[str]], layers=LAYERS) -> list[tuple[str, str]]:
+    """(importer, imported) for every import of a module in a higher layer than the importer's."""
+    return sorted((a, b) for a, targets in graph.items() for b in targets if layer_of(b, layers) > layer_of(a, layers))
+
 
 def modules() -> dict[str, Path]:
     found = {}
@@ -31,10 +69,10 @@ def imports(name: str, path: Path, known: set[str]) -> set[str]:
             if node.level:
                 parts = package.split(".")
                 base = ".".join([*parts[: len(parts) - node.level + 1], *([node.module] if node.module else [])])
-            for candidate in [*(f"{base}.{alias.name}" for alias in node.names), base]:
-                if candidate in known:
-                    found.add(candidate)
-                    break
+            for alias in node.names:  # each name: a submodule, or a name of the module ``base``
+                candidate = f"{base}.{alias.name}"
+                if candidate in known or base in known:
+                    found.add(candidate if candidate in known else base)
         elif isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names if alias.name in known}
     return found - {name}
@@ -72,6 +110,29 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_no_import_cycles():
     known = modules()
     assert cycles({name: imports(name, path, set(known)) for name, path in known.items()}) == []
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    return {name: imports(name, path, set(known)) for name, path in known.items()}
+
+
+def test_no_module_imports_one_above_it():
+    """Every module is in a layer, and imports nothing from a layer above its own."""
+    shape = graph()
+    unlayered = []
+    for name in sorted(shape):
+        try:
+            layer_of(name)
+        except KeyError:
+            unlayered.append(name)
+    assert unlayered == []
+    assert upward(shape) == []
+
+
+def test_the_layer_check_sees_an_upward_import():
+    assert upward({"evidence.schema": {"evidence.build"}, "evidence.build": {"evidence.schema"}}) == [
+        ("evidence.schema", "evidence.build")]
 
 
 def test_the_cycle_finder_sees_a_cycle():

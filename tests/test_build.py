@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from evidence import build as builder
+from evidence.pipeline import write as writer
 from evidence.metadata import read
 from evidence.problems import ValidationFailed
 from evidence.schema import TABLES
@@ -92,7 +93,7 @@ def test_failure_while_writing_leaves_the_database_byte_identical(project, db, m
     def broken_insert(*args):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(builder, "insert_rows", broken_insert)
+    monkeypatch.setattr(writer, "insert_rows", broken_insert)
     with pytest.raises(RuntimeError):
         builder.build(Path("data"), db, force=True)
     assert db.read_bytes() == before and leftovers(project.root) == []
@@ -145,7 +146,7 @@ def test_the_code_fingerprint_covers_sql_scales_and_subpackages(tmp_path, monkey
 
 
 def test_an_unchanged_build_is_one_hash_pass_without_parsing(project, monkeypatch):
-    from evidence import inputs
+    from evidence.pipeline import parse as inputs
 
     db = project.root / "evidence.db"
     first = builder.build(Path("data"), db)

@@ -23,8 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.build_bench import finding_yaml
-from evidence import inputs
-from evidence.inputs import Loader, load_items, parse_yaml, too_deep
+from evidence import yaml_fast as inputs
+from evidence.inputs import parse_yaml
+from evidence.text import SLICE
+from evidence.yaml_fast import load_items, too_deep
+from evidence.yaml_safe import Loader
 from tests.profiles import examples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -341,7 +344,7 @@ def old_too_deep(text: str):
 @pytest.mark.parametrize("text", [
     "[" * 201, "[" * 200, "{a: " * 201, "[]" * 300, "x\n" * 3 + "- " * 200 + "x\n", "- " * 199 + "x\n",
     "? " * 200 + "x", "-\t" * 200, "a:\n" + " " * 400 + "x\n", "a:\n" + " " * 399 + "x\n", "a:\n" + "\t" * 400 + "x",
-    "é\n" * (inputs.SLICE // 2 + 10) + " " * 400 + "x\n", "é " * inputs.SLICE + "\n" + "- " * 200 + "x",
+    "é\n" * (SLICE // 2 + 10) + " " * 400 + "x\n", "é " * SLICE + "\n" + "- " * 200 + "x",
     '- "' + "[" * 300 + '"\n', "- [a, [b, [c]]]\n",
 ])
 def test_too_deep_finds_what_it_found_before_at_the_same_line(text):

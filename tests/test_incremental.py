@@ -42,6 +42,10 @@ def content(db: Path) -> dict:
     for index in indexes:
         conn.execute(f"insert into {index} ({index}) values ('integrity-check')")  # raises when corrupt
         result[f"{index} integrity-check"] = "ok"
+        # what the index holds, term by term (not how its segments are laid out): a stale entry shows here
+        conn.execute(f"create virtual table temp.{index}_instances using fts5vocab(main, {index}, 'instance')")
+        result[f"{index} instances"] = conn.execute(f"select term, doc, col, offset from temp.{index}_instances "
+                                                    "order by term, doc, col, offset").fetchall()
     for table in ("sources", "findings", "economic_evaluations"):
         for word in WORDS:
             result[f"{table}_fts {word}"] = sorted(r[0] for r in conn.execute(

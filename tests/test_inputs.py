@@ -8,7 +8,9 @@ import pytest
 import yaml
 
 from evidence.build import check
-from evidence.inputs import YamlFile, read_inputs, yaml_paths
+from evidence.discover import yaml_paths
+from evidence.pipeline.parse import read_inputs
+from evidence.yaml_safe import YamlFile
 from evidence.problems import EvidenceError
 
 
@@ -127,7 +129,7 @@ def test_missing_bibliography(project):
     "- a\n- b: [1, 2]\n  c: {d: e}\n",
 ])
 def test_items_parse_as_the_whole_document_does(text):
-    from evidence.inputs import load_items
+    from evidence.yaml_fast import load_items
 
     assert load_items(text) == yaml.load(text, Loader=yaml.CSafeLoader)
 
@@ -137,7 +139,8 @@ def test_items_parse_as_the_whole_document_does(text):
 
 def lazy_and_eager(text: str):
     """What LazyItems gives (its items, or the problem it raises) beside what the eager parse gives."""
-    from evidence.inputs import LazyItems, Unparsable, parse_yaml
+    from evidence.inputs import parse_yaml
+    from evidence.yaml_fast import LazyItems, Unparsable
 
     eager, eager_problem = parse_yaml(Path("data/x.yaml"), text)
     lazy, lazy_problem = parse_yaml(Path("data/x.yaml"), text, lazy=True)
@@ -150,7 +153,7 @@ def lazy_and_eager(text: str):
 
 
 def test_lazy_items_are_the_eager_items_chunk_after_chunk(monkeypatch):
-    import evidence.inputs as inputs
+    import evidence.yaml_fast as inputs
 
     monkeypatch.setattr(inputs, "CHUNK", 40)  # many chunks, so items cross chunk boundaries
     text = "".join(f"- id: s{i}\n  note: yes\n  n: {i}\n  when: 2024-01-0{1 + i % 9}\n" for i in range(30))
@@ -159,7 +162,7 @@ def test_lazy_items_are_the_eager_items_chunk_after_chunk(monkeypatch):
 
 
 def test_a_late_parse_error_is_the_problem_the_eager_parse_reports(monkeypatch):
-    import evidence.inputs as inputs
+    import evidence.yaml_fast as inputs
 
     monkeypatch.setattr(inputs, "CHUNK", 40)
     text = "".join(f"- id: s{i}\n  design: rct\n" for i in range(10)) + "- id: bad\n  title: 'unclosed\n"
@@ -169,7 +172,7 @@ def test_a_late_parse_error_is_the_problem_the_eager_parse_reports(monkeypatch):
 
 def test_a_split_inside_a_quoted_scalar_gives_the_whole_document_items(monkeypatch):
     """A line that looks like an item inside a quoted scalar: the chunk fails, the whole document is read."""
-    import evidence.inputs as inputs
+    import evidence.yaml_fast as inputs
 
     monkeypatch.setattr(inputs, "CHUNK", 10)
     text = '- id: a\n  note: "one\n- two"\n- id: b\n'

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from evidence import build as builder
 from evidence import files
+from evidence.pipeline import write as writer
 from evidence.cli import cli
 from tests.conftest import ROOT, leftovers
 
@@ -146,7 +147,7 @@ def test_a_full_disk_while_writing_the_database_names_it_and_changes_nothing(bui
     def full(*args, **kwargs):
         raise FULL
 
-    monkeypatch.setattr(builder, "_write_tables", full)
+    monkeypatch.setattr(writer, "_write_tables", full)
     result = run("build", "--force")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"Error: {built}: could not write (No space left on device); it is unchanged" in result.stderr
@@ -159,7 +160,7 @@ def test_sqlite_reporting_a_full_disk_is_an_error_that_names_the_database(built,
     def full(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(builder, "insert_rows", full)
+    monkeypatch.setattr(writer, "insert_rows", full)
     result = run("build", "--force")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"Error: {built}: could not write the database (database or disk is full); it is unchanged" in result.stderr
@@ -190,10 +191,10 @@ def test_the_database_and_its_changelog_are_written_together_or_not_at_all(built
 
 # --- killed at random points -----------------------------------------------------------------------
 
-STEPS = [(builder, "_write_tables"), (builder, "insert_rows"), (builder, "_changes"), (builder.diff, "between"),
-         (builder.diff, "rows"), (files.os, "replace"), (files, "_sync"), (builder, "remove_stale_temporaries"),
-         (builder.incremental, "apply"), (builder.incremental, "search_index"), (builder.incremental, "relabel"),
-         (builder.shutil, "copyfile")]
+STEPS = [(writer, "_write_tables"), (writer, "insert_rows"), (writer, "_changes"), (writer.diff, "between"),
+         (writer.diff, "rows"), (files.os, "replace"), (files, "_sync"), (builder, "remove_stale_temporaries"),
+         (writer, "apply"), (writer, "search_index"), (writer, "relabel"),
+         (writer.shutil, "copyfile")]
 
 
 def test_interrupted_in_process_at_random_points(built, project):

@@ -20,7 +20,10 @@ from hypothesis import strategies as st
 
 from evidence.build import check
 from evidence.cli import cli
-from evidence.inputs import Loader, load_items, parse_bib, parse_yaml
+from evidence.bibtex import parse_bib
+from evidence.inputs import parse_yaml
+from evidence.yaml_fast import load_items
+from evidence.yaml_safe import Loader
 from tests.conftest import BIB, VALID
 
 

@@ -207,7 +207,7 @@ def test_unknown_document_is_an_error(project):
 
 def test_labels_keep_surname_particles(project):
     from evidence.validate import first_author
-    from evidence.inputs import BibEntry
+    from evidence.bibtex import BibEntry
 
     def label(author: str) -> str:
         return first_author(BibEntry("k", 1, "article", {"author": author}))
