@@ -71,6 +71,8 @@ def test_downloads_are_named_after_their_filter(site):
     response = site("/download/findings.csv?condition=cancer&certainty=low&once=1")
     assert response.headers["content-disposition"] == 'attachment; filename="findings-low-cancer-once.csv"'
     assert site("/download/findings.docx").headers["content-disposition"] == 'attachment; filename="findings.docx"'
+    # the FHIR Bundle is not saved over the table's own JSON download (walk-through, Dutch physician)
+    assert site("/download/findings.fhir").headers["content-disposition"] == 'attachment; filename="findings.fhir.json"'
     assert site("/download/findings.sof?condition=cancer").headers["content-disposition"].startswith("inline;")
 
 

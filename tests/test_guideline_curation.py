@@ -202,7 +202,13 @@ def test_vocabularies_and_unique_ids():
             assert r["audience"] in AUDIENCES and r["kind"] in KINDS, f"{q['id']}-{r['id']}"
             assert r["text_en"].strip() and r["source_locator"].startswith(q["module"] + " > Aanbeveling")
             assert ("evidence_basis" in r) == ("evidence_basis_quote" in r), f"{q['id']}-{r['id']}"
-            assert r.get("evidence_basis", "no_evidence_found") == "no_evidence_found"  # the only basis the seed states
+            # the basis says what its quote says: an absence of evidence, or a question not yet studied
+            basis, quote = r.get("evidence_basis"), " ".join(r.get("evidence_basis_quote", "").split())
+            assert basis in (None, "no_evidence_found", "not_studied"), f"{q['id']}-{r['id']}"
+            if basis == "no_evidence_found":
+                assert "ontbreken van direct of indirect bewijs" in quote, f"{q['id']}-{r['id']}"
+            if basis == "not_studied":
+                assert "nog niet expliciet werd onderzocht" in quote, f"{q['id']}-{r['id']}"
         for c in cons:
             assert c["criterion"] in CRITERIA, f"{q['id']}-{c['id']}"
             assert c["summary_en"].strip() and c["source_locator"].startswith(q["module"] + " > ")

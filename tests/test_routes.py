@@ -16,6 +16,7 @@ curated data, so every check that holds for the plain build holds for it; it add
 from __future__ import annotations
 
 import csv
+import os
 import html
 import io
 import json
@@ -33,7 +34,7 @@ import yaml
 from click.testing import CliRunner
 
 from evidence.cli import cli
-from tests.conftest import ROOT, client_for, query
+from tests.conftest import ROOT, SHARED, client_for, query
 from tests.oracle_counts import counted_per_condition
 from tests.test_docs import site_routes
 
@@ -116,8 +117,12 @@ def released(tmp_path_factory) -> Path:
     assert text.index(old, at) > at
     studies.write_text(text[:at] + text[at:].replace(old, old.replace("cancer patients", DRAFT), 1), encoding="utf-8")
     (folder / "first").mkdir()
-    release("2026.1", "2026-01-15", draft, folder / "first" / "evidence.db")
-    release("2026.2", "2026-06-01", DATA, folder / "evidence.db", "--previous", str(folder / "first" / "evidence.db"))
+    # the curated quotes, checked against the real documents (the draft is a copy beside no ../shared; this
+    # module-scoped fixture runs before the function-scoped switch that turns provenance off)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EVIDENCE_DOCUMENTS", os.pathsep.join(str(p) for p in (SHARED / "seeds", SHARED / "published-facts.md")))
+        release("2026.1", "2026-01-15", draft, folder / "first" / "evidence.db")
+        release("2026.2", "2026-06-01", DATA, folder / "evidence.db", "--previous", str(folder / "first" / "evidence.db"))
     return folder / "evidence.db"
 
 

@@ -711,7 +711,7 @@ def _write(conn: sqlite3.Connection, table: str, filters: Filters, options: dict
     return Output(write_bundle(conn, filters, out), "FHIR resources in a Bundle")
 
 
-register(Format("fhir", "json", "application/fhir+json", "json", _write, default=True, title="FHIR"))
+register(Format("fhir", "json", "application/fhir+json", "fhir.json", _write, default=True, title="FHIR"))
 
 
 def write_ndjson(conn: sqlite3.Connection, filters: Filters, out: IO[bytes]) -> int:
