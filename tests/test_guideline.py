@@ -122,20 +122,22 @@ def text_of(html: str) -> str:
 
 def test_no_page_says_a_recommendation_rests_on_a_conclusion(real_db, site):
     """The guideline attaches its conclusions to a module's literature summary (seed 002, Onderbouwing >
-    Conclusies), and says of each q2 recommendation only that no evidence was found: pages say so."""
+    Conclusies), and says of each q2 recommendation only that the question was not yet studied explicitly (q1's: that
+    direct or indirect evidence is lacking): pages say so."""
     finding = text_of(site("/evidence/findings/kumar-2017-f3").text)
     assert "rest on this finding" not in finding
     assert "Guideline modules with this conclusion in their literature summary" in finding
-    assert finding.count("own evidence basis: no evidence found") == 4  # q2's four recommendations, once each
+    assert finding.count("own evidence basis: not studied directly, as the guideline says") == 4  # q2's four recommendations, once each
     condition = text_of(site("/condition/cancer").text)
     assert "Modules whose literature summary has conclusions for this condition" in condition
     assert "rest on findings for this condition" not in condition
-    assert condition.count("own evidence basis: no evidence found") == 4 + 2  # q2's four; q1's two, for every condition
+    assert condition.count("own evidence basis: not studied directly, as the guideline says") == 4  # q2's four
+    assert condition.count("own evidence basis: no evidence found") == 2  # q1's two, for every condition
     module = text_of(site("/guideline/q2").text)
     assert "conclusions in this module's literature summary" in module and "the evidence it rests on" not in module
-    assert module.count("Its own evidence basis: no evidence found") == 4
+    assert module.count("Its own evidence basis: not studied directly, as the guideline says") == 4
     search = text_of(site("/search?q=spreekkamer").text)
-    assert "own evidence basis: no evidence found" in search
+    assert "own evidence basis: not studied directly, as the guideline says" in search
     dutch = text_of(site("/evidence/findings/kumar-2017-f3?lang=nl").text)
     assert "Modules van de richtlijn met deze conclusie in hun literatuursamenvatting" in dutch
     # nor a source page or the front page: modules hold conclusions in their literature summary
@@ -237,7 +239,8 @@ def test_the_three_guideline_formats_carry_the_same_text(real_db, tmp_path):
     for (value,) in query(real_db, "select text_en from recommendations"):  # every English translation, once
         assert text.count(" ".join(same(value.split()))) == 1
     assert text.count("Bespreek het thema werk") == 1  # q2's recommendations once, not under each sub-module
-    assert text.count("Eigen onderbouwing: geen bewijs gevonden") == 6  # q1's two and q2's four
+    assert text.count("Eigen onderbouwing: geen bewijs gevonden") == 2  # q1's two
+    assert text.count("Eigen onderbouwing: niet direct onderzocht, zegt de richtlijn") == 4  # q2's four
     assert "Geen conclusie voldoet" not in text
 
 

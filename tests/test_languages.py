@@ -160,3 +160,14 @@ def test_an_english_quote_does_not_lead_an_english_page(site):
     assert page.index("<h2>Question</h2>") < page.index('class="quote source-quote"')
     card = site("/search?q=differences&lang=en").text.split('href="/evidence/findings/tamminga-2019-f1"')[1].split("</a>")[0]
     assert "No <mark>differences</mark> between" in card and "We found" not in card
+
+
+def test_a_dutch_module_page_does_not_repeat_its_dutch_headings(site):
+    """The guideline's headings are Dutch; the small translation beside each is for readers of another
+    language, so a Dutch page does not repeat them ('Onderbouwing onderbouwing'; walk-through, Dutch physician)."""
+    text = " ".join(re.sub(r"<[^>]+>", " ", site("/guideline/q2?lang=nl").text).split())
+    for heading in ("Aanbevelingen", "Overwegingen", "Onderbouwing"):
+        assert f"{heading} {heading.lower()}" not in text and f"{heading} {heading}" not in text
+    assert "Conclusies (in de literatuursamenvatting van deze module)" in text
+    english = " ".join(re.sub(r"<[^>]+>", " ", site("/guideline/q2?lang=en").text).split())
+    assert "Aanbevelingen recommendations" in english
