@@ -139,7 +139,7 @@ def test_curated_english_is_marked_on_a_dutch_page_and_said_once(site):
 
 def test_download_names_are_translated(site):
     page = site("/data?lang=nl").text
-    assert ">Summary-of-Findings-tabel (Word)</a>" in page and ">Summary-of-Findings-tabel</a>" in page
+    assert ">Summary-of-Findings-tabel (Word, Engelstalig)</a>" in page and ">Summary-of-Findings-tabel (Engelstalig)</a>" in page  # the tables are in English
     assert ">Summary of Findings (Word)</a>" in site("/data?lang=en").text
 
 
