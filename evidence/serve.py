@@ -1,8 +1,10 @@
 """Serving the database with Datasette: immutable, with metadata.yml and its settings.
 
-`evidence serve` pins the build it starts with (``pin``): Datasette opens the database through a link to a
-file descriptor this process holds, so its pages and the ``/<db>.db`` download always come from that one
-build, even after `evidence build` renames a new file over the database. When a new build is there, the
+`evidence serve` pins the build it starts with (``pin``): Datasette opens the database through a second
+name of the same file (a hard link in a hidden folder beside it, removed when the server stops), so its
+pages and the ``/<db>.db`` download always come from that one build, even after `evidence build` renames a
+new file over the database. Not a symbolic link to /proc/<pid>/fd: SQLite resolves symbolic links, and once
+the file is replaced that one reads "evidence.db (deleted)", a name SQLite would open as a new empty database. When a new build is there, the
 server says so on standard error and keeps serving the build it started with until it is restarted
 (``request_limits.stale_notice``).
 """
@@ -12,7 +14,8 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import tempfile
+import signal
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -30,22 +33,49 @@ def app(db: Path, metadata_path: Path):
 SERVED_FROM = "EVIDENCE_SERVED_FROM"  # the database file being served, and the file (device:inode) pinned
 
 
+PINS = ".evidence-serving-"  # the hidden folders of the hard links, one per server process
+
+
 def pin(db: Path) -> Path:
-    """A path to ``db`` as it is now that stays the same file when a build replaces ``db``: a link, named as
-    ``db`` (the database's name on the site is its file name), to a descriptor held open by this process.
-    ``db`` itself where the system has no /proc/<pid>/fd."""
-    fd = os.open(db, os.O_RDONLY)
-    held = Path(f"/proc/{os.getpid()}/fd/{fd}")
-    if not held.exists():
-        os.close(fd)
+    """A path to ``db`` as it is now that stays the same file when a build replaces ``db``: a hard link, named
+    as ``db`` (the database's name on the site is its file name), in a hidden folder beside it that is
+    removed when the server stops; folders left by servers that no longer run are removed first. ``db``
+    itself where no link can be made there (the server then says so, and serves whatever is at ``db``)."""
+    db = Path(db).absolute()
+    for stale in db.parent.glob(PINS + "*"):
+        if not _running(stale.name[len(PINS):]):
+            shutil.rmtree(stale, ignore_errors=True)
+    folder = db.parent / f"{PINS}{os.getpid()}"
+    try:
+        folder.mkdir(exist_ok=True)
+        link = folder / db.name
+        if link.exists():
+            link.unlink()
+        os.link(db, link)
+    except OSError as e:
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"{db}: could not pin the build being served ({e}); a new build will be served as it lands",
+              file=sys.stderr, flush=True)
         return db
-    folder = Path(tempfile.mkdtemp(prefix="evidence-serving-"))
     atexit.register(shutil.rmtree, folder, True)
-    link = folder / db.name
-    os.symlink(held, link)
-    st = os.fstat(fd)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        # uvicorn handles SIGTERM, then raises it again with the handler it found: exit, so atexit runs
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    st = os.stat(link)
     os.environ[SERVED_FROM] = f"{st.st_dev}:{st.st_ino}:{db.resolve()}"
     return link
+
+
+def _running(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # there, but not ours to signal
+    return True
 
 
 def replaced(served_from: Optional[str]) -> Optional[str]:

@@ -81,6 +81,9 @@ def test_pages_and_downloads_come_from_the_build_the_server_started_with(project
         _, err = server.communicate(timeout=20)
     assert (f"{db} was replaced by a new build; this server keeps serving the build it started with (pages and "
             "downloads alike): restart `evidence serve` to serve the new one") in err
+    # the pin (a hard link beside the database, not a link SQLite would resolve to "evidence.db (deleted)")
+    # is gone when the server stops, and nothing was created under the old file's name
+    assert not list(project.root.glob(".evidence-serving-*")) and not list(project.root.glob("* (deleted)"))
 
 
 # --- items 6, 7 and 9: what a request can make the server do (evidence/site/request_limits.py) ---------
