@@ -166,3 +166,11 @@ def test_an_oversized_request_is_refused_before_any_other_wrapper_reads_it(real_
     monkeypatch.setattr(cache_headers, "choose", read)
     get = client_for(real_db)
     assert get(f"/evidence/findings?{query}").status_code in (400, 414)
+
+
+def test_a_download_with_the_language_switch_is_the_same_file(site):
+    """?lang=nl, which a reader may add to any address, is no filter: the same bytes, not a 400
+    (walk-through, Dutch physician)."""
+    dutch = site("/download/findings.csv?condition=cancer&lang=nl")
+    assert dutch.status_code == 200 and dutch.content == site("/download/findings.csv?condition=cancer").content
+    assert site("/download/findings.csv?nonsense=1").status_code == 400  # other unknown names stay an error
