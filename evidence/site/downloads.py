@@ -95,8 +95,6 @@ def filters_of(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
             filters[ONCE] = ["1"] if value not in ("", "0", "false") else False
         elif key in FILTERS:
             filters.setdefault(key, []).append(value)
-        elif key == "lang":  # the language switch a reader adds to any address: the file is one in every language
-            continue
         else:
             raise EvidenceError(f"unknown filter '{key}'; filters: {', '.join((*FILTERS, ONCE))}")
     return filters
