@@ -173,4 +173,6 @@ def test_a_download_with_the_language_switch_is_the_same_file(site):
     (walk-through, Dutch physician)."""
     dutch = site("/download/findings.csv?condition=cancer&lang=nl")
     assert dutch.status_code == 200 and dutch.content == site("/download/findings.csv?condition=cancer").content
+    unknown = site("/download/findings.csv?condition=cancer&lang=xx")  # a language the site does not have
+    assert unknown.status_code == 200 and unknown.content == dutch.content
     assert site("/download/findings.csv?nonsense=1").status_code == 400  # other unknown names stay an error

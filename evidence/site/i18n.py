@@ -175,9 +175,10 @@ def asgi_wrapper(datasette):
                 scope = {**scope, "path": path, "raw_path": path.encode("latin-1")}
             cookies = b"; ".join(v for k, v in scope.get("headers", []) if k == b"cookie").decode("latin-1")
             lang, remember = choose(scope.get("query_string", b""), cookies)
-            if remember:  # ?lang= is for this wrapper only: Datasette would read it as a column filter
-                parts = scope["query_string"].split(b"&")
-                scope = {**scope, "query_string": b"&".join(p for p in parts if p.split(b"=")[0] != b"lang")}
+            parts = (scope.get("query_string") or b"").split(b"&")
+            kept = [p for p in parts if p.split(b"=")[0] != b"lang"]
+            if len(kept) != len(parts):  # ?lang=, known or not, is for this wrapper only: Datasette and the
+                scope = {**scope, "query_string": b"&".join(kept)}  # downloads would read it as a filter
             # what the wrappers inside this one (cache_headers) need: the language and whether a cookie is set
             scope = {**scope, "evidence.lang": lang, "evidence.sets_cookie": remember}
             token = _lang.set(lang)
