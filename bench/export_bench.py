@@ -14,7 +14,9 @@ not grow with the number of rows (at most 20% more at the larger size than at th
 30, item 5) CSV takes at most 1.5x the time of `sqlite3 -csv` end to end, as a user runs it: the CSV
 export and the reference run --repeats times interleaved (default 3), and the ratio's min/median/max is
 printed, CPU and wall, with the share of the export's CPU that is starting Python and importing what
-`evidence export` imports (`evidence export --help`'s modules, timed the same way). Prints a table,
+`evidence export` imports (`evidence export --help`'s modules, timed the same way), and the Python floor:
+the same rows through Python's sqlite3 module and csv.writer and nothing else (``--python-csv``), its
+ratio to the reference and the export's ratio to it (no Python writer is faster than that floor). Prints a table,
 then one JSON line.
 """
 
@@ -100,7 +102,7 @@ def spread(values: list[float]) -> list[float]:
 def csv_ratio(db: Path, out_dir: Path, env: dict, sqlite: str | None, repeats: int, timeout: float) -> dict:
     """The CSV export against the reference, ``repeats`` interleaved pairs: ratios min/median/max."""
     ours_out, reference = out_dir / "ours.csv", out_dir / "reference.csv"
-    pairs, imports = [], []
+    pairs, imports, floors = [], [], []
     for _ in range(repeats):
         ours = measure([sys.executable, "-m", "evidence.cli", "export", "findings", "--format", "csv", "--db", str(db),
                         "-o", str(ours_out)], env, timeout=timeout)
@@ -112,6 +114,8 @@ def csv_ratio(db: Path, out_dir: Path, env: dict, sqlite: str | None, repeats: i
             ref = measure([sys.executable, __file__, "--python-csv", str(db), str(reference)], env)
             ref["reference"] = "python sqlite3 + csv module (no sqlite3 program)"
         imports.append(measure([sys.executable, "-m", "evidence.cli", "export", "--help"], env, timeout=timeout))
+        # the Python floor: the rows through Python's sqlite3 module and csv.writer, nothing else
+        floors.append(measure([sys.executable, __file__, "--python-csv", str(db), str(out_dir / "floor.csv")], env))
         if "error" in ours or "error" in ref:
             return {"csv_reference": ref, "csv_error": ours.get("error") or ref.get("error")}
         pairs.append((ours, ref))
@@ -121,11 +125,14 @@ def csv_ratio(db: Path, out_dir: Path, env: dict, sqlite: str | None, repeats: i
               "csv_ratio_wall": spread([o["seconds"] / r["seconds"] for o, r in pairs]),
               "csv_seconds": spread([o["seconds"] for o, _ in pairs]),
               "reference_seconds": spread([r["seconds"] for _, r in pairs]),
-              "startup_share_cpu": spread([i["cpu_seconds"] / o["cpu_seconds"] for (o, _), i in zip(pairs, imports)])}
+              "startup_share_cpu": spread([i["cpu_seconds"] / o["cpu_seconds"] for (o, _), i in zip(pairs, imports)]),
+              "python_floor_ratio_cpu": spread([f["cpu_seconds"] / r["cpu_seconds"] for (_, r), f in zip(pairs, floors)]),
+              "csv_over_python_floor_cpu": spread([o["cpu_seconds"] / f["cpu_seconds"] for (o, _), f in zip(pairs, floors)])}
     print(f"{ref['reference']:22} {ref.get('seconds', 0):9.2f} {ref.get('cpu_seconds', 0):9.2f} "
           f"{ref.get('peak_rss_mb', 0):9.1f}   CSV ratio min/median/max (CPU) {result['csv_ratio_cpu']}, "
-          f"(wall) {result['csv_ratio_wall']}; start-up and imports {result['startup_share_cpu']} of the CPU",
-          file=sys.stderr)
+          f"(wall) {result['csv_ratio_wall']}; start-up and imports {result['startup_share_cpu']} of the CPU; "
+          f"the Python floor (sqlite3 module rows through csv.writer) is {result['python_floor_ratio_cpu']} of the "
+          f"reference, the export {result['csv_over_python_floor_cpu']} of that floor (CPU)", file=sys.stderr)
     return result
 
 

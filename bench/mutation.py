@@ -77,7 +77,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "files": (("evidence/files.py",), ("tests/test_integrity_build.py", "tests/test_integrity_exports.py",
                                        "tests/test_build.py", "tests/test_integrity_targets.py",
                                        "tests/test_integrity_add.py", "tests/test_scaffold.py", "tests/test_synthesis_cli.py")),
-    "read": (("evidence/__init__.py", "evidence/read.py", "evidence/metadata.py", "evidence/titles.py"),
+    "read": (("evidence/__init__.py", "evidence/read.py", "evidence/columns.py", "evidence/metadata.py", "evidence/titles.py"),
              ("tests/test_export.py", "tests/test_metadata.py", "tests/test_cli.py", "tests/test_architecture.py",
               "tests/test_integrity_filters.py", "tests/test_bibliography.py", "tests/test_routes_downloads.py")),
     # the files a build reads: discovery, text, YAML (PyYAML and the yaml_rs fast path), BibTeX

@@ -282,10 +282,12 @@ def release(version: str, data: Path, bib: Optional[Path], db: Path, strict: boo
 @click.option("--metadata", "metadata_path", type=click.Path(path_type=Path, dir_okay=False),
               default=METADATA, show_default=True, help="Datasette metadata file to update.")
 def metadata(metadata_path: Path) -> None:
-    """Write the table and column descriptions from the schema into metadata.yml."""
+    """Write the table and column descriptions from the schema into metadata.yml (and evidence/columns.py,
+    the tables' columns as the exports read them, when the schema changed)."""
     from . import metadata as md
 
-    md.write(metadata_path)
+    if md.write(metadata_path):
+        click.echo("Updated evidence/columns.py from the schema")
     click.echo(f"Updated the descriptions in {metadata_path}")
 
 
@@ -367,9 +369,9 @@ def _exports() -> Any:
 
 
 def _tables() -> Any:
-    from .read import TABLE_MODELS
+    from .columns import COLUMNS
 
-    return TABLE_MODELS
+    return COLUMNS
 
 
 def _languages() -> Any:

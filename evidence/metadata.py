@@ -5,15 +5,16 @@
 
 from __future__ import annotations
 
-import inspect
+import copy
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import yaml
 
-from .schema import TABLES
+from .columns import DESCRIPTIONS
 
 DATABASE = "evidence"
+COLUMNS_FILE = Path(__file__).with_name("columns.py")  # generated from the schema (`evidence metadata`)
 HEADER = (
     "# Datasette metadata. Table and column descriptions are generated from evidence/schema.py by\n"
     "# `evidence metadata`; edit everything else here by hand (facets, canned queries, settings).\n"
@@ -21,12 +22,9 @@ HEADER = (
 
 
 def described_tables() -> dict[str, dict[str, Any]]:
-    """{table: {"description": …, "columns": {column: description}}} from the SQLModel classes."""
-    tables = {}
-    for model in TABLES:
-        columns = {c.name: model.model_fields[c.name].description or "" for c in model.__table__.columns}
-        tables[model.__tablename__] = {"description": inspect.getdoc(model) or "", "columns": columns}
-    return tables
+    """{table: {"description": …, "columns": {column: description}}} from the SQLModel classes (through
+    evidence/columns.py, generated from them)."""
+    return copy.deepcopy(DESCRIPTIONS)
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -46,10 +44,11 @@ def read(path: Path) -> dict[str, Any]:
         raise EvidenceError(f"{path}: {e}") from None
 
 
-def synced(metadata: dict[str, Any]) -> dict[str, Any]:
-    """The metadata with its descriptions replaced by the schema's; hand-written keys are kept."""
+def synced(metadata: dict[str, Any], described: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """The metadata with its descriptions replaced by the schema's (``described``, by default as
+    evidence/columns.py has them); hand-written keys are kept."""
     tables = metadata.setdefault("databases", {}).setdefault(DATABASE, {}).setdefault("tables", {})
-    for name, described in described_tables().items():
+    for name, described in (described or described_tables()).items():
         table = tables.setdefault(name, {})
         table["description"] = described["description"]
         table["columns"] = described["columns"]
@@ -72,8 +71,18 @@ def dump(metadata: dict[str, Any]) -> str:
     return HEADER + yaml.dump(metadata, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
 
 
-def write(path: Path) -> None:
-    path.write_text(dump(synced(read(path) if path.exists() else {})), encoding="utf-8")
+def write(path: Path) -> bool:
+    """Write the descriptions into metadata.yml at ``path``, and evidence/columns.py (the tables' columns and
+    descriptions the read layer and exports use) when it is not the schema's; whether columns.py changed."""
+    from . import schema
+    from .files import write_text
+
+    columns, text = COLUMNS_FILE, schema.columns_module()
+    changed = not columns.is_file() or columns.read_text(encoding="utf-8") != text
+    if changed:
+        write_text(columns, text)
+    path.write_text(dump(synced(read(path) if path.exists() else {}, schema.described_tables())), encoding="utf-8")
+    return changed
 
 
 def settings(metadata: dict[str, Any]) -> dict[str, Any]:

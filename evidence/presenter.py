@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from .schema import GRADE_DOMAINS, GRADE_UPGRADES, FindingFields
+from .columns import GRADE_DOMAINS, GRADE_UPGRADES
 from .vocabulary import Vocabulary, scales
 
 NOT_RATED = "not GRADE-rated"
@@ -229,13 +229,16 @@ class FindingView:
     pooled: Optional[str] = None
 
 
-def details(f: Mapping, model: type = FindingFields) -> list[tuple[str, str, Any]]:
-    """Schema fields the page does not lay out itself that have a value, with their descriptions."""
+def details(f: Mapping, model: Optional[type] = None) -> list[tuple[str, str, Any]]:
+    """Schema fields the page does not lay out itself that have a value, with their descriptions (the
+    fields of ``model``, by default a finding's: the schema is loaded when a page or file shows them)."""
+    if model is None:
+        from .schema import FindingFields as model
     return [(name, info.description or name, f[name]) for name, info in model.model_fields.items()
             if name not in LAID_OUT and f.get(name) not in (None, "", False)]
 
 
-def present(f: Mapping, model: type = FindingFields, vocab: Vocabulary | None = None) -> FindingView:
+def present(f: Mapping, model: Optional[type] = None, vocab: Vocabulary | None = None) -> FindingView:
     """Everything a page or table shows of a finding, formatted once."""
     vocab = vocab or scales()
     graded = f.get("certainty") is not None

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Union
 
 from .problems import EvidenceError
-from .schema import TABLES
+from .columns import COLUMNS, PRIMARY_KEYS
 from .search_indexes import script as search_indexes_script
 
 SQL = Path(__file__).with_name("sql")
-TABLE_MODELS = {model.__tablename__: model for model in TABLES}
+TABLES = tuple(COLUMNS)  # every table of the schema (evidence/columns.py, generated from evidence/schema.py)
 # filter option -> column it selects on
 FILTERS = {
     "condition": "condition",
@@ -104,9 +104,9 @@ def _in(column: str, values: tuple[str, ...]) -> tuple[str, list[str]]:
 
 def select(table: str, filters: Filters, columns: str = "*") -> tuple[str, list[str]]:
     """SQL and parameters for the rows of ``table`` that match the filters, in primary-key order."""
-    if table not in TABLE_MODELS:
-        raise EvidenceError(f"unknown table '{table}'; tables: {', '.join(TABLE_MODELS)}")
-    known = set(TABLE_MODELS[table].__table__.columns.keys())
+    if table not in COLUMNS:
+        raise EvidenceError(f"unknown table '{table}'; tables: {', '.join(TABLES)}")
+    known = {name for name, _ in COLUMNS[table]}
     clauses: list[tuple[str, list[str]]] = []
     filters = normalise(filters)
     if table == "sources":
@@ -121,7 +121,7 @@ def select(table: str, filters: Filters, columns: str = "*") -> tuple[str, list[
                 raise EvidenceError(f"--{option.replace('_', '-')} does not apply to the {table} table")
             clauses.append(_in(FILTERS[option], values))
     where = " where " + " and ".join(c for c, _ in clauses) if clauses else ""
-    order = ", ".join(c.name for c in TABLE_MODELS[table].__table__.primary_key.columns)
+    order = ", ".join(PRIMARY_KEYS[table])
     return f"select {columns} from {table}{where} order by {order}", [p for _, ps in clauses for p in ps]
 
 

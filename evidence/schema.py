@@ -850,3 +850,58 @@ UNCOUNTED = ("build_info", "changes", "history", "input_blocks")  # tables build
 def counted_tables() -> list[str]:
     """The tables whose row counts build_info records."""
     return [model.__tablename__ for model in TABLES if model.__tablename__ not in UNCOUNTED]
+
+
+# --- the tables' columns, for the commands that read a database without loading this module -----------
+
+
+def column_kind(column: sa.Column) -> str:
+    """What a reader makes of a column: integer, float, boolean or text."""
+    if isinstance(column.type, sa.Boolean):
+        return "boolean"
+    if isinstance(column.type, sa.Integer):
+        return "integer"
+    if isinstance(column.type, (sa.Float, sa.Numeric)):
+        return "float"
+    return "text"
+
+
+def described_tables() -> dict[str, dict[str, Any]]:
+    """{table: {"description": …, "columns": {column: description}}}: the classes' docstrings and field
+    descriptions (metadata.yml's, the CSVW sidecars', the diff's)."""
+    import inspect
+
+    return {model.__tablename__: {"description": inspect.getdoc(model) or "",
+                                  "columns": {c.name: model.model_fields[c.name].description or ""
+                                              for c in model.__table__.columns}}
+            for model in TABLES}
+
+
+def columns_module() -> str:
+    """The text of evidence/columns.py: every table's columns with their kinds and descriptions, its primary
+    key and description, and the GRADE domain columns, generated from the classes above
+    (tests/test_one_home.py fails when the file is not this text)."""
+    lines = ['"""Generated from evidence/schema.py by `evidence metadata`: do not edit.',
+             "",
+             "Every table's columns in order with their kinds (integer, float, boolean, text), its primary key, and the",
+             "table and column descriptions: what `evidence export`, the read layer, metadata.yml and `evidence diff`",
+             'need, without loading SQLModel and pydantic (half a second of a command\'s start-up)."""', "",
+             "COLUMNS = {"]
+    for model in TABLES:
+        lines.append(f"    {model.__tablename__!r}: (")
+        lines += [f"        ({c.name!r}, {column_kind(c)!r})," for c in model.__table__.columns]
+        lines.append("    ),")
+    lines += ["}", "", "PRIMARY_KEYS = {"]
+    for model in TABLES:
+        key = "".join(f"{c.name!r}, " for c in model.__table__.primary_key.columns)
+        lines.append(f"    {model.__tablename__!r}: ({key.rstrip()}),")
+    lines += ["}", "", "DESCRIPTIONS = {  # table: its description, and each column's"]
+    for table, described in described_tables().items():
+        lines.append(f"    {table!r}: {{")
+        lines.append(f"        \"description\": {described['description']!r},")
+        lines.append("        \"columns\": {")
+        lines += [f"            {column!r}: {text!r}," for column, text in described["columns"].items()]
+        lines += ["        },", "    },"]
+    lines += ["}", "", "# the GRADE domains and upgrades: the finding's columns that rate its certainty",
+              f"GRADE_DOMAINS = {GRADE_DOMAINS!r}", f"GRADE_UPGRADES = {GRADE_UPGRADES!r}", ""]
+    return "\n".join(lines)

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "evidence"
 # with every module below it.
 LAYERS: tuple[tuple[str, ...], ...] = (
     # what every layer names: problems, the schema, the search indexes' declaration
-    ("evidence.version", "evidence.problems", "evidence.latex", "evidence.choices", "evidence.titles",
+    ("evidence.version", "evidence.columns", "evidence.problems", "evidence.latex", "evidence.choices", "evidence.titles",
      "evidence.schema", "evidence.search_indexes", "evidence.provenance", "evidence.fast_records",
      "evidence.languages"),
     # files: finding them, text, YAML, BibTeX, writing atomically

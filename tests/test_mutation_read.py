@@ -178,7 +178,7 @@ def test_what_a_bad_filter_or_table_says():
     assert str(e.value) == f"unknown filter 'colour'; filters: {', '.join((*read.FILTERS, 'once'))}"
     with pytest.raises(EvidenceError) as e:
         read.select("nothing", {})
-    assert str(e.value) == f"unknown table 'nothing'; tables: {', '.join(read.TABLE_MODELS)}"
+    assert str(e.value) == f"unknown table 'nothing'; tables: {', '.join(read.TABLES)}"
     with pytest.raises(EvidenceError) as e:
         read.select("conditions", {"intervention_type": ["x"]})
     assert str(e.value) == "--intervention-type does not apply to the conditions table"

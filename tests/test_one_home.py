@@ -84,3 +84,40 @@ def test_every_list_of_tables_is_a_role_of_the_one_declaration():
     assert title("questions") == "Guideline modules" and title("study_results") == "Study results"
     with pytest.raises(ValueError):
         tables("nothing")
+
+
+def test_the_generated_columns_module_is_the_schemas():
+    """evidence/columns.py (what the read layer, the exports and metadata.yml read, without SQLModel) is
+    generated from evidence/schema.py; a field added to the schema and not regenerated fails here."""
+    from pathlib import Path
+
+    from evidence import columns, schema
+
+    path = Path(columns.__file__)
+    assert path.read_text(encoding="utf-8") == schema.columns_module(), \
+        "evidence/columns.py is out of date: run `evidence metadata`"
+    assert columns.COLUMNS["findings"][0] == ("id", "text") and ("effect", "float") in columns.COLUMNS["findings"]
+    assert ("statement_translated", "boolean") in columns.COLUMNS["findings"]
+    assert columns.PRIMARY_KEYS["study_results"] == ("finding_id", "position")
+    assert columns.GRADE_DOMAINS == schema.GRADE_DOMAINS and columns.GRADE_UPGRADES == schema.GRADE_UPGRADES
+    assert list(columns.COLUMNS) == [model.__tablename__ for model in schema.TABLES] == list(columns.DESCRIPTIONS)
+
+
+def test_evidence_metadata_regenerates_a_stale_columns_module(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from evidence import metadata, schema
+    from evidence.cli import cli
+
+    stale = tmp_path / "columns.py"
+    stale.write_text(schema.columns_module().replace("        ('effect', 'float'),\n", "", 1), encoding="utf-8")
+    monkeypatch.setattr(metadata, "COLUMNS_FILE", stale)
+    target = tmp_path / "metadata.yml"
+    result = CliRunner().invoke(cli, ["metadata", "--metadata", str(target)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["Updated evidence/columns.py from the schema",
+                                          f"Updated the descriptions in {target}"]
+    assert stale.read_text(encoding="utf-8") == schema.columns_module()
+    assert "effect" in metadata.read(target)["databases"]["evidence"]["tables"]["findings"]["columns"]
+    result = CliRunner().invoke(cli, ["metadata", "--metadata", str(target)])
+    assert result.output.splitlines() == [f"Updated the descriptions in {target}"]

@@ -36,3 +36,14 @@ def test_the_lazy_choices_still_refuse_what_is_not_offered():
     assert result.exit_code == 2 and "'rst' is not one of 'md', 'text'" in result.output
     result = CliRunner().invoke(cli, ["sof", "--format", "pdf"])
     assert result.exit_code == 2 and "'pdf' is not one of 'md', 'html', 'docx'" in result.output
+
+
+def test_a_table_export_loads_neither_the_schema_nor_pandas(tmp_path, real_db):
+    """`evidence export findings` (CSV) reads the columns from evidence/columns.py: no SQLModel, SQLAlchemy,
+    pandas or schema classes, about half a second of each export's start-up (bench/export_bench.py)."""
+    out = tmp_path / "findings.csv"
+    modules = loaded_by("export", "findings", "--db", str(real_db), "-o", str(out))
+    assert out.stat().st_size > 0 and out.with_name("findings.csv-metadata.json").is_file()
+    assert "evidence.exports.tables" in modules
+    assert [m for m in ("sqlalchemy", "sqlmodel", "evidence.schema", "pandas", "numpy", "pyarrow", "datasette")
+            if m in modules] == []

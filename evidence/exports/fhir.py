@@ -32,7 +32,6 @@ from typing import IO, Any, Iterator, Optional
 
 from ..presenter import DOMAINS_NOT_REPORTED, domains_reported, present
 from ..read import Filters, records, select, source_ids, sql
-from ..schema import FindingBody
 from ..vocabulary import scales, terms
 from . import Format, Output, register, text
 
@@ -106,6 +105,7 @@ def identifier(kind: str, value: str) -> dict:
 
 def domain_fields() -> list[tuple[str, str]]:
     """(column, HL7 certainty-type code) for each GRADE domain, in schema order."""
+    from ..schema import FindingBody  # when a bundle is written: the schema is not loaded for other exports
     return [(name, info.json_schema_extra["fhir_certainty_type"]) for name, info in FindingBody.model_fields.items()
             if isinstance(info.json_schema_extra, dict) and "fhir_certainty_type" in info.json_schema_extra]
 

@@ -27,7 +27,6 @@ from typing import IO, Optional
 import yaml
 
 from ..languages import language, name_column
-from ..guideline import HEADING_SEPARATOR, conclusion_groups, consideration_sections, list_items
 from ..presenter import certainty_text
 from ..read import Filters, records, select, sql
 from ..vocabulary import scales
@@ -123,6 +122,7 @@ def citation(ref: dict) -> str:
 
 
 def _module(conn, q: dict, w: Words, chosen, cited: list[str], level: int) -> list[Block]:
+    from ..guideline import list_items
     out = [Block("heading", q["module"], level=level, anchor=q["id"]),
            Block("para", f"{w('question')}: {q['question']}")]
     if q["question_en"]:
@@ -153,6 +153,7 @@ def _module(conn, q: dict, w: Words, chosen, cited: list[str], level: int) -> li
 
 
 def _considerations(conn, q: dict, w: Words, level: int) -> list[Block]:
+    from ..guideline import consideration_sections, list_items
     out = [Block("heading", w("considerations"), level=level)]
     tasks = records(conn, sql("module_tasks"), {"id": q["id"]})
     for section in consideration_sections(records(conn, sql("question_considerations"), {"id": q["id"]})):
@@ -177,6 +178,7 @@ def _considerations(conn, q: dict, w: Words, level: int) -> list[Block]:
 
 
 def _justification(conn, q: dict, w: Words, chosen, cited: list[str], level: int) -> list[Block]:
+    from ..guideline import HEADING_SEPARATOR, conclusion_groups
     texts = records(conn, sql("module_texts"), {"id": q["id"]})
     out = [Block("heading", w("justification"), level=level)]
 

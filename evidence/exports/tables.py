@@ -24,14 +24,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator, Optional, Union
 
-import sqlalchemy as sa
-
-from ..read import TABLE_MODELS, Filters, connect, select
+from ..columns import COLUMNS, PRIMARY_KEYS
+from ..read import TABLES, Filters, connect, select
 from ..titles import tables
 from . import PROJECT, Format, Output, provenance, provenance_text, register, text
 
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)  # zip member times in .xlsx files, so that exports are reproducible
-TABLES = tuple(TABLE_MODELS)
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as the start of a formula
 BOM = "\ufeff"
 CHUNK_ROWS = 5_000  # rows read from the database (and written) at a time
@@ -42,18 +40,8 @@ if TYPE_CHECKING:  # pandas is imported when a table is exported, not when the C
 
 
 def column_kinds(table: str) -> dict[str, str]:
-    """Each column's kind from the schema: integer, float, boolean or text."""
-    kinds = {}
-    for column in TABLE_MODELS[table].__table__.columns:
-        if isinstance(column.type, sa.Boolean):
-            kinds[column.name] = "boolean"
-        elif isinstance(column.type, sa.Integer):
-            kinds[column.name] = "integer"
-        elif isinstance(column.type, (sa.Float, sa.Numeric)):
-            kinds[column.name] = "float"
-        else:
-            kinds[column.name] = "text"
-    return kinds
+    """Each column's kind from the schema (evidence/columns.py): integer, float, boolean or text."""
+    return dict(COLUMNS[table])
 
 
 PANDAS_TYPES = {"integer": "Int64", "float": "Float64", "boolean": "boolean", "text": "string"}
@@ -215,7 +203,7 @@ def csvw_metadata(conn: sqlite3.Connection, table: str, filters: Filters, option
     info = provenance(conn)
     described = described_tables()[table]
     excel = bool(options.get("excel"))
-    primary = [c.name for c in TABLE_MODELS[table].__table__.primary_key.columns]
+    primary = list(PRIMARY_KEYS[table])
     document = {
         "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
         "url": name,
