@@ -11,7 +11,7 @@ Applied to a copy, in one transaction: the rows of the sources the plan removes 
 in; the full-text index entries of those sources are replaced; the labels that tell sources of one
 author and year apart (Lambeek 2010a/b) follow; the checks a full build makes across records run
 (NotIncremental when one fails: the build is then a full one); the ``changes``, ``input_blocks`` and
-``build_info`` rows are replaced; the derived tables are computed again (REFRESHED).
+``build_info`` rows are replaced; the serving counts are brought up to date by difference (``counts``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sqlite3
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
@@ -36,13 +36,14 @@ from ..schema import TABLES, ChangeRecord, HistoryRecord, InputBlock, counted_ta
 from ..search_indexes import INDEXES
 from ..validate import Rows, add_labels, base_label
 from ..version import __version__
+from . import counts
 from .plan import NotIncremental, Plan
 
 Log = Callable[[str], None]
 AFTER_INSERT = ("fts", "views", "serving_counts", "finish")  # evidence/sql/<name>.sql, run in this order once the rows are in
-# those applying to a copy runs again (each can run on a finished database); not finish's ANALYZE: the
-# planner's statistics of the previous build still describe tables that differ by a few records
-REFRESHED = ("serving_counts",)
+# applied to a copy, none runs again: the full-text entries of the sources that changed are replaced, the
+# views read the tables, the serving counts are kept by difference (pipeline/counts.py), and the planner's
+# statistics of the previous build (finish's ANALYZE) still describe tables that differ by a few records
 SOURCE_TABLES = ("sources", "findings", "economic_evaluations", "study_results")  # rows a data file makes
 SEARCHED = tuple(i.table for i in INDEXES if i.source_key)  # tables with a <table>_fts index, re-indexed by source
 
@@ -75,7 +76,7 @@ def write(rows: Rows, chosen: Plan, db: Path, content_hash: str, log: Log = lamb
     def applied(tmp: Path) -> None:
         shutil.copyfile(db, tmp)
         with closing(sqlite3.connect(tmp, isolation_level=None)) as conn:
-            changes.extend(apply(rows, chosen, conn, content_hash, REFRESHED))
+            changes.extend(apply(rows, chosen, conn, content_hash))
 
     with Staged() as staged:
         try:
@@ -185,7 +186,7 @@ def now() -> str:
 # --- applied to a copy ------------------------------------------------------------------------------------
 
 
-def apply(rows: Rows, chosen: Plan, conn: sqlite3.Connection, content_hash: str, refresh: Iterable[str]) -> list:
+def apply(rows: Rows, chosen: Plan, conn: sqlite3.Connection, content_hash: str) -> list:
     """Apply the plan's rows to ``conn`` (a copy of the previous database) in one transaction; returns the
     changes, as a full build's diff would give them. NotIncremental when a check across records fails."""
     tables = {model.__tablename__: model.__table__ for model in TABLES}
@@ -195,6 +196,7 @@ def apply(rows: Rows, chosen: Plan, conn: sqlite3.Connection, content_hash: str,
     labels = relabel(conn, removed, rows["sources"])
     affected = sorted(set(removed) | {r["id"] for r in rows["sources"]} | set(labels))
     before = restricted_snapshot(conn, affected)
+    counts.before(conn, affected)
     search_index(conn, affected, "delete")
     for table, where in (("study_results", "finding_id in (select id from findings where source_id in {ids})"),
                          ("findings", "source_id in {ids}"), ("economic_evaluations", "source_id in {ids}"),
@@ -212,8 +214,8 @@ def apply(rows: Rows, chosen: Plan, conn: sqlite3.Connection, content_hash: str,
     conn.execute("delete from input_blocks")
     insert_rows(conn, InputBlock.__table__, rows["input_blocks"])
     stamp(conn, content_hash)
+    counts.after(conn)  # the serving counts, by difference, as a full build's serving_counts.sql counts them
     conn.execute("commit")
-    conn.executescript("".join(sql(name) for name in refresh))  # the derived tables, as a full build ends
     return changes
 
 
