@@ -10,8 +10,9 @@ indexes, views, derived counts, planner statistics); the foreign-key check.
 Applied to a copy, in one transaction: the rows of the sources the plan removes go, the new ones come
 in; the full-text index entries of those sources are replaced; the labels that tell sources of one
 author and year apart (Lambeek 2010a/b) follow; the checks a full build makes across records run
-(NotIncremental when one fails: the build is then a full one); the ``changes``, ``input_blocks`` and
-``build_info`` rows are replaced; the serving counts are brought up to date by difference (``counts``).
+(NotIncremental when one fails: the build is then a full one); the ``changes`` and ``build_info`` rows
+are replaced, the ``input_blocks`` rows of the blocks that changed; the serving counts are brought up to
+date by difference (``counts``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import shutil
 import sqlite3
 from contextlib import closing
 from datetime import datetime, timezone
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -76,6 +78,10 @@ def write(rows: Rows, chosen: Plan, db: Path, content_hash: str, log: Log = lamb
     def applied(tmp: Path) -> None:
         shutil.copyfile(db, tmp)
         with closing(sqlite3.connect(tmp, isolation_level=None)) as conn:
+            # a temporary file, discarded if anything fails (nothing is rolled back) and synced before it
+            # is renamed (files.Staged): no journal on disk and no syncs of its own, as a fresh file
+            conn.execute("PRAGMA journal_mode = MEMORY")
+            conn.execute("PRAGMA synchronous = OFF")
             changes.extend(apply(rows, chosen, conn, content_hash))
 
     with Staged() as staged:
@@ -211,8 +217,7 @@ def apply(rows: Rows, chosen: Plan, conn: sqlite3.Connection, content_hash: str)
     changes = diff.diff(before, restricted_snapshot(conn, affected))
     conn.execute("delete from changes")
     insert_rows(conn, ChangeRecord.__table__, diff.rows(changes))
-    conn.execute("delete from input_blocks")
-    insert_rows(conn, InputBlock.__table__, rows["input_blocks"])
+    replace_blocks(conn, rows["input_blocks"], chosen.stored)
     stamp(conn, content_hash)
     counts.after(conn)  # the serving counts, by difference, as a full build's serving_counts.sql counts them
     conn.execute("commit")
@@ -283,6 +288,20 @@ def check_links(conn: sqlite3.Connection) -> None:
                               "limit 1").fetchone()
         if broken:
             raise NotIncremental(f"a same_result_as link in {table} does not hold")
+
+
+def replace_blocks(conn: sqlite3.Connection, rows: list[dict], stored: dict[tuple[str, str], list[tuple]]) -> None:
+    """The ``input_blocks`` rows of this build, written as a difference from the rows the plan read
+    (``stored``: the previous database's, the one copied): the rows whose block is gone or changed go,
+    the new and changed ones come in (their rowids are keyed: the table holds what a full build writes,
+    in its order)."""
+    columns = [c.name for c in InputBlock.__table__.columns]
+    key = [columns.index(c.name) for c in InputBlock.__table__.primary_key.columns]
+    new = set(map(itemgetter(*columns), rows))
+    old = {(kind, path, *block) for (kind, path), blocks in stored.items() for block in blocks}
+    conn.executemany(f"delete from input_blocks where {' and '.join(f'{columns[i]} = ?' for i in key)}",
+                     [tuple(row[i] for i in key) for row in old - new])
+    insert_rows(conn, InputBlock.__table__, [dict(zip(columns, row)) for row in new - old])
 
 
 def stamp(conn: sqlite3.Connection, content_hash: str) -> None:
