@@ -31,7 +31,7 @@ from sqlalchemy.dialects import sqlite
 
 from .. import diff, releases
 from ..bibtex import parse_bib
-from ..files import Staged
+from ..files import BackgroundCopy, Staged
 from ..problems import EvidenceError
 from ..read import records, sql
 from ..schema import TABLES, ChangeRecord, HistoryRecord, InputBlock, counted_tables, insert_rows
@@ -51,10 +51,11 @@ SEARCHED = tuple(i.table for i in INDEXES if i.source_key)  # tables with a <tab
 
 
 def write(rows: Rows, chosen: Plan, db: Path, content_hash: str, log: Log = lambda _: None,
-          changelog: Optional[Path] = None, release: Optional[dict] = None) -> list[diff.Change]:
-    """Write into a temporary file beside ``db`` (fresh, or a copy with the plan applied), record the
-    changes, write the changelog to its temporary file, then rename both: the changelog first, the
-    database last. NotIncremental when the plan cannot be applied."""
+          changelog: Optional[Path] = None, release: Optional[dict] = None,
+          copy: Optional[BackgroundCopy] = None) -> list[diff.Change]:
+    """Write into a temporary file beside ``db`` (fresh, or a copy with the plan applied: ``copy`` when the
+    build started one), record the changes, write the changelog to its temporary file, then rename both:
+    the changelog first, the database last. NotIncremental when the plan cannot be applied."""
     db = db.resolve()
     if not db.parent.is_dir():
         raise EvidenceError(f"{db.parent}: the folder for the database does not exist")
@@ -76,7 +77,8 @@ def write(rows: Rows, chosen: Plan, db: Path, content_hash: str, log: Log = lamb
         _write_tables(rows, tmp, content_hash, release, record_changes)
 
     def applied(tmp: Path) -> None:
-        shutil.copyfile(db, tmp)
+        if copy is None:
+            shutil.copyfile(db, tmp)
         with closing(sqlite3.connect(tmp, isolation_level=None)) as conn:
             # a temporary file, discarded if anything fails (nothing is rolled back) and synced before it
             # is renamed (files.Staged): no journal on disk and no syncs of its own, as a fresh file
@@ -86,7 +88,7 @@ def write(rows: Rows, chosen: Plan, db: Path, content_hash: str, log: Log = lamb
 
     with Staged() as staged:
         try:
-            staged.write(db, fresh if chosen.full else applied)
+            staged.write(db, fresh if chosen.full else applied, prepared=None if chosen.full else copy)
         except sqlite3.Error as e:
             if not chosen.full:
                 raise NotIncremental(f"the previous database could not be updated ({e})") from None
