@@ -92,6 +92,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "incremental": (("evidence/pipeline/plan.py", "evidence/pipeline/write.py", "evidence/search_indexes.py"),
                     ("tests/test_incremental.py", "tests/test_build.py", "tests/test_integrity_build.py",
                      "tests/test_site_search.py")),
+    "counts": (("evidence/pipeline/counts.py",), ("tests/test_incremental_counts.py", "tests/test_incremental.py")),
     "exports": (tuple(f"evidence/exports/{m}.py" for m in EXPORTS),
                 ("tests/test_export*.py", "tests/test_fhir*.py", "tests/test_sof.py", "tests/test_bibliography.py",
                  "tests/test_integrity_exports.py", "tests/test_twin_paths.py", "tests/test_routes_downloads.py")),

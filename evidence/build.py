@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 from . import provenance
-from .files import check_target, stale_temporaries
+from .files import BackgroundCopy, check_target, stale_temporaries
 from .pipeline.plan import NotIncremental, Plan, plan
 from .pipeline.read import RawInputs, read
 from .problems import EvidenceError, Report, ValidationFailed
@@ -130,16 +130,33 @@ def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False
             return BuildResult(Report(), None, content_hash)
         # 2. plan: the blocks that changed; the full build is the plan "everything" (a reason is logged)
         chosen = plan(raw, db, fingerprint.hex(), log, everything=bool(force or release or strict))
+        # the plan is applied to a copy of the database: the kernel copies it while the stages import and parse
+        copy = None if chosen.full else start_copy(db)
         try:
-            return stages(raw, chosen, db, content_hash, fingerprint, started, log, strict, force, changelog, release)
+            return stages(raw, chosen, db, content_hash, fingerprint, started, log, strict, force, changelog,
+                          release, copy)
         except NotIncremental as e:
+            if copy:
+                copy.discard()
             log(f"Reading everything: {e}")
             return stages(raw, Plan.everything(), db, content_hash, fingerprint, started, log, strict, force,
                           changelog, release)
+        finally:
+            if copy:
+                copy.discard()  # (renamed over the database when the build succeeded: nothing to remove)
+
+
+def start_copy(db: Path) -> Optional[BackgroundCopy]:
+    """A copy of ``db`` under way beside it (None when none can be started: the write stage then copies)."""
+    try:
+        return BackgroundCopy(db.resolve())
+    except OSError:
+        return None
 
 
 def stages(raw: RawInputs, chosen: Plan, db: Path, content_hash: str, fingerprint: bytes, started: float, log: Log,
-           strict: bool, force: bool, changelog: Optional[Path], release: Optional[dict]) -> BuildResult:
+           strict: bool, force: bool, changelog: Optional[Path], release: Optional[dict],
+           copy: Optional[BackgroundCopy] = None) -> BuildResult:
     """parse → validate → rows → write, as the plan says. NotIncremental when a partial plan does not hold."""
     from .pipeline.rows import block_rows
     from .pipeline.write import write
@@ -154,7 +171,7 @@ def stages(raw: RawInputs, chosen: Plan, db: Path, content_hash: str, fingerprin
     for doc in parsed.yaml_files:  # every problem has its line: the texts are not needed any more
         doc.text = ""
     checked.rows["input_blocks"] = block_rows(raw, fingerprint.hex(), checked.ids, checked.dois)  # 4. rows
-    changes = write(checked.rows, chosen, db, content_hash, log, changelog, release)  # 5. a fresh file, or a copy
+    changes = write(checked.rows, chosen, db, content_hash, log, changelog, release, copy)  # 5. a fresh file, or a copy
     log(f"Wrote {db} in {time.perf_counter() - started:.1f} s" if chosen.full else
         f"Wrote {db} incrementally in {time.perf_counter() - started:.1f} s")
     if changelog:

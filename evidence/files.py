@@ -43,7 +43,10 @@ class Staged:
     def __exit__(self, *exc: object) -> None:
         self.discard()
 
-    def write(self, path: Path, write: Callable[[Path], None], mode: int = 0o644) -> None:
+    def write(self, path: Path, write: Callable[[Path], None], mode: int = 0o644,
+              prepared: Optional["BackgroundCopy"] = None) -> None:
+        """Stage ``path``: ``write`` fills its temporary (``prepared``'s, a copy being made beside it, once
+        that is complete; else a new empty one)."""
         path = Path(path)
         if is_special(path):  # a device or FIFO (check_target let it through): written to, never renamed over
             try:
@@ -53,14 +56,19 @@ class Staged:
             return
         if not path.parent.is_dir():
             raise EvidenceError(f"{path.parent}: the folder does not exist")
-        try:
-            fd, name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=path.parent)
-        except OSError as e:
-            raise EvidenceError(f"{path}: could not write ({e.strerror or e}); it is unchanged") from None
-        os.close(fd)
-        tmp = Path(name)
+        if prepared is not None:
+            tmp = prepared.path
+        else:
+            try:
+                fd, name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=path.parent)
+            except OSError as e:
+                raise EvidenceError(f"{path}: could not write ({e.strerror or e}); it is unchanged") from None
+            os.close(fd)
+            tmp = Path(name)
         self.pending.append((tmp, path, mode))
         try:
+            if prepared is not None:
+                prepared.wait()
             write(tmp)
             _sync(tmp)
             os.chmod(tmp, mode)
@@ -83,6 +91,46 @@ class Staged:
             tmp.unlink(missing_ok=True)
             Path(f"{tmp}-journal").unlink(missing_ok=True)
         self.pending = []
+
+
+class BackgroundCopy:
+    """A copy of ``source`` made in a thread, into a temporary beside it named as ``Staged`` names them (a
+    killed build's is removed by the next, ``stale_temporaries``). An incremental build starts it as soon
+    as it knows it will apply its plan to a copy, so that the kernel copies the database and writes the
+    copy out to disk while the build imports, parses and validates (neither holds the GIL).
+    ``Staged.write(..., prepared=copy)`` waits for it (its error, even an interrupt, is raised there) and
+    renames it over the target; ``discard`` (always, when the build ends) waits for it and removes it
+    unless it was renamed."""
+
+    def __init__(self, source: Path) -> None:
+        import shutil
+        import threading
+
+        self.source = Path(source)
+        fd, name = tempfile.mkstemp(prefix=temp_prefix(self.source), suffix=TEMP_SUFFIX, dir=self.source.parent)
+        os.close(fd)
+        self.path = Path(name)
+        self.error: Optional[BaseException] = None
+
+        def copy() -> None:
+            try:
+                shutil.copyfile(self.source, self.path)
+                _sync(self.path)  # written out now, while the build works: the sync before the rename is then short
+            except BaseException as e:  # raised again in the build's thread, by ``wait``
+                self.error = e
+
+        self.thread = threading.Thread(target=copy, name="evidence-copy")
+        self.thread.start()
+
+    def wait(self) -> None:
+        """Until the copy is complete; its error if it failed (OSError: a full disk, an unreadable file)."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def discard(self) -> None:
+        self.thread.join()
+        self.path.unlink(missing_ok=True)
 
 
 def _sync(path: Path) -> None:

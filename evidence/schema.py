@@ -818,11 +818,11 @@ def insert_sql(table: sa.Table) -> tuple[str, list[str]]:
     return statement, [c.name for c in table.columns]
 
 
-# The tables an incremental build rewrites in part: a row's rowid is a hash of its primary key (``keyed_rowid``),
+# The tables an incremental build rewrites in part (input_blocks: the blocks that changed): a row's rowid is a hash of its primary key (``keyed_rowid``),
 # so it is the same whoever wrote the row and in whatever order (a full build, or an incremental build that
 # deletes a source's rows and inserts them again). Rowids show as ``rid`` in the search views and order
 # the bounded searches' cut-off. Every other table is written whole, in one order, by both builds.
-KEYED_ROWID = ("sources", "findings", "economic_evaluations", "study_results")
+KEYED_ROWID = ("sources", "findings", "economic_evaluations", "study_results", "input_blocks")
 
 
 def keyed_rowid(*key: Any) -> int:

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
      "evidence.diff", "evidence.releases"),
     # the build's stages, in order
     ("evidence.pipeline.read", "evidence.pipeline.plan", "evidence.pipeline.parse", "evidence.validate",
-     "evidence.pipeline.rows", "evidence.pipeline.write"),
+     "evidence.pipeline.rows", "evidence.pipeline.counts", "evidence.pipeline.write"),
     # the build: the stages one after the other
     ("evidence.build", "evidence.pipeline"),
     # what is served and exported from the database

@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from evidence import build as builder
 from evidence import files
 from evidence.pipeline import write as writer
 from evidence.cli import cli
+from evidence.problems import EvidenceError, ValidationFailed
 from tests.conftest import ROOT, leftovers
 
 FULL = OSError(errno.ENOSPC, "No space left on device")
@@ -189,12 +191,57 @@ def test_the_database_and_its_changelog_are_written_together_or_not_at_all(built
     assert "**certainty**: “low” → “moderate”" in changelog.read_text()
 
 
+# --- the incremental build's copy of the database ------------------------------------------------------
+
+
+def test_an_incremental_build_applies_its_plan_to_the_copy_made_while_it_parsed(built, project, monkeypatch):
+    """The copy is made in a thread of its own (files.BackgroundCopy), started once the plan is known, and
+    the write stage waits for it to be complete (here a slow copy) before it applies the plan to it."""
+    copies = []
+    real = writer.shutil.copyfile
+
+    def slow(*args, **kwargs):
+        copies.append(threading.current_thread().name)
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(writer.shutil, "copyfile", slow)
+    project.edit("certainty: low", "certainty: moderate\n      wording_justification: test")
+    log: list[str] = []
+    builder.build(project.data, built, log=log.append)
+    assert any("incrementally" in line for line in log) and copies == ["evidence-copy"], (log, copies)
+    assert builder.stored_hash(built) == builder.check(project.data)[2] and temporaries(project.root) == []
+
+
+@pytest.mark.parametrize("fault", ["error in the changed source", "full disk", "interrupted while copying",
+                                   "interrupted while parsing"])
+def test_an_incremental_build_that_stops_leaves_the_database_and_no_copy(built, project, monkeypatch, fault):
+    before = built.read_bytes()
+    if fault == "error in the changed source":
+        project.edit("certainty: low", "certainty: sideways")
+    else:
+        project.edit("certainty: low", "certainty: moderate\n      wording_justification: test")
+
+        def failing(*args, **kwargs):
+            raise FULL if fault == "full disk" else KeyboardInterrupt
+
+        where = (builder, "parse_and_validate") if fault == "interrupted while parsing" else (writer.shutil, "copyfile")
+        monkeypatch.setattr(*where, failing)
+    try:
+        builder.build(project.data, built)
+    except (ValidationFailed, EvidenceError, KeyboardInterrupt) as e:
+        assert fault != "full disk" or "No space left on device" in str(e)
+    else:
+        pytest.fail("the build went on")
+    assert built.read_bytes() == before and temporaries(project.root) == [] and lock_is_free(built)
+
+
 # --- killed at random points -----------------------------------------------------------------------
 
 STEPS = [(writer, "_write_tables"), (writer, "insert_rows"), (writer, "_changes"), (writer.diff, "between"),
          (writer.diff, "rows"), (files.os, "replace"), (files, "_sync"), (builder, "remove_stale_temporaries"),
          (writer, "apply"), (writer, "search_index"), (writer, "relabel"),
-         (writer.shutil, "copyfile")]
+         (writer.shutil, "copyfile"), (files.BackgroundCopy, "wait")]
 
 
 def test_interrupted_in_process_at_random_points(built, project):

@@ -72,12 +72,13 @@ class RawInputs:
         return data
 
 
-def hash_input(hasher: Any, kind: str, name: str, raw: bytes) -> None:
-    """Add one input to the content hash: a YAML file with its name (relative to the data folder), the
-    bibliography bare. In parts: a concatenation would copy the file."""
+def hash_input(hasher: Any, kind: str, name: str, file_digest: str) -> None:
+    """Add one input to the content hash, by its own hash (``digest``, which the plan compares with the
+    previous build's: each file is hashed once): a YAML file with its name (relative to the data folder),
+    the bibliography bare."""
     if kind != "bibliography":
         hasher.update(name.encode() + b"\0")
-    hasher.update(raw)
+    hasher.update(file_digest.encode())
     if kind != "bibliography":
         hasher.update(b"\0")
 
@@ -90,7 +91,7 @@ def read(data: Path, bib: Optional[Path] = None) -> RawInputs:
     root = folder(data)
     found = find_inputs(data)
     hasher = hashlib.sha256()
-    files, paths, problems = {}, {}, list(found.problems)
+    files, paths, digests, problems = {}, {}, {}, list(found.problems)
     for kind, group in KINDS:
         for path in getattr(found, group):
             try:
@@ -99,7 +100,8 @@ def read(data: Path, bib: Optional[Path] = None) -> RawInputs:
                 problems.append(Problem(display(path), f"cannot read ({e.strerror or e})", line=1))
                 continue
             key = (kind, path.relative_to(root).as_posix())
-            hash_input(hasher, kind, key[1], raw)
+            digests[key] = digest(raw)
+            hash_input(hasher, kind, key[1], digests[key])
             files[key], paths[key] = raw, path
     bibliography = None
     if bib.is_symlink() and not bib.exists():
@@ -110,10 +112,11 @@ def read(data: Path, bib: Optional[Path] = None) -> RawInputs:
     else:
         try:
             bibliography = (bib.name, bib.read_bytes())
-            hash_input(hasher, "bibliography", bib.name, bibliography[1])
+            digests[("bibliography", bib.name)] = digest(bibliography[1])
+            hash_input(hasher, "bibliography", bib.name, digests[("bibliography", bib.name)])
         except OSError as e:
             problems.append(Problem(display(bib), f"cannot read ({e.strerror or e})", line=1))
-    return RawInputs(root, files, paths, bibliography, bib, hasher.hexdigest(), problems)
+    return RawInputs(root, files, paths, bibliography, bib, hasher.hexdigest(), problems, _digests=digests)
 
 
 def item_spans(raw: bytes) -> Optional[list[tuple[int, int]]]:

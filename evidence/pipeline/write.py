@@ -10,8 +10,9 @@ indexes, views, derived counts, planner statistics); the foreign-key check.
 Applied to a copy, in one transaction: the rows of the sources the plan removes go, the new ones come
 in; the full-text index entries of those sources are replaced; the labels that tell sources of one
 author and year apart (Lambeek 2010a/b) follow; the checks a full build makes across records run
-(NotIncremental when one fails: the build is then a full one); the ``changes``, ``input_blocks`` and
-``build_info`` rows are replaced; the derived tables are computed again (REFRESHED).
+(NotIncremental when one fails: the build is then a full one); the ``changes`` and ``build_info`` rows
+are replaced, the ``input_blocks`` rows of the blocks that changed; the serving counts are brought up to
+date by difference (``counts``).
 """
 
 from __future__ import annotations
@@ -21,37 +22,40 @@ import shutil
 import sqlite3
 from contextlib import closing
 from datetime import datetime, timezone
+from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from .. import diff, releases
 from ..bibtex import parse_bib
-from ..files import Staged
+from ..files import BackgroundCopy, Staged
 from ..problems import EvidenceError
 from ..read import records, sql
 from ..schema import TABLES, ChangeRecord, HistoryRecord, InputBlock, counted_tables, insert_rows
 from ..search_indexes import INDEXES
 from ..validate import Rows, add_labels, base_label
 from ..version import __version__
+from . import counts
 from .plan import NotIncremental, Plan
 
 Log = Callable[[str], None]
 AFTER_INSERT = ("fts", "views", "serving_counts", "finish")  # evidence/sql/<name>.sql, run in this order once the rows are in
-# those applying to a copy runs again (each can run on a finished database); not finish's ANALYZE: the
-# planner's statistics of the previous build still describe tables that differ by a few records
-REFRESHED = ("serving_counts",)
+# applied to a copy, none runs again: the full-text entries of the sources that changed are replaced, the
+# views read the tables, the serving counts are kept by difference (pipeline/counts.py), and the planner's
+# statistics of the previous build (finish's ANALYZE) still describe tables that differ by a few records
 SOURCE_TABLES = ("sources", "findings", "economic_evaluations", "study_results")  # rows a data file makes
 SEARCHED = tuple(i.table for i in INDEXES if i.source_key)  # tables with a <table>_fts index, re-indexed by source
 
 
 def write(rows: Rows, chosen: Plan, db: Path, content_hash: str, log: Log = lambda _: None,
-          changelog: Optional[Path] = None, release: Optional[dict] = None) -> list[diff.Change]:
-    """Write into a temporary file beside ``db`` (fresh, or a copy with the plan applied), record the
-    changes, write the changelog to its temporary file, then rename both: the changelog first, the
-    database last. NotIncremental when the plan cannot be applied."""
+          changelog: Optional[Path] = None, release: Optional[dict] = None,
+          copy: Optional[BackgroundCopy] = None) -> list[diff.Change]:
+    """Write into a temporary file beside ``db`` (fresh, or a copy with the plan applied: ``copy`` when the
+    build started one), record the changes, write the changelog to its temporary file, then rename both:
+    the changelog first, the database last. NotIncremental when the plan cannot be applied."""
     db = db.resolve()
     if not db.parent.is_dir():
         raise EvidenceError(f"{db.parent}: the folder for the database does not exist")
@@ -73,13 +77,18 @@ def write(rows: Rows, chosen: Plan, db: Path, content_hash: str, log: Log = lamb
         _write_tables(rows, tmp, content_hash, release, record_changes)
 
     def applied(tmp: Path) -> None:
-        shutil.copyfile(db, tmp)
+        if copy is None:
+            shutil.copyfile(db, tmp)
         with closing(sqlite3.connect(tmp, isolation_level=None)) as conn:
-            changes.extend(apply(rows, chosen, conn, content_hash, REFRESHED))
+            # a temporary file, discarded if anything fails (nothing is rolled back) and synced before it
+            # is renamed (files.Staged): no journal on disk and no syncs of its own, as a fresh file
+            conn.execute("PRAGMA journal_mode = MEMORY")
+            conn.execute("PRAGMA synchronous = OFF")
+            changes.extend(apply(rows, chosen, conn, content_hash))
 
     with Staged() as staged:
         try:
-            staged.write(db, fresh if chosen.full else applied)
+            staged.write(db, fresh if chosen.full else applied, prepared=None if chosen.full else copy)
         except sqlite3.Error as e:
             if not chosen.full:
                 raise NotIncremental(f"the previous database could not be updated ({e})") from None
@@ -185,7 +194,7 @@ def now() -> str:
 # --- applied to a copy ------------------------------------------------------------------------------------
 
 
-def apply(rows: Rows, chosen: Plan, conn: sqlite3.Connection, content_hash: str, refresh: Iterable[str]) -> list:
+def apply(rows: Rows, chosen: Plan, conn: sqlite3.Connection, content_hash: str) -> list:
     """Apply the plan's rows to ``conn`` (a copy of the previous database) in one transaction; returns the
     changes, as a full build's diff would give them. NotIncremental when a check across records fails."""
     tables = {model.__tablename__: model.__table__ for model in TABLES}
@@ -195,6 +204,7 @@ def apply(rows: Rows, chosen: Plan, conn: sqlite3.Connection, content_hash: str,
     labels = relabel(conn, removed, rows["sources"])
     affected = sorted(set(removed) | {r["id"] for r in rows["sources"]} | set(labels))
     before = restricted_snapshot(conn, affected)
+    counts.before(conn, affected)
     search_index(conn, affected, "delete")
     for table, where in (("study_results", "finding_id in (select id from findings where source_id in {ids})"),
                          ("findings", "source_id in {ids}"), ("economic_evaluations", "source_id in {ids}"),
@@ -209,11 +219,10 @@ def apply(rows: Rows, chosen: Plan, conn: sqlite3.Connection, content_hash: str,
     changes = diff.diff(before, restricted_snapshot(conn, affected))
     conn.execute("delete from changes")
     insert_rows(conn, ChangeRecord.__table__, diff.rows(changes))
-    conn.execute("delete from input_blocks")
-    insert_rows(conn, InputBlock.__table__, rows["input_blocks"])
+    replace_blocks(conn, rows["input_blocks"], chosen.stored)
     stamp(conn, content_hash)
+    counts.after(conn)  # the serving counts, by difference, as a full build's serving_counts.sql counts them
     conn.execute("commit")
-    conn.executescript("".join(sql(name) for name in refresh))  # the derived tables, as a full build ends
     return changes
 
 
@@ -281,6 +290,20 @@ def check_links(conn: sqlite3.Connection) -> None:
                               "limit 1").fetchone()
         if broken:
             raise NotIncremental(f"a same_result_as link in {table} does not hold")
+
+
+def replace_blocks(conn: sqlite3.Connection, rows: list[dict], stored: dict[tuple[str, str], list[tuple]]) -> None:
+    """The ``input_blocks`` rows of this build, written as a difference from the rows the plan read
+    (``stored``: the previous database's, the one copied): the rows whose block is gone or changed go,
+    the new and changed ones come in (their rowids are keyed: the table holds what a full build writes,
+    in its order)."""
+    columns = [c.name for c in InputBlock.__table__.columns]
+    key = [columns.index(c.name) for c in InputBlock.__table__.primary_key.columns]
+    new = set(map(itemgetter(*columns), rows))
+    old = {(kind, path, *block) for (kind, path), blocks in stored.items() for block in blocks}
+    conn.executemany(f"delete from input_blocks where {' and '.join(f'{columns[i]} = ?' for i in key)}",
+                     [tuple(row[i] for i in key) for row in old - new])
+    insert_rows(conn, InputBlock.__table__, [dict(zip(columns, row)) for row in new - old])
 
 
 def stamp(conn: sqlite3.Connection, content_hash: str) -> None:

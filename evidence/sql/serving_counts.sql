@@ -1,7 +1,8 @@
 -- Counts every visitor of the site asks for, derived once after the rows are in (evidence/build.py runs
 -- this file in AFTER_INSERT) instead of on every request: at a million findings each is a pass over the
 -- findings that a page cannot afford. Each table is one GROUP BY; the file can be re-run on a finished
--- database (an incremental build re-derives them after applying its changes). metadata.yml hides the
+-- database. An incremental build does not re-run it: it keeps these tables by difference, in the same
+-- rows and order (evidence/pipeline/counts.py; tests/test_incremental_counts.py holds the two equal). metadata.yml hides the
 -- tables and describes them; evidence/site/serving_counts.py names them for the benchmark and the tests.
 
 -- The one rule for counting: a result read in two documents is counted once, at the record the others
