@@ -15,6 +15,7 @@ import bibtexparser
 import rispy
 from bibtexparser import middlewares as mw
 from bibtexparser.middlewares.names import parse_single_name_into_parts
+from bibtexparser.middlewares.parsestack import default_unparse_stack
 
 from ..latex import plain as _plain
 from ..read import Filters, select, source_ids, sql
@@ -60,7 +61,9 @@ def to_bibtex(raw_entries: list[str]) -> str:
     library = bibtexparser.parse_string("\n\n".join(raw_entries))
     for entry in library.entries:
         identifiers(entry)
-    return bibtexparser.write_string(library)
+    # the library is this function's own: enclosed in place, not deep-copied first (bibtexparser's
+    # default copies every entry, which took 40% of writing a filter's bibliography)
+    return bibtexparser.write_string(library, unparse_stack=default_unparse_stack(allow_inplace_modification=True))
 
 
 def identifiers(entry) -> None:
