@@ -152,6 +152,40 @@ def test_downloads_say_when_the_set_is_larger_than_a_page_of_max_rows(real_db, t
     assert "More than" not in page and 'href="/download/findings.csv"' in page
 
 
+def test_a_compact_page_draws_only_its_columns_and_reads_as_with_every_column_drawn(real_db, monkeypatch):
+    """Datasette draws (a render_cell call per cell) only the compact layout's columns of a compact table
+    page, and the page is the same, byte for byte, as with every column drawn: each compact table, in
+    both languages, filtered, sorted and searched. ?_all=1 draws every column."""
+    from datasette.views import table as table_view
+
+    from evidence.site import table_pages
+
+    get = client_for(real_db)
+    get("/")  # the app is built: table_pages' wrapper draws the table view's rows
+    assert table_view.display_columns_and_rows is table_pages.display_columns_and_rows
+    every_column = table_pages.display_columns_and_rows.every_column
+    drawn: list[tuple[str, list[str]]] = []
+
+    async def recorded(datasette, database, table, description, rows, *args, **kwargs):
+        drawn.append((table, [d[0] for d in description]))
+        return await every_column(datasette, database, table, description, rows, *args, **kwargs)
+
+    monkeypatch.setattr(table_pages.display_columns_and_rows, "every_column", recorded)
+    paths = [f"/evidence/{table}{query}" for table in table_pages.COMPACT for query in ("", "?lang=nl", "?_all=")]
+    paths += ["/evidence/findings?condition=cancer&_sort=outcome", "/evidence/findings?_search=work&lang=nl",
+              "/evidence/sources?status=included&_sort_desc=year"]
+    pages = {path: get(path).text for path in paths}
+    assert [table for table, _ in drawn] == [path.split("/")[2].split("?")[0] for path in paths]
+    for table, columns in drawn:
+        assert columns and set(columns) <= {column for column, _ in table_pages.COMPACT[table]}, table
+    drawn.clear()
+    get("/evidence/findings?_all=1")
+    assert drawn[0][1] == [c for (c,) in query(real_db, "select name from pragma_table_info('findings')")]
+    monkeypatch.setattr(table_view, "display_columns_and_rows", every_column)  # every column drawn, as Datasette does
+    for path, page in pages.items():
+        assert get(path).text == page, path
+
+
 # --- records --------------------------------------------------------------------------------------
 
 def test_source_page_says_how_to_cite_it(get):
