@@ -315,3 +315,38 @@ def test_certainty_sorts_by_rank_not_alphabetically(real_db):
     assert ranks == sorted(ranks, reverse=True) and rows[0]["certainty"] in ("high", "moderate")
     expected = {t: a["rank"] for t, a in scales().terms("certainty").items()}
     assert all(r["certainty_rank"] == expected.get(r["certainty"], 0) for r in rows)
+
+def test_the_footer_lists_the_menu_links_but_the_search_all_plugins(real_db, monkeypatch):
+    """Every page's footer lists the links of Datasette's menu (every plugin's menu_links) but for
+    datasette-search-all's /-/search (the site's /search), for a visitor and for root, without asking
+    that plugin (which checks every table's permissions)."""
+    import asyncio
+
+    from datasette.plugins import pm
+    from datasette.utils import await_me_maybe
+
+    from evidence.serve import app
+
+    import datasette_search_all
+
+    datasette = app(real_db, ROOT / "metadata.yml")
+    asked: list = []
+
+    async def searchable(*args):
+        asked.append(args)
+        return True
+
+    async def menu(actor) -> list[str]:
+        return [link["href"] for hook in pm.hook.menu_links(datasette=datasette, actor=actor, request=None)
+                for link in (await await_me_maybe(hook) or []) if link["href"] != "/-/search"]
+
+    monkeypatch.setattr(datasette_search_all, "has_searchable_tables", searchable)
+    for actor in (None, {"id": "root"}):
+        cookies = {"ds_actor": datasette.sign({"a": actor}, "actor")} if actor else {}
+        for path in ("/", "/evidence/findings", "/condition/cancer", "/evidence/findings/kumar-2017-f3"):
+            page = asyncio.run(datasette.client.get(path, cookies=cookies)).text
+            footer = page.split(">Database, tables and SQL</a>")[1].split("</p>")[0]
+            listed = re.findall(r'&middot; <a href="([^"]+)"', footer)
+            assert listed[:-1] == asyncio.run(menu(actor)) and listed[-1] == "https://datasette.io/", (actor, path)
+            assert "/changes" in listed and (actor is None or "/-/plugins" in listed)
+    assert asked == []  # datasette-search-all was not asked (menu() above asks it without a request)
