@@ -96,7 +96,7 @@ def start(db: Path, port: int, python: str = sys.executable) -> subprocess.Popen
     server = subprocess.Popen([python, "-P", "-m", "datasette", *args],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             fetch(port, "/-/versions.json")
             return server

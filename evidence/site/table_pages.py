@@ -213,7 +213,7 @@ DEFAULT_SORT = "evidence_default_sort"  # the ASGI scope key that says which sor
 # --- drawing only the columns a compact page shows ------------------------------------------------
 # Datasette draws every cell of a table page, a render_cell call each (a finding has 70 columns), before
 # the template picks the compact layout's few: on a compact page only those are drawn. The rows themselves
-# (``rows``, raw) keep every column, and a cell drawn is drawn as before (tests/test_site_tables.py holds
+# (``rows``, raw) keep every column, and a cell drawn is drawn as before (tests/test_site_pages.py holds
 # the two pages equal). The wrapper below says, per request, which table's compact columns to draw.
 _drawing: ContextVar[Optional[tuple[str, frozenset]]] = ContextVar("evidence_compact_drawing", default=None)
 
