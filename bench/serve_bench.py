@@ -90,10 +90,13 @@ def free_port() -> int:
 
 def start(db: Path, port: int, python: str = sys.executable) -> subprocess.Popen:
     args = serve_args(db, ROOT / "metadata.yml", HOST, port)
-    server = subprocess.Popen([python, "-m", "datasette", *args],
+    # -P: the current directory is not put first on the path, so each interpreter serves its own installed
+    # package (run from a checkout, `python -m` imported that checkout's evidence: --against compared the
+    # code with itself)
+    server = subprocess.Popen([python, "-P", "-m", "datasette", *args],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             fetch(port, "/-/versions.json")
             return server
@@ -432,6 +435,10 @@ def main() -> None:
     server = start(db, port)
     other = other_port = None
     if args.against:
+        for python in (sys.executable, args.against):  # which code each server runs, as `start` runs it
+            where = subprocess.run([python, "-P", "-c", "import evidence; print(evidence.__path__[0])"],
+                                   capture_output=True, text=True).stdout.strip()
+            print(f"{python} serves {where}", file=sys.stderr)
         other_port = free_port()
         other = start(db, other_port, args.against)
     result: dict = {"findings": findings, "db": str(db)}

@@ -116,3 +116,34 @@ def test_ris_notes_pages_and_et_al(project):
     assert "SP  - 268" in ris and "EP  - 277" in ris
     [record] = rispy.loads(ris)
     assert record["authors"] == ["Smith, Jane"] and record["start_page"] == "268" and record["end_page"] == "277"
+
+
+def test_bibtex_entries_written_one_at_a_time_and_kept_read_as_all_at_once(real_db, monkeypatch):
+    """to_bibtex writes each stored entry on its own and keeps it: the text is, byte for byte, that of
+    parsing and writing the entries all at once (cold, warm, in any order), and a kept entry is not parsed
+    again. Entries that are not one entry each (a comment, a broken entry) or repeat a key are written all
+    at once, as before."""
+    from evidence.exports import references
+
+    def all_at_once(raw: list[str]) -> str:
+        library = all_parse("\n\n".join(raw))
+        for entry in library.entries:
+            references.identifiers(entry)
+        return bibtexparser.write_string(library)
+
+    raw = [r[0] for r in query(real_db, "select bibtex from sources where bibtex is not null order by id")]
+    assert len(raw) > 20 and any("pmid" in r.lower() for r in raw)
+    monkeypatch.setattr(references, "RENDERED", {})
+    assert references.to_bibtex(raw[:10]) == all_at_once(raw[:10])  # cold
+    parsed = []
+    monkeypatch.setattr(bibtexparser, "parse_string", lambda text, **kw: parsed.append(text) or all_parse(text, **kw))
+    assert references.to_bibtex(raw[9::-1]) == all_at_once(raw[9::-1]) and parsed == []  # kept, in another order
+    assert references.to_bibtex(raw) == all_at_once(raw) and len(parsed) == 1 and raw[0] not in parsed[0]
+    renamed = raw[1].replace(raw[1].split("{", 1)[1].split(",", 1)[0], raw[0].split("{", 1)[1].split(",", 1)[0], 1)
+    for odd in (raw[:3] + ["@comment{a note}"] + raw[3:5], raw[:3] + ["@article{broken,"] + raw[3:5], raw[:2] * 2,
+                [raw[0], renamed]):
+        assert references.to_bibtex(odd) == all_at_once(odd), odd
+
+
+
+all_parse = bibtexparser.parse_string  # as imported, whatever a test puts in its place

@@ -166,6 +166,24 @@ def test_oversized_requests_do_not_stall_other_clients(real_db):
         server.wait(timeout=10)
 
 
+def test_the_bench_serves_its_interpreters_package_not_the_current_directorys(real_db, tmp_path, monkeypatch):
+    """serve_bench's server imports the evidence package its interpreter has installed, whatever the current
+    directory holds: run from a checkout, `python -m datasette` put that checkout first on the path, and
+    --against compared the code with itself."""
+    from bench.serve_bench import fetch, free_port, start
+
+    (tmp_path / "evidence").mkdir()
+    (tmp_path / "evidence" / "__init__.py").write_text("raise SystemExit('the current directory's evidence')\n")
+    monkeypatch.chdir(tmp_path)
+    port = free_port()
+    server = start(real_db, port)
+    try:
+        assert fetch(port, "/evidence/findings.json?_size=1")[0] == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 # --- a build that replaces the database under a running server ---------------------------------------
 
 

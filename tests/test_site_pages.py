@@ -152,6 +152,40 @@ def test_downloads_say_when_the_set_is_larger_than_a_page_of_max_rows(real_db, t
     assert "More than" not in page and 'href="/download/findings.csv"' in page
 
 
+def test_a_compact_page_draws_only_its_columns_and_reads_as_with_every_column_drawn(real_db, monkeypatch):
+    """Datasette draws (a render_cell call per cell) only the compact layout's columns of a compact table
+    page, and the page is the same, byte for byte, as with every column drawn: each compact table, in
+    both languages, filtered, sorted and searched. ?_all=1 draws every column."""
+    from datasette.views import table as table_view
+
+    from evidence.site import table_pages
+
+    get = client_for(real_db)
+    get("/")  # the app is built: table_pages' wrapper draws the table view's rows
+    assert table_view.display_columns_and_rows is table_pages.display_columns_and_rows
+    every_column = table_pages.display_columns_and_rows.every_column
+    drawn: list[tuple[str, list[str]]] = []
+
+    async def recorded(datasette, database, table, description, rows, *args, **kwargs):
+        drawn.append((table, [d[0] for d in description]))
+        return await every_column(datasette, database, table, description, rows, *args, **kwargs)
+
+    monkeypatch.setattr(table_pages.display_columns_and_rows, "every_column", recorded)
+    paths = [f"/evidence/{table}{query}" for table in table_pages.COMPACT for query in ("", "?lang=nl", "?_all=")]
+    paths += ["/evidence/findings?condition=cancer&_sort=outcome", "/evidence/findings?_search=work&lang=nl",
+              "/evidence/sources?status=included&_sort_desc=year"]
+    pages = {path: get(path).text for path in paths}
+    assert [table for table, _ in drawn] == [path.split("/")[2].split("?")[0] for path in paths]
+    for table, columns in drawn:
+        assert columns and set(columns) <= {column for column, _ in table_pages.COMPACT[table]}, table
+    drawn.clear()
+    get("/evidence/findings?_all=1")
+    assert drawn[0][1] == [c for (c,) in query(real_db, "select name from pragma_table_info('findings')")]
+    monkeypatch.setattr(table_view, "display_columns_and_rows", every_column)  # every column drawn, as Datasette does
+    for path, page in pages.items():
+        assert get(path).text == page, path
+
+
 # --- records --------------------------------------------------------------------------------------
 
 def test_source_page_says_how_to_cite_it(get):
@@ -281,3 +315,38 @@ def test_certainty_sorts_by_rank_not_alphabetically(real_db):
     assert ranks == sorted(ranks, reverse=True) and rows[0]["certainty"] in ("high", "moderate")
     expected = {t: a["rank"] for t, a in scales().terms("certainty").items()}
     assert all(r["certainty_rank"] == expected.get(r["certainty"], 0) for r in rows)
+
+def test_the_footer_lists_the_menu_links_but_the_search_all_plugins(real_db, monkeypatch):
+    """Every page's footer lists the links of Datasette's menu (every plugin's menu_links) but for
+    datasette-search-all's /-/search (the site's /search), for a visitor and for root, without asking
+    that plugin (which checks every table's permissions)."""
+    import asyncio
+
+    from datasette.plugins import pm
+    from datasette.utils import await_me_maybe
+
+    from evidence.serve import app
+
+    import datasette_search_all
+
+    datasette = app(real_db, ROOT / "metadata.yml")
+    asked: list = []
+
+    async def searchable(*args):
+        asked.append(args)
+        return True
+
+    async def menu(actor) -> list[str]:
+        return [link["href"] for hook in pm.hook.menu_links(datasette=datasette, actor=actor, request=None)
+                for link in (await await_me_maybe(hook) or []) if link["href"] != "/-/search"]
+
+    monkeypatch.setattr(datasette_search_all, "has_searchable_tables", searchable)
+    for actor in (None, {"id": "root"}):
+        cookies = {"ds_actor": datasette.sign({"a": actor}, "actor")} if actor else {}
+        for path in ("/", "/evidence/findings", "/condition/cancer", "/evidence/findings/kumar-2017-f3"):
+            page = asyncio.run(datasette.client.get(path, cookies=cookies)).text
+            footer = page.split(">Database, tables and SQL</a>")[1].split("</p>")[0]
+            listed = re.findall(r'&middot; <a href="([^"]+)"', footer)
+            assert listed[:-1] == asyncio.run(menu(actor)) and listed[-1] == "https://datasette.io/", (actor, path)
+            assert "/changes" in listed and (actor is None or "/-/plugins" in listed)
+    assert asked == []  # datasette-search-all was not asked (menu() above asks it without a request)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from datasette import hookimpl
+from datasette.utils import await_me_maybe
 from datasette.utils.asgi import Response
 
 from ..titles import TABLE_TITLES, tables, title as table_title
@@ -15,6 +16,7 @@ from ..exports import site_title
 from .downloads import data_page_formats
 
 DATA_TABLES = tables("listed")  # evidence/titles.py
+SEARCH_ALL = "search_all"  # datasette-search-all's name as a plugin (its entry point)
 __all__ = ["TABLE_TITLES", "table_title"]
 
 
@@ -71,5 +73,17 @@ def prepare_jinja2_environment(env, datasette):
         """Which release (or build) every page shows, and the content hash to cite it by."""
         return (await named_rows(datasette, "build_info") or [{}])[0]
 
+    async def footer_links(request) -> list[dict]:
+        """The links of Datasette's menu (``menu_links()``), but for datasette-search-all's: its
+        /-/search is this site's /search, and asking it checked every table's permissions on every page."""
+        from datasette.plugins import pm  # imported here: Datasette loads this plugin while it imports pm
+
+        search_all = pm.get_plugin(SEARCH_ALL)
+        links = []
+        for hook in pm.subset_hook_caller("menu_links", remove_plugins=[search_all] if search_all else [])(
+                datasette=datasette, actor=request.actor if request else None, request=request or None):
+            links.extend(await await_me_maybe(hook) or [])
+        return links
+
     env.globals.update(site_meta=site_meta, table_title=table_title, format_name=site_title,
-                       build_info=build_info)
+                       build_info=build_info, footer_links=footer_links)

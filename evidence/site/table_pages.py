@@ -6,6 +6,8 @@ build's counts: precomputed_facets.py), a search with very many matches bounded 
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from typing import Optional
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
@@ -148,7 +150,7 @@ def extra_template_vars(view_name, database, table, request, datasette):
     async def inner():
         columns = await datasette.get_database(database).table_columns(table)
         return {
-            "compact_columns": COMPACT.get(table) if not request.args.get("_all") else None,
+            "compact_columns": compact_columns(table, request.args.get("_all")),
             "link_column": LINK_COLUMN.get(table),
             "active_filters": active_filters(request, table, links),
             "downloads": download_links(datasette, request, database, table),
@@ -208,21 +210,85 @@ MOST_CERTAIN_FIRST = {"findings": "certainty_rank"}  # the table pages (HTML) th
 DEFAULT_SORT = "evidence_default_sort"  # the ASGI scope key that says which sort the wrapper added
 
 
+# --- drawing only the columns a compact page shows ------------------------------------------------
+# Datasette draws every cell of a table page, a render_cell call each (a finding has 70 columns), before
+# the template picks the compact layout's few: on a compact page only those are drawn. The rows themselves
+# (``rows``, raw) keep every column, and a cell drawn is drawn as before (tests/test_site_pages.py holds
+# the two pages equal). The wrapper below says, per request, which table's compact columns to draw.
+_drawing: ContextVar[Optional[tuple[str, frozenset]]] = ContextVar("evidence_compact_drawing", default=None)
+
+
+def compact_columns(table: str, all_columns: Optional[str]) -> Optional[list[tuple[str, str]]]:
+    """The compact layout of the table's page, or None where the page lists every column (?_all=1)."""
+    return COMPACT.get(table) if not all_columns else None
+
+
+class _DrawnRow:
+    """A row as Datasette draws it: the drawn columns' values when iterated, any column by name."""
+
+    __slots__ = ("row", "values")
+
+    def __init__(self, row, indexes: list[int]):
+        self.row, self.values = row, [row[i] for i in indexes]
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __getitem__(self, key):
+        return self.row[key]
+
+    def keys(self):
+        return self.row.keys()
+
+
+async def display_columns_and_rows(datasette, database_name, table_name, description, rows, *args, **kwargs):
+    """Datasette's own (``every_column``), given only the compact columns on a compact page."""
+    drawing = _drawing.get()
+    if drawing is not None and drawing[0] == table_name:
+        indexes = [i for i, d in enumerate(description) if d[0] in drawing[1]]
+        description = [description[i] for i in indexes]
+        rows = [_DrawnRow(row, indexes) for row in rows]
+    return await display_columns_and_rows.every_column(datasette, database_name, table_name, description, rows,
+                                                       *args, **kwargs)
+
+
+def draw_compact_columns_only() -> None:
+    """Datasette's table view draws its rows with ``display_columns_and_rows`` above (its row view
+    imports Datasette's own by name and keeps it). Imported here, not at the top: Datasette loads this
+    plugin while it imports its views."""
+    from datasette.views import table as table_view
+
+    if table_view.display_columns_and_rows is not display_columns_and_rows:
+        display_columns_and_rows.every_column = table_view.display_columns_and_rows
+        table_view.display_columns_and_rows = display_columns_and_rows
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     """A findings table page without a sort of its own lists the most certain findings first (its
-    downloads and JSON keep metadata.yml's order, which the exports share)."""
+    downloads and JSON keep metadata.yml's order, which the exports share); a compact page draws only
+    the columns it shows."""
+    draw_compact_columns_only()
+
     def wrap(app):
         async def most_certain_first(scope, receive, send):
             if scope.get("type") == "http":
                 parts = scope.get("path", "").strip("/").split("/")
                 query = scope.get("query_string", b"")
-                asked = {k for k, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
+                pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+                asked = {k for k, _ in pairs}
                 if (len(parts) == 2 and parts[1] in MOST_CERTAIN_FIRST and is_site_database(datasette, parts[0])
                         and not asked & {"_sort", "_sort_desc", "_next"}):
                     extra = f"_sort_desc={MOST_CERTAIN_FIRST[parts[1]]}".encode()
                     scope = {**scope, "query_string": query + b"&" + extra if query else extra,
                              DEFAULT_SORT: ("_sort_desc", MOST_CERTAIN_FIRST[parts[1]])}
+                shown = len(parts) == 2 and compact_columns(parts[1], next((v for k, v in pairs if k == "_all"), None))
+                if shown and is_site_database(datasette, parts[0]):
+                    token = _drawing.set((parts[1], frozenset(column for column, _ in shown)))
+                    try:
+                        return await app(scope, receive, send)
+                    finally:
+                        _drawing.reset(token)
             await app(scope, receive, send)
         return most_certain_first
     return wrap
