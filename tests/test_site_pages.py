@@ -350,3 +350,42 @@ def test_the_footer_lists_the_menu_links_but_the_search_all_plugins(real_db, mon
             assert listed[:-1] == asyncio.run(menu(actor)) and listed[-1] == "https://datasette.io/", (actor, path)
             assert "/changes" in listed and (actor is None or "/-/plugins" in listed)
     assert asked == []  # datasette-search-all was not asked (menu() above asks it without a request)
+
+
+def test_a_page_that_leaves_out_its_sort_column_is_a_page_sorted_by_it(site, real_db):
+    """Datasette 0.65 reads the last row's sort value for the next page's link: a sort column left out by
+    ?_col= or ?_nocol= (the findings page's own most-certain-first sort, or one asked for) was a 500. The
+    page now selects the column it is sorted by, lists the chosen columns (not the compact layout, whose
+    cells they would leave empty) in that order, and its next page follows on."""
+    import html
+    import re
+
+    from tests.conftest import query
+
+    most_certain = [r[0] for r in query(real_db, "select id from findings order by certainty_rank desc, rowid")]
+    for path in ("/evidence/findings?_col=id&_col=condition&_size=10", "/evidence/findings?_nocol=certainty_rank&_nocol=population&_size=10",
+                 "/evidence/findings?_col=id&_col=condition&_size=10&lang=nl"):
+        page = site(path)
+        assert page.status_code == 200, path
+        table = page.text[page.text.index("<table"):]
+        columns = re.findall(r'<th class="col-([a-z_]+)', table)
+        assert "certainty_rank" in columns and "condition" in columns, (path, columns)
+        assert ("statement" in columns) == ("_nocol" in path) and "population" not in columns, (path, columns)
+        ids = re.findall(r'<td class="col-id[^"]*"[^>]*><a href="/evidence/findings/([^"]+)"', table)
+        later = re.search(r'href="([^"]*_next=[^"]*)"', page.text)
+        assert len(ids) == 10 and later, path
+        following = site(re.sub(r"^https?://[^/]+", "", html.unescape(later.group(1))))
+        assert following.status_code == 200, path
+        ids += re.findall(r'<td class="col-id[^"]*"[^>]*><a href="/evidence/findings/([^"]+)"', following.text)
+        assert len(ids) == 20 and len(set(ids)) == 20, path
+        ranks = dict(query(real_db, "select id, certainty_rank from findings"))
+        assert [ranks[i] for i in ids] == sorted((ranks[i] for i in ids), reverse=True), path
+    page = site("/evidence/sources?_sort=year&_col=id")
+    assert page.status_code == 200 and 'class="col-year' in page.text
+    # a query that selects its sort column, or sorts by nothing, is passed on as it was
+    from evidence.site.table_pages import with_sort_column
+
+    for query_string in (b"_col=id&_col=year&_sort=year", b"_col=id", b"", b"_sort=id&_nocol=year"):
+        assert with_sort_column(query_string) == query_string
+    assert with_sort_column(b"_col=id&_sort=year") == b"_col=id&_sort=year&_col=year"
+    assert with_sort_column(b"_nocol=year&_sort_desc=year&_nocol=id") == b"_sort_desc=year&_nocol=id"

@@ -7,7 +7,7 @@ build's counts: precomputed_facets.py), a search with very many matches bounded 
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Optional
+from typing import Iterable, Optional
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
@@ -150,7 +150,7 @@ def extra_template_vars(view_name, database, table, request, datasette):
     async def inner():
         columns = await datasette.get_database(database).table_columns(table)
         return {
-            "compact_columns": compact_columns(table, request.args.get("_all")),
+            "compact_columns": compact_columns(table, [k for k in request.args.keys() if request.args.get(k)]),
             "link_column": LINK_COLUMN.get(table),
             "active_filters": active_filters(request, table, links),
             "downloads": download_links(datasette, request, database, table),
@@ -207,6 +207,20 @@ def filters_from_request(request, database, table, datasette):
 
 
 MOST_CERTAIN_FIRST = {"findings": "certainty_rank"}  # the table pages (HTML) that list the most certain first
+
+
+def with_sort_column(query: bytes) -> bytes:
+    """The query with the column it sorts by among the columns it selects: Datasette 0.65 reads the sort
+    value of a page's last row for the next page's link, and a sort column left out by ``_col`` or
+    ``_nocol`` was a 500 (KeyError) instead of a page. The column is added to ``_col`` (or taken out of
+    ``_nocol``), so the page shows what it is sorted by; any other query is returned as it is."""
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    sort = next((v for k, v in pairs if k in ("_sort", "_sort_desc") and v), None)
+    chosen = [v for k, v in pairs if k == "_col"]
+    if sort is None or not ((chosen and sort not in chosen) or ("_nocol", sort) in pairs):
+        return query
+    pairs = [(k, v) for k, v in pairs if (k, v) != ("_nocol", sort)] + ([("_col", sort)] if chosen and sort not in chosen else [])
+    return urlencode(pairs).encode("latin-1")
 DEFAULT_SORT = "evidence_default_sort"  # the ASGI scope key that says which sort the wrapper added
 
 
@@ -218,9 +232,13 @@ DEFAULT_SORT = "evidence_default_sort"  # the ASGI scope key that says which sor
 _drawing: ContextVar[Optional[tuple[str, frozenset]]] = ContextVar("evidence_compact_drawing", default=None)
 
 
-def compact_columns(table: str, all_columns: Optional[str]) -> Optional[list[tuple[str, str]]]:
-    """The compact layout of the table's page, or None where the page lists every column (?_all=1)."""
-    return COMPACT.get(table) if not all_columns else None
+CHOSEN_COLUMNS = ("_all", "_col", "_nocol")  # a page with any of these lists the columns asked for, not the compact few
+
+
+def compact_columns(table: str, asked: Iterable[str]) -> Optional[list[tuple[str, str]]]:
+    """The compact layout of the table's page, or None where the page lists every column (?_all=1) or the
+    columns chosen (?_col=, ?_nocol=: Datasette's column chooser); ``asked``: the query's parameter names."""
+    return None if any(name in CHOSEN_COLUMNS for name in asked) else COMPACT.get(table)
 
 
 class _DrawnRow:
@@ -282,7 +300,11 @@ def asgi_wrapper(datasette):
                     extra = f"_sort_desc={MOST_CERTAIN_FIRST[parts[1]]}".encode()
                     scope = {**scope, "query_string": query + b"&" + extra if query else extra,
                              DEFAULT_SORT: ("_sort_desc", MOST_CERTAIN_FIRST[parts[1]])}
-                shown = len(parts) == 2 and compact_columns(parts[1], next((v for k, v in pairs if k == "_all"), None))
+                if len(parts) == 2 and is_site_database(datasette, parts[0]):
+                    kept = with_sort_column(scope.get("query_string", b""))
+                    if kept != scope.get("query_string", b""):
+                        scope = {**scope, "query_string": kept}
+                shown = len(parts) == 2 and compact_columns(parts[1], [k for k, v in pairs if v])
                 if shown and is_site_database(datasette, parts[0]):
                     token = _drawing.set((parts[1], frozenset(column for column, _ in shown)))
                     try:
