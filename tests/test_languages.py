@@ -24,9 +24,12 @@ def test_the_declared_languages():
 
 def test_no_language_is_spelled_out_outside_its_declaration():
     """Every place reading a term's names goes through evidence/languages/: no literal name_nl elsewhere
-    (code, templates, named queries)."""
+    (code, templates, named queries). evidence/columns.py is generated from the schema, whose term columns
+    come from that declaration (tests/test_one_home.py holds the file to the schema)."""
+    generated = PACKAGE / "columns.py"
     found = [f"{path.relative_to(ROOT)}:{number}" for path in PACKAGE.rglob("*")
              if path.suffix in (".py", ".html", ".sql") and "languages" not in path.relative_to(PACKAGE).parts
+             and path != generated
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if re.search(r"\bname_nl\b|\bNL\s*=|_NL\b", line)]
     assert found == []
