@@ -81,8 +81,9 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
              ("tests/test_export.py", "tests/test_metadata.py", "tests/test_cli.py", "tests/test_architecture.py",
               "tests/test_integrity_filters.py", "tests/test_bibliography.py", "tests/test_routes_downloads.py")),
     # the files a build reads: discovery, text, YAML (PyYAML and the yaml_rs fast path), BibTeX. Not
-    # tests/test_bibliography.py: it builds the real data (the session's real_db) for every mutant it is run
-    # for, and reads the bibliography back through the exports, which the exports group tests
+    # tests/test_bibliography.py: it builds the real data (the session's real_db) and runs biber, about 3 s
+    # for every surviving mutant it is run for, to read the bibliography back through the exports (the
+    # exports group runs it)
     "inputs": (("evidence/discover.py", "evidence/text.py", "evidence/yaml_safe.py", "evidence/yaml_fast.py",
                 "evidence/bibtex.py", "evidence/inputs.py", "evidence/latex.py"),
                ("tests/test_inputs.py", "tests/test_fast_yaml.py", "tests/test_integrity_inputs.py",
@@ -90,7 +91,8 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # the build's stages (evidence/pipeline/) and the build that runs them
     "build": (("evidence/build.py", "evidence/schema.py", "evidence/version.py", "evidence/pipeline/__init__.py",
                "evidence/pipeline/read.py", "evidence/pipeline/parse.py", "evidence/pipeline/rows.py"),
-              ("tests/test_build.py", "tests/test_integrity_build.py", "tests/test_incremental.py", "tests/test_inputs.py")),
+              ("tests/test_build.py", "tests/test_integrity_build.py", "tests/test_incremental.py", "tests/test_inputs.py",
+               "tests/test_mutation_incremental.py")),
     "incremental": (("evidence/pipeline/plan.py", "evidence/pipeline/write.py", "evidence/search_indexes.py"),
                     ("tests/test_incremental.py", "tests/test_build.py", "tests/test_integrity_build.py",
                      "tests/test_site_search.py")),
@@ -110,11 +112,21 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 DESELECT = ("tests/test_synthesis_build.py::test_a_pooled_finding_shows_its_forest_plot_and_absolute_effects",
             "tests/test_guideline.py::test_the_guideline_pages_go_from_question_to_finding_and_back",
             "tests/test_guideline.py::test_guideline_document_in_every_format")
-# Tests left out of one group: they build the project's real data (the session's real_db, seconds each time),
-# which reaches every function of the build, so mutmut would run them for every surviving mutant of the group;
-# the group's other tests build small projects that reach the same code.
-GROUP_DESELECT = {"build": ("tests/test_build.py::test_real_data_builds",),
-                  "incremental": ("tests/test_build.py::test_real_data_builds",)}
+# Tests left out of one group, as mutmut would run them for nearly every surviving mutant of the group: the
+# build of the project's real data (the session's real_db, over a second, reaches every function of the
+# build), and the builds killed in subprocesses (6 s; mutmut sees only the hash it compares in-process). The
+# group's other tests build small projects through the same code.
+SLOW_BUILDS = ("tests/test_build.py::test_real_data_builds",
+               "tests/test_integrity_build.py::test_killed_with_sigkill_at_random_moments")
+# In group inputs, the property and corpus tests (hypothesis; 3 to 26 s each, 60 s of the group's 115 s): the
+# functions every parse runs are reached by them, so each surviving mutant there would cost the whole 115 s.
+SLOW_INPUTS = ("tests/test_integrity_inputs.py::test_any_duplicated_mapping_key_is_refused",
+               "tests/test_fast_yaml.py::test_generated_documents_read_as_pyyaml_reads_them",
+               "tests/test_fast_yaml.py::test_the_synthetic_corpus_reads_the_same_and_entirely_by_yaml_rs",
+               "tests/test_fast_yaml.py::test_damaged_documents_give_pyyaml_s_result_or_its_problem",
+               "tests/test_fast_yaml.py::test_every_short_token_that_the_parsers_read_differently_fires_the_guard",
+               "tests/test_bad_inputs.py::test_bad_input[comparator-risk-on-a-difference]")
+GROUP_DESELECT = {"build": SLOW_BUILDS, "incremental": SLOW_BUILDS, "inputs": SLOW_INPUTS}
 
 # Survivors examined and found equivalent (mutmut's names without "evidence."), each with the reason.
 EQUIVALENT = {
@@ -264,6 +276,33 @@ EQUIVALENT = {
     **{f"scaffold.x_add__mutmut_{n}": "the stub names its id once (source_stub.yaml)" for n in (162, 163)},
     **{f"scaffold.x__validate_or_undo__mutmut_{n}": "bib.path is always DATA/references.bib, the file "
                                                     "default_bib finds beside the stub" for n in (5, 7)},
+    # inputs
+    **{f"text.x_searcher__mutmut_{n}": "pydantic-core's default regex_engine is rust-regex" for n in (3, 5)},
+    **{f"yaml_safe.x{name}__mutmut_{n}": "yaml.compose's and yaml.parse's default Loader resolves and parses as "
+                                         "CSafeLoader does: the same nodes and events (checks run when constructing)"
+       for name, n in (("ǁYamlFileǁnode_of", 6), ("ǁYamlFileǁline_of", 6), ("_refuse_anchors", 4))},
+    "yaml_safe.xǁYamlFileǁline_of__mutmut_8": "the first value of line is never read: it is set from the root node "
+                                              "(or 1 returned) before any use",
+    **{f"yaml_safe.xǁDuplicateKeyǁ__init____mutmut_{n}": "the error's context text is never shown: yaml_problem "
+                                                         "words a duplicate key itself" for n in (1, 9, 10)},
+    **{f"yaml_fast.xǁUnparsableǁ__init____mutmut_{n}": "the exception's text is never shown: validate reports "
+                                                       "its problem" for n in (1, 2)},
+    **{f"yaml_safe.x__yaml_line__mutmut_{n}": "PyYAML's marked errors always carry a problem mark, so the line-1 "
+                                              "fallback is never read" for n in (10, 13)},
+    **{f"yaml_safe.x__yaml_message__mutmut_{n}": "PyYAML's marked errors always name their problem, so the "
+                                                 "'syntax error' fallback is never read" for n in (6, 7)},
+    **{f"yaml_safe.x__hostile__mutmut_{n}": "the document has data, so node_of returns a node (the root at least), "
+                                            "never None" for n in (6, 10)},
+    **{f"{name}__mutmut_{n}": "str.count's start None is 0" for name, n in (("yaml_safe.x__hostile", 24),
+                                                                           ("bibtex.x__line_in", 10))},
+    "bibtex.x__line_in__mutmut_16": "an entry's raw text starts with '@', not a line break: counting from 1 is "
+                                    "the same",
+    **{f"yaml_fast.xǁLazyItemsǁ__iter____mutmut_{n}": "unreachable: LazyItems holds a text that starts with a "
+                                                      "column-0 item and no document marker (plain_list), which "
+                                                      "parses whole as a list or not at all"
+       for n in range(25, 34)},
+    "yaml_fast.x__pyyaml_item__mutmut_6": "an item's text holds one column-0 item (the text is split at every "
+                                          "one), so PyYAML reads it as a list of one, a non-list, or not at all",
 }
 
 # mutmut's exit code per mutant → the column it is counted in (mutmut.stats.status_by_exit_code).

@@ -30,6 +30,7 @@ def test_plain_text_is_kept_as_written_and_latex_is_decoded():
     assert plain("J.~Smith") == "J. Smith"
     assert plain("$\\alpha$-blockers") == "α-blockers"
     assert plain("{A}rthritis") == "Arthritis"
+    assert plain("$p$ < 0.05") == "p < 0.05"  # math: the dollars go
     assert plain("  ") is None and plain(None) is None
 
 
@@ -91,6 +92,21 @@ def test_a_hostile_character_is_reported_at_the_line_it_is_written_on():
     assert str(top).startswith("x.yaml:1: contains U+202E")  # no field to name
 
 
+def test_a_key_too_long_for_yaml_is_named_from_1024_characters_on():
+    def message(key_length: int) -> str:
+        return str(parse_yaml(Path("x.yaml"), "- id: a\n  " + "k" * key_length + "\n  x: y\n")[1])
+
+    assert message(1020) == ("x.yaml:3: invalid YAML: while scanning a simple key could not find expected ':' (at "
+                             "line 3, opened at line 2)")  # 1023 characters to where it stopped: not too long
+    assert message(1021).endswith("(at line 3, opened at line 2): a key is at most 1024 characters long")
+
+
+def test_an_unclosed_quote_far_from_its_end_is_not_a_long_key():
+    problem = parse_yaml(Path("x.yaml"), "- id: a\n  note: \"" + "x" * 1100 + "\n")[1]
+    assert str(problem) == ("x.yaml:2: invalid YAML: while scanning a quoted scalar found unexpected end of stream "
+                            "(at line 3, opened at line 2)")
+
+
 # --- bibtex ---------------------------------------------------------------------------------------------------
 
 
@@ -103,7 +119,7 @@ def test_text_between_entries_is_reported_at_its_own_line():
 
 
 def test_an_indented_percent_comment_between_entries_is_a_comment():
-    assert problems_of(GOOD + "\n  % a comment with {braces} = fine\n" + GOOD.replace("{a,", "{b,")) == []
+    assert problems_of(GOOD + "\nSee below.\n  % a comment with {braces} = fine\n" + GOOD.replace("{a,", "{b,")) == []
 
 
 def test_a_bad_field_on_the_entry_s_first_line_is_reported_there():
@@ -123,6 +139,57 @@ def test_a_split_inside_a_quoted_scalar_gives_every_item_once(monkeypatch):
     from evidence import yaml_fast
 
     monkeypatch.setattr(yaml_fast, "CHUNK", 1)  # every item a chunk of its own, as in a file of many megabytes
-    text = "- id: a\n- id: b\n- id: c\n  note: \"one\n- two\"\n- id: d\n"
+    text = "- id: a\n- id: b\n- id: c\n- id: d\n  note: \"one\n- two\"\n- id: e\n"
     items = yaml_fast.LazyItems.of(YamlFile(Path("x.yaml"), text))
-    assert list(items) == [{"id": "a"}, {"id": "b"}, {"id": "c", "note": "one - two"}, {"id": "d"}]
+    assert list(items) == [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "d", "note": "one - two"}, {"id": "e"}]
+
+
+def test_a_risky_item_is_read_alone_never_the_whole_document():
+    """Only the item the fast path cannot vouch for is read by PyYAML: the file is never parsed whole (at 100k
+    findings, a tree of gigabytes)."""
+    from unittest import mock
+
+    from evidence import yaml_fast
+
+    text = "".join(f"- id: s{n}\n  flag: {'yes' if n == 3 else 'x'}\n" for n in range(6))
+    read = []
+    real = yaml.load
+    with mock.patch.object(yaml_fast.yaml, "load", lambda t, Loader: read.append(t) or real(t, Loader=Loader)):
+        items = yaml_fast.load_items(text)
+    assert items[3] == {"id": "s3", "flag": True} and [i["id"] for i in items] == [f"s{n}" for n in range(6)]
+    assert read == ["- id: s3\n  flag: yes\n"]
+
+
+def test_a_character_yaml_refuses_is_a_problem_of_the_file():
+    doc, problem = parse_yaml(Path("x.yaml"), "- id: a\n  note: x\ufffey\n")
+    assert problem.file == "x.yaml" and problem.line == 1 and doc.data is None
+    assert str(problem).startswith("x.yaml:1: invalid YAML: unacceptable character #xfffe: ")
+
+
+def test_a_value_is_joined_at_its_top_level_hashes_only():
+    bib, problems = parse_bib(Path("r.bib"), "@article{a,\n  title = {The {RTW} # trial} # { now},\n  year = {2020},\n"
+                                              "  note = \"x # y\" # {z},\n}\n")
+    entry = bib.entries["a"]
+    assert problems == [] and entry.fields["title"] == "The {RTW} # trial now"
+    assert entry.text("title") == "The RTW # trial now" and entry.text("note") == "x # yz"
+    assert entry.text("journal") is None
+
+
+def test_yaml_rs_refusing_or_panicking_falls_back_to_pyyaml_but_an_interrupt_stops(monkeypatch):
+    from evidence import yaml_fast
+
+    class PanicException(BaseException):  # what pyo3 raises for a Rust panic
+        pass
+
+    def panics(*args, **kwargs):
+        raise PanicException("a Rust panic")
+
+    monkeypatch.setattr(yaml_fast.yaml_rs, "loads", panics)
+    assert yaml_fast.load_items("- id: a\n- id: b\n") == [{"id": "a"}, {"id": "b"}]
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(yaml_fast.yaml_rs, "loads", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        yaml_fast.load_items("- id: a\n- id: b\n")
