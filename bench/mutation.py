@@ -301,6 +301,17 @@ EQUIVALENT = {
                                                       "column-0 item and no document marker (plain_list), which "
                                                       "parses whole as a list or not at all"
        for n in range(25, 34)},
+    **{f"bibtex.x__enclosed__mutmut_{n}": "the loop's index is not read" for n in (16, 20)},
+    "bibtex.x__too_deep_braces__mutmut_19": "an entry's raw text (as bibtexparser cuts it) closes no brace it has "
+                                            "not opened, so its depth comes back to 0 only at its last brace",
+    **{f"bibtex.x_{name}__mutmut_{n}": "an entry's raw text starts with '@': counting its lines from 0, None or 1 "
+                                       "is the same" for name, n in (("_too_deep_braces", 25), ("_too_deep_braces", 31))},
+    "bibtex.x_parse_bib__mutmut_8": "str.count's start None is 0",
+    "bibtex.x_parse_bib__mutmut_17": "problems is empty there: = and += give the same list",
+    **{f"yaml_fast.x__yaml_rs__mutmut_{n}": "yaml_rs reads a chunk that starts with a column-0 item as a list; one of "
+                                            "another count (an item split inside a quoted scalar, both parts in the "
+                                            "chunk) holds the same items PyYAML reads there, as RISKY found nothing"
+       for n in (17, 18)},
     "yaml_fast.x__pyyaml_item__mutmut_6": "an item's text holds one column-0 item (the text is split at every "
                                           "one), so PyYAML reads it as a list of one, a non-list, or not at all",
 }

@@ -193,3 +193,38 @@ def test_yaml_rs_refusing_or_panicking_falls_back_to_pyyaml_but_an_interrupt_sto
     monkeypatch.setattr(yaml_fast.yaml_rs, "loads", interrupted)
     with pytest.raises(KeyboardInterrupt):
         yaml_fast.load_items("- id: a\n- id: b\n")
+
+
+def bib_entry(*fields: tuple[str, str]) -> tuple[list[str], dict]:
+    text = "@article{a,\n" + "".join(f"  {k} = {v},\n" for k, v in fields) + "  year = {2020},\n}\n"
+    bib, problems = parse_bib(Path("r.bib"), text)
+    entry = bib.entries.get("a")
+    return [str(p) for p in problems], {k: entry.fields.get(k) for k, _ in fields} if entry else {}
+
+
+def test_values_in_braces_or_quotes_keep_what_is_inside_them():
+    assert bib_entry(("note", "{}"), ("title", "{{RTW}}"), ("journal", '{say "hi"}'), ("month", "jan"),
+                     ("howpublished", '"a {"} b"')) == ([], {"note": "", "title": "{RTW}", "journal": 'say "hi"',
+                                                             "month": "jan", "howpublished": 'a {"} b'})
+    assert bib_entry(("title", "{a}{b}")) == (
+        ["r.bib:2: a.title: more text after the value (a missing comma before the next field?)"], {"title": None})
+
+
+def test_braces_nested_16_deep_are_read_and_17_are_refused_at_their_line():
+    def problems(depth: int) -> list[str]:  # the entry's own brace is the first level
+        text = "@article{a,\n  title = " + "{" * (depth - 1) + "\nx" + "}" * (depth - 1) + ",\n  year = {2020},\n}\n"
+        return [str(p) for p in parse_bib(Path("r.bib"), text)[1]]
+
+    assert problems(16) == []
+    assert problems(17) == ["r.bib:2: a: braces nest more than 16 levels deep"]
+
+
+def test_deep_braces_after_a_closed_value_are_counted_from_the_entry_s_level():
+    text = "@article{a,\n  title = {x},\n  note = " + "{" * 16 + "y" + "}" * 16 + ",\n  year = {2020},\n}\n"
+    assert [str(p) for p in parse_bib(Path("r.bib"), text)[1]] == ["r.bib:3: a: braces nest more than 16 levels deep"]
+
+
+def test_a_hostile_character_in_the_bibliography_is_reported_at_its_line():
+    text = "\n@article{a,\n  title = {x\x1by},\n  year = {2020},\n}\n"
+    assert [str(p) for p in parse_bib(Path("r.bib"), text)[1]] == [
+        "r.bib:3: contains U+001B (ESCAPE), a control character that can hide or disguise text; remove it"]
