@@ -228,3 +228,24 @@ def test_a_hostile_character_in_the_bibliography_is_reported_at_its_line():
     text = "\n@article{a,\n  title = {x\x1by},\n  year = {2020},\n}\n"
     assert [str(p) for p in parse_bib(Path("r.bib"), text)[1]] == [
         "r.bib:3: contains U+001B (ESCAPE), a control character that can hide or disguise text; remove it"]
+
+
+def test_string_macros_chain_and_a_bad_one_is_named():
+    text = ("@string{a = {x}}\n@string{b = a # {y}}\n@string{bad = undefinedmacro}\n"
+            "@article{, title = {T}, year = {2020}}\n@article{k,\n  title = b # {a}#{b},\n  year = {2020},\n}\n")
+    bib, problems = parse_bib(Path("r.bib"), text)
+    assert [str(p) for p in problems] == [
+        "r.bib:3: @string bad: 'undefinedmacro' is an undefined @string macro (put the value in braces, or define it)",
+        "r.bib:4: the entry has no key (write @type{key, …})"]
+    assert bib.entries["k"].fields["title"] == "xyab"  # read after the entry without a key
+
+
+def test_a_malformed_entry_is_reported_at_its_line():
+    text = GOOD + "\n@article{b, title = {unclosed,\n  year = {2020},\n}\n"
+    assert problems_of(text) == ["refs.bib:6: malformed BibTeX entry (check braces, quotes and commas)"]
+
+
+def test_at_most_20_hostile_characters_are_reported():
+    text = "".join(f"% note {n}\x1b\n" for n in range(25)) + GOOD
+    problems = problems_of(text)
+    assert len(problems) == 20 and problems[-1].startswith("refs.bib:20: contains U+001B (ESCAPE)")
