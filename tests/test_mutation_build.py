@@ -148,3 +148,17 @@ def test_blanked_keeps_the_lines_of_what_it_keeps():
     raw = b"a\nb\nc\nd\n"
     assert blanked(raw, [(4, 6)]) == b"\n\nc\n\n"
     assert blanked(raw, [(6, 8), (0, 2)]) == b"a\n\n\nd\n"
+
+
+def test_a_build_says_which_temporaries_of_killed_builds_it_removed(project):
+    import time
+
+    build()
+    old = time.time() - 3600
+    for name in (".evidence.db.abc_1234.tmp", ".changes.md.zz9.tmp"):
+        (project.root / name).write_text("left over", encoding="utf-8")
+        os.utime(project.root / name, (old, old))
+    _, log = build(force=True, changelog=Path("changes.md"))
+    assert log[:2] == ["Removed .evidence.db.abc_1234.tmp, left by an interrupted build",
+                       "Removed .changes.md.zz9.tmp, left by an interrupted build"]
+    assert log[-1] == "Wrote the changelog (0 changes) to changes.md"

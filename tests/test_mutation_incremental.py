@@ -140,3 +140,26 @@ def test_a_data_file_removed_removes_its_sources_incrementally(built):
                    "Wrote evidence.db incrementally"]
     assert query(built.root / "evidence.db", "select id from sources") == [("smith-2020",)]
     assert query(built.root / "evidence.db", "select record_id, change from changes") == [("jones-2021", "removed")]
+
+
+def test_a_full_build_keeps_the_release_history_of_the_database_it_replaces(built):
+    rows = [(1, "1.0.0", "2026-01-01", "sources", "smith-2020", "added", None, None, None),
+            (2, "1.1.0", "2026-02-01", "findings", "smith-2020-f1", "changed", "certainty", "very_low", "low")]
+    with sqlite3.connect("evidence.db") as conn:
+        conn.executemany("insert into history values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    assert build(force=True) == FULL
+    assert query(built.root / "evidence.db", "select * from history order by id") == rows
+    touch_finding(built)
+    assert build()[-1] == "Wrote evidence.db incrementally"
+    assert query(built.root / "evidence.db", "select * from history order by id") == rows
+
+
+def test_a_history_that_cannot_be_carried_stops_the_build(built):
+    with sqlite3.connect("evidence.db") as conn:
+        conn.execute("drop table history")
+        conn.execute("create table history (id integer primary key, other text)")
+        conn.execute("insert into history values (1, 'x')")
+    before = (built.root / "evidence.db").read_bytes()
+    with pytest.raises(Exception, match="could not carry its release history into the new build"):
+        builder.build(Path("data"), Path("evidence.db"), force=True)
+    assert (built.root / "evidence.db").read_bytes() == before
