@@ -163,3 +163,25 @@ def test_a_history_that_cannot_be_carried_stops_the_build(built):
     with pytest.raises(Exception, match="could not carry its release history into the new build"):
         builder.build(Path("data"), Path("evidence.db"), force=True)
     assert (built.root / "evidence.db").read_bytes() == before
+
+
+def found(db: Path, table: str, query_text: str) -> list:
+    return [row[0] for row in query(db, f"select id from {table} where rowid in (select rowid from {table}_fts "
+                                        f"where {table}_fts match ?) order by id", (query_text,))]
+
+
+def test_the_search_indexes_find_words_names_and_hyphenated_words_after_either_build(built):
+    built.edit("population: adults with cancer", "population: patiënten in re-integratie, \"quoted\" and it's")
+    for expected in ([FULL[0]], ["Wrote evidence.db incrementally"]):
+        if expected != [FULL[0]]:
+            built.edit("comparator: usual care", "comparator: usual-care")
+        log = build(force=expected == [FULL[0]])
+        assert log[-1] == expected[0]
+        db = built.root / "evidence.db"
+        for words in ("reintegratie", '"re-integratie"', "patienten", "patiënten", "integr*", "quoted", "cancer",
+                      "Smith", "vocational", "return"):
+            assert found(db, "findings", words) == ["smith-2020-f1"], words
+        assert found(db, "findings", "nowhere") == []
+        assert found(db, "sources", "Smith") == ["smith-2020"] and found(db, "sources", "trial") == ["smith-2020"]
+        assert found(db, "sources", "randomised") == ["smith-2020"] == found(db, "sources", "gerandomiseerde")
+    assert found(built.root / "evidence.db", "findings", "usualcare") == ["smith-2020-f1"]
