@@ -305,6 +305,11 @@ EQUIVALENT = {
     **{f"discover.x__walk__mutmut_{n}": "line None prints as line 1, and a folder that cannot be listed has no "
                                         "other problem to be ordered with" for n in (5, 8)},
     "text.x_decode__mutmut_3": "codec names are case-insensitive",
+    **{f"discover.x{name}__mutmut_{n}": "a problem of a whole file: line None prints as line 1, and the file has no "
+                                        "other problem to be ordered with"
+       for name, n in (("_find_inputs", 42), ("_find_inputs", 45), ("__walk", 28), ("__walk", 31), ("__walk", 64),
+                       ("__walk", 67), ("__unreadable", 8), ("__unreadable", 11), ("__unreadable", 16),
+                       ("__unreadable", 19), ("__unreadable", 26), ("__unreadable", 29))},
     **{f"yaml_fast.x__yaml_rs__mutmut_{n}": "yaml_rs's default duplicate_key_policy is Error (yaml_rs 0.1.6)"
        for n in (4, 7)},
     "bibtex.x__too_deep_braces__mutmut_19": "an entry's raw text (as bibtexparser cuts it) closes no brace it has "

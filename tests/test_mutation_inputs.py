@@ -249,3 +249,53 @@ def test_at_most_20_hostile_characters_are_reported():
     text = "".join(f"% note {n}\x1b\n" for n in range(25)) + GOOD
     problems = problems_of(text)
     assert len(problems) == 20 and problems[-1].startswith("refs.bib:20: contains U+001B (ESCAPE)")
+
+
+# --- discover ---------------------------------------------------------------------------------------------
+
+
+def test_a_vocabulary_file_in_a_subfolder_is_named_as_not_read(project):
+    from evidence.discover import find_inputs
+
+    (project.data / "vocabulary" / "old").mkdir()
+    (project.data / "vocabulary" / "old" / "condition.yaml").write_text("{}\n", encoding="utf-8")
+    found = find_inputs(Path("data"))
+    assert [str(p) for p in found.problems] == [
+        "data/vocabulary/old/condition.yaml:1: not read: curated vocabularies are vocabulary/<kind>.yaml, directly in "
+        "the vocabulary folder"]
+    assert Path("data/vocabulary/old/condition.yaml") not in found.vocabulary + found.sources
+
+
+def test_a_single_data_file_reads_the_vocabulary_folder_beside_it_unless_a_symlink(project):
+    from evidence.discover import find_inputs
+
+    (project.data / "vocabulary" / "extra.yml").write_text("{}\n", encoding="utf-8")
+    found = find_inputs(Path("data/studies.yaml"))
+    assert found.sources == [Path("data/studies.yaml")] and len(found.vocabulary) > 1
+    assert [str(p) for p in found.problems] == [
+        "data/vocabulary/extra.yml:1: not read: data files end in .yaml; rename it to extra.yaml"]
+    (project.data / "vocabulary").rename(project.root / "vocabulary")
+    (project.data / "vocabulary").symlink_to(project.root / "vocabulary")
+    linked = find_inputs(Path("data/studies.yaml"))
+    assert linked.vocabulary == [] and linked.problems == [] and linked.sources == [Path("data/studies.yaml")]
+
+
+def test_a_fifo_or_a_file_that_cannot_be_looked_at_is_not_read(project, monkeypatch):
+    import os
+
+    from evidence.discover import find_inputs
+
+    os.mkfifo(project.data / "pipe.yaml")
+    problems = find_inputs(Path("data")).problems
+    assert [(str(p), p.line) for p in problems] == [("data/pipe.yaml:1: not a regular file: not read", 1)]
+    (project.data / "pipe.yaml").unlink()
+    real = Path.stat
+
+    def stat(path, *, follow_symlinks=True):  # lstat (is_symlink) still works: as a user without read access
+        if path.name == "studies.yaml" and follow_symlinks:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, follow_symlinks=follow_symlinks)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    problems = find_inputs(Path("data")).problems
+    assert [(str(p), p.line) for p in problems] == [("data/studies.yaml:1: cannot read (Permission denied)", 1)]
