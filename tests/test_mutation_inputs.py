@@ -299,3 +299,48 @@ def test_a_fifo_or_a_file_that_cannot_be_looked_at_is_not_read(project, monkeypa
     monkeypatch.setattr(Path, "stat", stat)
     problems = find_inputs(Path("data")).problems
     assert [(str(p), p.line) for p in problems] == [("data/studies.yaml:1: cannot read (Permission denied)", 1)]
+
+
+# --- parse_yaml, plain lists and chunks ----------------------------------------------------------------------
+
+
+def test_an_empty_or_too_deep_file_is_a_problem_at_its_line():
+    from evidence.yaml_fast import MAX_DEPTH
+
+    empty = parse_yaml(Path("x.yaml"), "")[1]
+    assert (str(empty), empty.line) == ("x.yaml:1: the file is empty; expected a list of sources", 1)
+    deep = "- id: a\n  x: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "\n"
+    problem = parse_yaml(Path("x.yaml"), deep)[1]
+    assert (str(problem), problem.line) == (f"x.yaml:2: collections nest more than {MAX_DEPTH} levels deep", 2)
+
+
+def test_an_alias_without_an_anchor_is_a_yaml_error():
+    assert str(parse_yaml(Path("x.yaml"), "- *alias\n")[1]) == "x.yaml:1: invalid YAML: found undefined alias"
+
+
+def test_a_plain_list_has_only_comments_and_blank_lines_before_its_first_item():
+    from evidence.yaml_fast import plain_list
+
+    assert plain_list("# c\n\n- a\n") == [5] and plain_list("  # indented\n- a\n") == [13]
+    assert plain_list("x: 1\n- a\n") is None and plain_list("- a\n---\n- b\n") is None and plain_list("a") is None
+
+
+def test_chunks_hold_items_up_to_the_chunk_size(monkeypatch):
+    from evidence import yaml_fast
+
+    monkeypatch.setattr(yaml_fast, "CHUNK", 10)
+    assert yaml_fast._chunks([0, 5, 10, 15], 20) == [[(0, 5), (5, 10)], [(10, 15), (15, 20)]]
+    assert yaml_fast._chunks([0, 12], 14) == [[(0, 12)], [(12, 14)]]
+
+
+def test_the_last_item_of_a_file_without_a_final_line_break_reads_as_pyyaml_reads_it():
+    from evidence.yaml_fast import load_items
+
+    assert load_items("- a\n- b\n- c: |\n    text") == ["a", "b", {"c": "text"}]  # yaml_rs would keep a line break
+
+
+def test_display_is_relative_inside_the_working_directory_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert text.display(tmp_path / "data" / "x.yaml") == "data/x.yaml"
+    assert text.display(Path("data/x.yaml")) == "data/x.yaml"
+    assert text.display(tmp_path.parent / "x.yaml") == str(tmp_path.parent / "x.yaml")
