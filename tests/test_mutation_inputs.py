@@ -344,3 +344,11 @@ def test_display_is_relative_inside_the_working_directory_only(tmp_path, monkeyp
     assert text.display(tmp_path / "data" / "x.yaml") == "data/x.yaml"
     assert text.display(Path("data/x.yaml")) == "data/x.yaml"
     assert text.display(tmp_path.parent / "x.yaml") == str(tmp_path.parent / "x.yaml")
+
+
+def test_item_starts_after_a_tab_a_carriage_return_a_line_break_or_a_first_blank_line():
+    from evidence.yaml_fast import ITEM, item_starts
+
+    for text_ in ("-\tx\n- a", "-\r\n- a", "\n- a\n-\n- b"):
+        assert item_starts(text_) == [m.start() for m in ITEM.finditer(text_)], text_
+    assert item_starts("\n- a\n-\n- b") == [1, 5, 7]
