@@ -318,6 +318,7 @@ EQUIVALENT = {
                                        "is the same" for name, n in (("_too_deep_braces", 25), ("_too_deep_braces", 31))},
     "bibtex.x_parse_bib__mutmut_8": "str.count's start None is 0",
     "bibtex.x_parse_bib__mutmut_17": "problems is empty there: = and += give the same list",
+    "bibtex.x_parse_bib__mutmut_221": "DOIs compared upper-cased, as lower-cased: the same pairs are equal",
     **{f"yaml_fast.x__yaml_rs__mutmut_{n}": "yaml_rs reads a chunk that starts with a column-0 item as a list; one of "
                                             "another count (an item split inside a quoted scalar, both parts in the "
                                             "chunk) holds the same items PyYAML reads there, as RISKY found nothing"

@@ -352,3 +352,10 @@ def test_item_starts_after_a_tab_a_carriage_return_a_line_break_or_a_first_blank
     for text_ in ("-\tx\n- a", "-\r\n- a", "\n- a\n-\n- b"):
         assert item_starts(text_) == [m.start() for m in ITEM.finditer(text_)], text_
     assert item_starts("\n- a\n-\n- b") == [1, 5, 7]
+
+
+def test_a_bare_number_is_a_value_and_an_entry_without_a_year_is_a_warning_at_its_line():
+    bib, problems = parse_bib(Path("r.bib"), "\n\n@article{a,\n  title = {T},\n  volume = 12,\n}\n")
+    assert bib.entries["a"].fields["volume"] == "12"
+    assert [(str(p), p.line) for p in problems] == [
+        ("r.bib:3: a: warning: the entry has no year; it is listed without one", 3)]
