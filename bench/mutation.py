@@ -79,15 +79,19 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "read": (("evidence/__init__.py", "evidence/read.py", "evidence/columns.py", "evidence/metadata.py", "evidence/titles.py"),
              ("tests/test_export.py", "tests/test_metadata.py", "tests/test_cli.py", "tests/test_architecture.py",
               "tests/test_integrity_filters.py", "tests/test_bibliography.py", "tests/test_routes_downloads.py")),
-    # the files a build reads: discovery, text, YAML (PyYAML and the yaml_rs fast path), BibTeX
+    # the files a build reads: discovery, text, YAML (PyYAML and the yaml_rs fast path), BibTeX. Not
+    # tests/test_bibliography.py: it builds the real data (the session's real_db) and runs biber, about 3 s
+    # for every surviving mutant it is run for, to read the bibliography back through the exports (the
+    # exports group runs it)
     "inputs": (("evidence/discover.py", "evidence/text.py", "evidence/yaml_safe.py", "evidence/yaml_fast.py",
                 "evidence/bibtex.py", "evidence/inputs.py", "evidence/latex.py"),
                ("tests/test_inputs.py", "tests/test_fast_yaml.py", "tests/test_integrity_inputs.py",
-                "tests/test_bad_inputs.py", "tests/test_bibliography.py")),
+                "tests/test_bad_inputs.py")),
     # the build's stages (evidence/pipeline/) and the build that runs them
     "build": (("evidence/build.py", "evidence/schema.py", "evidence/version.py", "evidence/pipeline/__init__.py",
                "evidence/pipeline/read.py", "evidence/pipeline/parse.py", "evidence/pipeline/rows.py"),
-              ("tests/test_build.py", "tests/test_integrity_build.py", "tests/test_incremental.py", "tests/test_inputs.py")),
+              ("tests/test_build.py", "tests/test_integrity_build.py", "tests/test_incremental.py", "tests/test_inputs.py",
+               "tests/test_mutation_incremental.py")),
     "incremental": (("evidence/pipeline/plan.py", "evidence/pipeline/write.py", "evidence/search_indexes.py"),
                     ("tests/test_incremental.py", "tests/test_build.py", "tests/test_integrity_build.py",
                      "tests/test_site_search.py")),
@@ -116,6 +120,21 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 DESELECT = ("tests/test_synthesis_build.py::test_a_pooled_finding_shows_its_forest_plot_and_absolute_effects",
             "tests/test_guideline.py::test_the_guideline_pages_go_from_question_to_finding_and_back",
             "tests/test_guideline.py::test_guideline_document_in_every_format")
+# Tests left out of one group, as mutmut would run them for nearly every surviving mutant of the group: the
+# build of the project's real data (the session's real_db, over a second, reaches every function of the
+# build), and the builds killed in subprocesses (6 s; mutmut sees only the hash it compares in-process). The
+# group's other tests build small projects through the same code.
+SLOW_BUILDS = ("tests/test_build.py::test_real_data_builds",
+               "tests/test_integrity_build.py::test_killed_with_sigkill_at_random_moments")
+# In group inputs, the property and corpus tests (hypothesis; 3 to 26 s each, 60 s of the group's 115 s): the
+# functions every parse runs are reached by them, so each surviving mutant there would cost the whole 115 s.
+SLOW_INPUTS = ("tests/test_integrity_inputs.py::test_any_duplicated_mapping_key_is_refused",
+               "tests/test_fast_yaml.py::test_generated_documents_read_as_pyyaml_reads_them",
+               "tests/test_fast_yaml.py::test_the_synthetic_corpus_reads_the_same_and_entirely_by_yaml_rs",
+               "tests/test_fast_yaml.py::test_damaged_documents_give_pyyaml_s_result_or_its_problem",
+               "tests/test_fast_yaml.py::test_every_short_token_that_the_parsers_read_differently_fires_the_guard",
+               "tests/test_bad_inputs.py::test_bad_input[comparator-risk-on-a-difference]")
+GROUP_DESELECT = {"build": SLOW_BUILDS, "incremental": SLOW_BUILDS, "inputs": SLOW_INPUTS}
 
 # Survivors examined and found equivalent (mutmut's names without "evidence."), each with the reason.
 EQUIVALENT = {
@@ -225,6 +244,95 @@ EQUIVALENT = {
     "files.x_input_reason__mutmut_1": "its only caller, check_target, always passes data_folder",
     "files.x_stale_temporaries__mutmut_37": "stat's follow_symlinks matters only for a symlink, which "
                                             "is_file(follow_symlinks=False) has excluded already",
+    # cli: the options are built when evidence.cli is imported; tests/test_mutation_cli.py builds them again
+    **{f"cli.x_{name}__mutmut_{n}": "click.Path's dir_okay=None is false, as False"
+       for name, n in (("data_options", 12), ("output_option", 19))},
+    **{f"cli.x_{name}__mutmut_{n}": "without its name, click names the parameter after its long option, the "
+                                    "same name" for name, n in (("filter_options", 45), ("output_option", 9))},
+    "cli.xǁExportCommandǁformat_epilog__mutmut_2": "click.Command.format_epilog does not read ctx",
+    **{f"cli.x_write_export__mutmut_{n}": "the size of the temporary file's buffer (none, the default, 1 or 2 "
+                                          "MiB): the same bytes, flushed when it is closed" for n in (73, 76, 77, 78)},
+    **{f"serve.x_pin__mutmut_{n}": "flush of a message that ends with a newline on standard error, which is "
+                                   "line-buffered (Python >= 3.9) or unbuffered" for n in (30, 33, 34)},
+    "serve.x__running__mutmut_10": "as root (the project machine) os.kill(pid, 0) never raises PermissionError; "
+                                   "as another user tests/test_mutation_cli.py's folder of pid 1 kills it",
+    **{f"scaffold.x_{name}__mutmut_{n}": "codec names are case-insensitive"
+       for name, n in (("slug", 13), ("add", 149))},
+    "scaffold.xǁ_Bibǁappend__mutmut_23": "codec names are case-insensitive",
+    "scaffold.x_slug__mutmut_28": "strip('XX-XX') strips X too, and the text was lower-cased: it has none",
+    **{f"scaffold.x_yaml_key__mutmut_{n}": "None is false, as False (plain, ensure_ascii)" for n in (9, 14)},
+    **{f"scaffold.x_same_publication__mutmut_{n}": "both titles are normalised the same way (joined by another "
+                                                   "separator, or upper-cased): equal exactly when they were"
+       for n in (19, 20)},
+    "scaffold.xǁ_Bibǁ__init____mutmut_15": "written None is false, as False",
+    **{f"scaffold.xǁ_Bibǁrestore__mutmut_{n}": "restore is idempotent: a second one finds the bytes it restored "
+                                               "(truncated to the same length) or the file it removed gone"
+       for n in (18, 19)},
+    **{f"scaffold.xǁ_Bibǁappend__mutmut_{n}": "parse_bib gives each entry's raw text with LF line ends already"
+       for n in (20, 21)},
+    **{f"scaffold.x{name}__mutmut_{n}": "missing_ok in the undo: the file was created by this command, so it "
+                                        "exists" for name, n in (("ǁ_Bibǁrestore", 3), ("ǁ_Bibǁrestore", 4),
+                                                                  ("__undo", 1), ("__undo", 2))},
+    **{f"scaffold.x_add__mutmut_{n}": "the '' fallback of a DOI: by_doi holds only entries with a DOI, so "
+                                      "neither '' nor 'xxxx' is a key of it" for n in (26, 68)},
+    **{f"scaffold.x_add__mutmut_{n}": "parse_bib refuses two entries of one input with the same key (in any "
+                                      "case) or DOI, so the entries added in one go never match each other"
+       for n in (94, 95, 96)},
+    "scaffold.x_add__mutmut_150": "the id was added to taken when it was planned",
+    "scaffold.x_add__mutmut_111": "a second entry planned under an id already planned finds its file taken when "
+                                  "written and moves on to the next free id, as for a name taken since the plan",
+    **{f"scaffold.x_add__mutmut_{n}": "the stub names its id once (source_stub.yaml)" for n in (162, 163)},
+    **{f"scaffold.x__validate_or_undo__mutmut_{n}": "bib.path is always DATA/references.bib, the file "
+                                                    "default_bib finds beside the stub" for n in (5, 7)},
+    # inputs
+    **{f"text.x_searcher__mutmut_{n}": "pydantic-core's default regex_engine is rust-regex" for n in (3, 5)},
+    **{f"yaml_safe.x{name}__mutmut_{n}": "yaml.compose's and yaml.parse's default Loader resolves and parses as "
+                                         "CSafeLoader does: the same nodes and events (checks run when constructing)"
+       for name, n in (("ǁYamlFileǁnode_of", 6), ("ǁYamlFileǁline_of", 6), ("_refuse_anchors", 4))},
+    "yaml_safe.xǁYamlFileǁline_of__mutmut_8": "the first value of line is never read: it is set from the root node "
+                                              "(or 1 returned) before any use",
+    **{f"yaml_safe.xǁDuplicateKeyǁ__init____mutmut_{n}": "the error's context text is never shown: yaml_problem "
+                                                         "words a duplicate key itself" for n in (1, 9, 10)},
+    **{f"yaml_fast.xǁUnparsableǁ__init____mutmut_{n}": "the exception's text is never shown: validate reports "
+                                                       "its problem" for n in (1, 2)},
+    **{f"yaml_safe.x__yaml_line__mutmut_{n}": "PyYAML's marked errors always carry a problem mark, so the line-1 "
+                                              "fallback is never read" for n in (10, 13)},
+    **{f"yaml_safe.x__yaml_message__mutmut_{n}": "PyYAML's marked errors always name their problem, so the "
+                                                 "'syntax error' fallback is never read" for n in (6, 7)},
+    **{f"yaml_safe.x__hostile__mutmut_{n}": "the document has data, so node_of returns a node (the root at least), "
+                                            "never None" for n in (6, 10)},
+    **{f"{name}__mutmut_{n}": "str.count's start None is 0" for name, n in (("yaml_safe.x__hostile", 24),
+                                                                           ("bibtex.x__line_in", 10))},
+    "bibtex.x__line_in__mutmut_16": "an entry's raw text starts with '@', not a line break: counting from 1 is "
+                                    "the same",
+    **{f"yaml_fast.xǁLazyItemsǁ__iter____mutmut_{n}": "unreachable: LazyItems holds a text that starts with a "
+                                                      "column-0 item and no document marker (plain_list), which "
+                                                      "parses whole as a list or not at all"
+       for n in range(25, 35)},
+    **{f"bibtex.x__enclosed__mutmut_{n}": "the loop's index is not read" for n in (16, 20)},
+    **{f"discover.x__walk__mutmut_{n}": "line None prints as line 1, and a folder that cannot be listed has no "
+                                        "other problem to be ordered with" for n in (5, 8)},
+    "text.x_decode__mutmut_3": "codec names are case-insensitive",
+    **{f"discover.x{name}__mutmut_{n}": "a problem of a whole file: line None prints as line 1, and the file has no "
+                                        "other problem to be ordered with"
+       for name, n in (("_find_inputs", 42), ("_find_inputs", 45), ("__walk", 28), ("__walk", 31), ("__walk", 64),
+                       ("__walk", 67), ("__unreadable", 8), ("__unreadable", 11), ("__unreadable", 16),
+                       ("__unreadable", 19), ("__unreadable", 26), ("__unreadable", 29))},
+    **{f"yaml_fast.x__yaml_rs__mutmut_{n}": "yaml_rs's default duplicate_key_policy is Error (yaml_rs 0.1.6)"
+       for n in (4, 7)},
+    "bibtex.x__too_deep_braces__mutmut_19": "an entry's raw text (as bibtexparser cuts it) closes no brace it has "
+                                            "not opened, so its depth comes back to 0 only at its last brace",
+    **{f"bibtex.x_{name}__mutmut_{n}": "an entry's raw text starts with '@': counting its lines from 0, None or 1 "
+                                       "is the same" for name, n in (("_too_deep_braces", 25), ("_too_deep_braces", 31))},
+    "bibtex.x_parse_bib__mutmut_8": "str.count's start None is 0",
+    "bibtex.x_parse_bib__mutmut_17": "problems is empty there: = and += give the same list",
+    "bibtex.x_parse_bib__mutmut_221": "DOIs compared upper-cased, as lower-cased: the same pairs are equal",
+    **{f"yaml_fast.x__yaml_rs__mutmut_{n}": "yaml_rs reads a chunk that starts with a column-0 item as a list; one of "
+                                            "another count (an item split inside a quoted scalar, both parts in the "
+                                            "chunk) holds the same items PyYAML reads there, as RISKY found nothing"
+       for n in (17, 18)},
+    "yaml_fast.x__pyyaml_item__mutmut_6": "an item's text holds one column-0 item (the text is split at every "
+                                          "one), so PyYAML reads it as a list of one, a non-list, or not at all",
 }
 
 # mutmut's exit code per mutant → the column it is counted in (mutmut.stats.status_by_exit_code).
@@ -259,7 +367,7 @@ def test_files(copy: Path, group: str, patterns: tuple[str, ...]) -> list[str]:
     return files
 
 
-def write_config(copy: Path, modules: tuple[str, ...], tests: list[str]) -> None:
+def write_config(copy: Path, modules: tuple[str, ...], tests: list[str], deselect: tuple[str, ...] = DESELECT) -> None:
     """mutmut reads [mutmut] in setup.cfg (the copy's pyproject.toml has no [tool.mutmut])."""
     lines = "\n    ".join
     (copy / "setup.cfg").write_text(
@@ -267,7 +375,7 @@ def write_config(copy: Path, modules: tuple[str, ...], tests: list[str]) -> None
         "source_paths = evidence\n"
         f"only_mutate =\n    {lines(modules)}\n"
         f"pytest_add_cli_args_test_selection =\n    {lines(tests)}\n"
-        f"pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    {lines(f'--deselect={t}' for t in DESELECT)}\n"
+        f"pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    {lines(f'--deselect={t}' for t in deselect)}\n"
         "also_copy =\n    data\n    metadata.yml\n    maintainers.yaml\n    bench\n    README.md\n    pyproject.toml\n    .github\n    .ci\n    Makefile\n    requirements.lock\n"
         "use_git_change_detection = false\n"
         "use_setproctitle = false\n",
@@ -288,7 +396,7 @@ def run_group(root: Path, work: Path, group: str, max_children: int, show: bool)
     copy.mkdir()
     copy_tree(root, copy)
     tests = test_files(copy, group, patterns)
-    write_config(copy, modules, tests)
+    write_config(copy, modules, tests, DESELECT + GROUP_DESELECT.get(group, ()))
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("CI", None)
     started = time.monotonic()
