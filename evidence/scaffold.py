@@ -91,6 +91,8 @@ class _Bib:
     """references.bib as it was: its bytes, whether it existed, the file a symlink names, its mode."""
 
     def __init__(self, path: Path):
+        if path.is_symlink() and not path.exists():  # neither replace the link nor create its target
+            raise EvidenceError(f"{path}: a symbolic link to {os.readlink(path)}, which does not exist; nothing was added")
         self.path = path
         self.existed = path.exists()
         self.target = path.resolve() if self.existed else path  # write through a symlink, never over it

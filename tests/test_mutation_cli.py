@@ -628,3 +628,22 @@ def test_an_entry_without_a_year_and_two_by_one_author(project):
                          .replace("Second", "Third"), "new.bib", project.data)
     assert [a.source_id for a in added] == ["doe", "doe-2021", "doe-2021b"]
     assert (project.data / "doe.yaml").read_text(encoding="utf-8").startswith("# Doe: Another Trial\n")
+
+
+def test_add_refuses_a_references_bib_that_is_a_dangling_link(tmp_path):
+    """A references.bib that is a symbolic link to nothing is neither replaced by a file nor followed to
+    create its target: `evidence add` says so and writes nothing."""
+    from click.testing import CliRunner
+
+    from evidence.cli import cli
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "references.bib").symlink_to(tmp_path / "elsewhere" / "refs.bib")
+    entry = tmp_path / "new.bib"
+    entry.write_text("@article{new2024,\n  title = {A trial},\n  year = {2024},\n}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["add", str(entry), "--data", str(data)])
+    assert result.exit_code != 0
+    assert "a symbolic link to" in result.output and "which does not exist; nothing was added" in result.output
+    assert (data / "references.bib").is_symlink() and not (tmp_path / "elsewhere").exists()
+    assert sorted(p.name for p in data.iterdir()) == ["references.bib"]
