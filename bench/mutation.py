@@ -264,7 +264,9 @@ EQUIVALENT = {
     **{f"scaffold.x_same_publication__mutmut_{n}": "both titles are normalised the same way (joined by another "
                                                    "separator, or upper-cased): equal exactly when they were"
        for n in (19, 20)},
-    "scaffold.xǁ_Bibǁ__init____mutmut_15": "written None is false, as False",
+    "scaffold.xǁ_Bibǁ__init____mutmut_19": "written None is false, as False",
+    "scaffold.xǁ_Bibǁ__init____mutmut_9": "a references.bib that does not exist is no symbolic link (a dangling one is "
+                                          "refused first): resolve() names the same file",
     **{f"scaffold.xǁ_Bibǁrestore__mutmut_{n}": "restore is idempotent: a second one finds the bytes it restored "
                                                "(truncated to the same length) or the file it removed gone"
        for n in (18, 19)},
