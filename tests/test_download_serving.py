@@ -176,3 +176,23 @@ def test_a_download_with_the_language_switch_is_the_same_file(site):
     unknown = site("/download/findings.csv?condition=cancer&lang=xx")  # a language the site does not have
     assert unknown.status_code == 200 and unknown.content == dutch.content
     assert site("/download/findings.csv?nonsense=1").status_code == 400  # other unknown names stay an error
+
+
+def test_a_download_reads_500_rows_at_a_time_and_threads_switch_every_half_millisecond(site, monkeypatch):
+    """The README's figures for a page served during a whole-table download rest on these two settings:
+    the writer reads 500 rows at a time (not the CLI's 5,000) and Python switches threads every 0.5 ms."""
+    import sys
+
+    from evidence.exports import tables
+
+    sizes = []
+    original = tables.chunks
+
+    def recorded(rows, size=None):
+        sizes.append(size or getattr(tables._chunking, "size", None) or tables.CHUNK_ROWS)
+        return original(rows, size)
+
+    monkeypatch.setattr(tables, "chunks", recorded)
+    assert site("/download/findings.csv").status_code == 200
+    assert sizes and set(sizes) == {500}
+    assert sys.getswitchinterval() == 0.0005

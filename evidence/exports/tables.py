@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator, Optional, Union
 
 from ..columns import COLUMNS, PRIMARY_KEYS
-from ..read import TABLES, Filters, connect, select
+from ..read import Filters, connect, select
 from ..titles import tables
 from . import PROJECT, Format, Output, provenance, provenance_text, register, text
 
