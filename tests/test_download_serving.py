@@ -6,6 +6,7 @@ bibliography once, since it is one file whatever the table."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import pytest
@@ -196,3 +197,20 @@ def test_a_download_reads_500_rows_at_a_time_and_threads_switch_every_half_milli
     assert site("/download/findings.csv").status_code == 200
     assert sizes and set(sizes) == {500}
     assert sys.getswitchinterval() == 0.0005
+
+
+def test_a_downloads_connection_takes_values_over_the_pages_limit(real_db):
+    """The site's queries refuse values over request_limits.MAX_VALUE (100 KB); a download reads on a
+    connection of its own without that cap, so a bibliography whose source ids make a bigger value (every
+    source at 100k: 10,000 ids as one JSON parameter) is the whole file, not a 500."""
+    import sqlite3
+
+    from evidence.exports import references
+    from evidence.serve import app
+    from evidence.site import downloads, request_limits
+
+    ids = [f"source-{i:06d}" for i in range(request_limits.MAX_VALUE // 10)]
+    assert len(json.dumps(ids)) > request_limits.MAX_VALUE
+    with downloads.connection(app(real_db, ROOT / "metadata.yml")) as conn:
+        assert conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH) > request_limits.MAX_VALUE
+        assert list(references.entry_batches(conn, ids)) == []  # no such sources, and no "string or blob too big"
