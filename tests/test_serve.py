@@ -195,3 +195,15 @@ def test_a_file_sqlite_cannot_read_is_an_error_before_the_server_listens(project
     assert result.exit_code == 1
     assert result.stderr == "Error: evidence.db: cannot be served: file is not a database\n"
     assert not list(project.root.glob(".evidence-serving-*"))
+
+
+@pytest.mark.parametrize("filters", ["condition=traumatic_brain_injury", "certainty=low",
+                                     "condition=traumatic_brain_injury&certainty=low", "certainty=low&condition=cancer"])
+def test_a_filtered_page_reads_its_most_certain_rows_from_an_index(real_db, get, filters):
+    """The table page's rows query (most certain first, site/table_pages.py) under a condition or certainty
+    filter: its first rows in order from an index, not every match sorted in a temporary B-tree."""
+    page = get(f"/evidence/findings.json?{filters}&_sort_desc=certainty_rank").json()
+    plan = query(real_db, "explain query plan " + page["query"]["sql"], page["query"]["params"])
+    details = [row[3] for row in plan]
+    assert not any("TEMP B-TREE" in d for d in details), details
+    assert any("_most_certain" in d for d in details), details
