@@ -23,7 +23,8 @@ the build runs them. --rebuild builds it again.
    downloads, min/median/max over the repeats. With --against PYTHON (another checkout's
    interpreter, e.g. /work/main/.venv/bin/python, whose installed package serves), a second server
    runs that code on the same database and each concurrent run alternates between the two: the ratio
-   of the medians is what counts on a shared machine.
+   of the medians is what counts on a shared machine. Each server is `evidence serve` as a reader starts
+   it, in its default number of worker processes (--workers N sets this checkout's).
 3. Downloads alone, one at a time (--requests // 10 each, at least 3): the filtered CSV, the same
    filter's stream, a bigger filter and the whole table, through /download and Datasette's
    ``?_stream=1`` (which the site answers with the same writer when the filter is one the command line
