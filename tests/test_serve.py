@@ -210,3 +210,56 @@ def test_a_filtered_page_reads_its_most_certain_rows_from_an_index(real_db, get,
     details = [row[3] for row in plan]
     assert not any("TEMP B-TREE" in d for d in details), details
     assert any("_most_certain" in d for d in details), details
+
+
+def test_a_busy_worker_hands_its_connections_back():
+    """Connection: close on a response sent while the worker has another request in hand, and only then: the
+    client's next request goes to whichever worker accepts it first (evidence.serve.handing_back)."""
+    import asyncio
+
+    from evidence.serve import handing_back
+
+    async def scenario():
+        release = asyncio.Event()
+
+        async def served(scope, receive, send):
+            if scope["path"] == "/slow":
+                await release.wait()
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+        balanced = handing_back(served)
+
+        async def request(path):
+            sent = []
+
+            async def send(message):
+                sent.append(message)
+
+            await balanced({"type": "http", "path": path}, None, send)
+            return dict(sent[0]["headers"])
+
+        alone = await request("/")
+        slow = asyncio.create_task(request("/slow"))
+        await asyncio.sleep(0)
+        beside = await request("/")
+        release.set()
+        last = await slow
+        after = await request("/")
+        other = []  # not an HTTP request: passed through as it is, even while the slow one is in hand
+        release.clear()
+        slow = asyncio.create_task(request("/slow"))
+        await asyncio.sleep(0)
+
+        async def collect(message):
+            other.append(message)
+
+        await balanced({"type": "websocket", "path": "/"}, None, collect)
+        release.set()
+        await slow
+        return alone, beside, last, after, other
+
+    alone, beside, last, after, other = asyncio.run(scenario())
+    assert alone == after == last == {b"content-type": b"text/plain"}
+    assert beside == {b"content-type": b"text/plain", b"connection": b"close"}
+    assert dict(other[0]["headers"]) == {b"content-type": b"text/plain"}
