@@ -315,6 +315,8 @@ EQUIVALENT = {
     **{f"discover.x__walk__mutmut_{n}": "line None prints as line 1, and a folder that cannot be listed has no "
                                         "other problem to be ordered with" for n in (5, 8)},
     "text.x_decode__mutmut_3": "codec names are case-insensitive",
+    "text.x_found__mutmut_2": "a non-ASCII text of exactly SLICE characters has no line break at or after SLICE, "
+                              "so the loop's one slice is the whole text, as the whole-text search",
     **{f"discover.x{name}__mutmut_{n}": "a problem of a whole file: line None prints as line 1, and the file has no "
                                         "other problem to be ordered with"
        for name, n in (("_find_inputs", 42), ("_find_inputs", 45), ("__walk", 28), ("__walk", 31), ("__walk", 64),

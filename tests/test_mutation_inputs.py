@@ -43,6 +43,78 @@ def test_a_searcher_finds_its_pattern_and_nothing_else():
     assert not search("Smith & Jones, R&D") and not search("")
 
 
+def scans(monkeypatch, body: str, needle: str, slice_: int) -> tuple[bool, list[str]]:
+    """text.found over ``body`` with slices of ``slice_`` characters (4 Mi in use: the loop is the same),
+    and the pieces it handed to the search, in order."""
+    monkeypatch.setattr(text, "SLICE", slice_)
+    seen: list[str] = []
+
+    def search(piece: str) -> bool:
+        seen.append(piece)
+        return needle in piece
+
+    return text.found(search, body), seen
+
+
+def test_a_long_non_ascii_text_is_scanned_in_slices_cut_after_a_line_break(monkeypatch):
+    body = "".join(f"é{'x' * (n % 5)}\n" for n in range(40))  # lines of 2 to 6 characters
+    hit, seen = scans(monkeypatch, body, "never", 8)
+    assert hit is False
+    assert "".join(seen) == body  # every character scanned once, in order
+    for piece in seen[:-1]:
+        # each slice is at least SLICE characters and ends at the first line break after them
+        assert len(piece) > 8 and piece.endswith("\n") and "\n" not in piece[8:-1]
+    assert len(seen) > 5
+    assert seen[-1].endswith("\n") and len(seen[-1]) <= 8 + 6
+
+
+def test_a_slice_search_stops_at_the_first_match_and_reads_the_last_line_without_a_break(monkeypatch):
+    body = "é\n" * 20 + "needle"  # no line break at the end
+    hit, seen = scans(monkeypatch, body, "needle", 8)
+    assert hit is True and seen[-1].endswith("needle") and "".join(seen) == body
+    hit, seen = scans(monkeypatch, body, "é\n", 8)
+    assert hit is True and seen == [body[:10]]  # found in the first slice: nothing more is read
+    # a text with no line break after the first SLICE characters is one slice
+    hit, seen = scans(monkeypatch, "é" * 30, "x", 8)
+    assert hit is False and seen == ["é" * 30]
+
+
+def test_a_short_or_ascii_text_is_searched_whole(monkeypatch):
+    for body in ("é" * 8, "a\n" * 40):  # exactly SLICE characters; ASCII of any length
+        hit, seen = scans(monkeypatch, body, "\n", 8)
+        assert seen == [body] and hit is ("\n" in body)
+    hit, seen = scans(monkeypatch, "é" * 9 + "\n" + "éZ", "Z", 8)  # SLICE + 3 characters: two slices
+    assert hit is True and seen == ["é" * 9 + "\n", "éZ"]
+
+
+def test_a_bad_byte_is_named_with_its_line_and_value():
+    assert text.decode("a\nb\n".encode(), "x.yaml") == ("a\nb\n", None)
+    value, problem = text.decode(b"a\nb\n\xff\n", "x.yaml")
+    assert value is None and str(problem) == "x.yaml:3: not valid UTF-8 (byte 0xff); save the file as UTF-8"
+    assert str(text.decode(b"\xe9", "y.bib")[1]) == "y.bib:1: not valid UTF-8 (byte 0xe9); save the file as UTF-8"
+
+
+def test_a_path_is_shown_relative_to_the_working_directory_when_inside_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert text.display(tmp_path / "data" / "x.yaml") == str(Path("data") / "x.yaml")
+    assert text.display(tmp_path.parent / "y.yaml") == str(tmp_path.parent / "y.yaml")
+
+    def other_drive(path):  # what os.path.relpath raises on Windows for a path on another drive
+        raise ValueError("path is on mount 'D:', start on mount 'C:'")
+
+    monkeypatch.setattr(text.os.path, "relpath", other_drive)
+    assert text.display(Path("D:/data/x.yaml")) == str(Path("D:/data/x.yaml"))
+
+
+def test_a_refused_character_is_named_by_its_code_point_and_name():
+    # names from the Unicode database (unicodedata), or the project's own for the controls it has none for
+    assert text.char_name("\u202e") == "U+202E (RIGHT-TO-LEFT OVERRIDE)"
+    assert text.char_name("\x00") == "U+0000 (NUL)" and text.char_name("\x1b") == "U+001B (ESCAPE)"
+    assert text.char_name("\x01") == "U+0001 (a control character)"
+    assert text.hostile_message("\x7f") == ("contains U+007F (DELETE), a control character that can hide or "
+                                            "disguise text; remove it")
+
+
 # --- yaml_safe ------------------------------------------------------------------------------------------------
 
 
