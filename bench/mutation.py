@@ -335,6 +335,12 @@ EQUIVALENT = {
                                             "another count (an item split inside a quoted scalar, both parts in the "
                                             "chunk) holds the same items PyYAML reads there, as RISKY found nothing"
        for n in (17, 18)},
+    **{f"yaml_fast.x_too_deep__mutmut_{n}": "a pre-check that only saves time: with MAX_DEPTH brackets or fewer the "
+                                            "loop's depth cannot pass MAX_DEPTH, and INDENT cannot match a text "
+                                            "that is not wide (400 spaces or a tab); the same line or None"
+       for n in (1, 11, 51, 53)},
+    "yaml_fast.x_too_deep__mutmut_21": "match.group() is one bracket: in 'XX[{XX' exactly when in '[{'",
+    **{f"yaml_fast.x_too_deep__mutmut_{n}": "str.count's start None is 0" for n in (32, 62)},
     "yaml_fast.x__pyyaml_item__mutmut_6": "an item's text holds one column-0 item (the text is split at every "
                                           "one), so PyYAML reads it as a list of one, a non-list, or not at all",
 }

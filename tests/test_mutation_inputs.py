@@ -232,6 +232,47 @@ def test_a_risky_item_is_read_alone_never_the_whole_document():
     assert read == ["- id: s3\n  flag: yes\n"]
 
 
+def test_the_last_item_of_a_file_without_a_final_line_break_alone_is_pyyaml_s():
+    """A block scalar at the very end of a file keeps a line break in yaml_rs and not in PyYAML: that item
+    (and only that item) is read by PyYAML; the items before it still come from the fast path."""
+    from unittest import mock
+
+    from evidence import yaml_fast
+
+    read = []
+    real = yaml.load
+    with mock.patch.object(yaml_fast.yaml, "load", lambda t, Loader: read.append(t) or real(t, Loader=Loader)):
+        items = yaml_fast.load_items("- a: 1\n- b: |\n    x")
+    assert items == [{"a": 1}, {"b": "x"}] and read == ["- b: |\n    x"]
+
+
+DEEP = 200  # evidence.yaml_fast.MAX_DEPTH, checked below
+
+
+def test_brackets_nested_deeper_than_the_limit_are_found_on_their_line():
+    from evidence.yaml_fast import MAX_DEPTH, too_deep
+
+    assert MAX_DEPTH == DEEP
+    assert too_deep("[\n" * (DEEP + 1)) == DEEP + 1  # the bracket that goes one deeper, on its own line
+    assert too_deep("\n" + "[" * (DEEP + 1)) == 2  # lines counted from the start of the text
+    assert too_deep("[[]" * (DEEP + 1)) == 1  # two in, one out: one deeper each time
+    # exactly the limit is allowed, however many brackets the text has
+    assert too_deep("[" * DEEP + "]" * DEEP + "[") is None
+    # a closed bracket takes the depth back to 0, never below, never stays above
+    assert too_deep("[]\n" * (DEEP + 100) + "[" * DEEP) is None
+    assert too_deep("]" * 50 + "[" * DEEP + "]" * DEEP) is None
+    assert too_deep("]" * 50 + "[" * (DEEP + 1)) == 1
+
+
+def test_block_collections_nested_deeper_than_the_limit_are_found_on_their_line():
+    from evidence.yaml_fast import too_deep
+
+    assert too_deep("\n" + "- " * (DEEP + 1) + "x\n") == 2  # compact: "- - - x" on one line
+    assert too_deep("- a\n" + " " * (2 * DEEP) + "x: 1\n") == 2  # indentation of 2 x the limit
+    assert too_deep("- a\n\t" + " " * (2 * DEEP - 1) + "x: 1\n") == 2  # a tab counts as indentation too
+    assert too_deep("- a\n" + " " * (2 * DEEP - 1) + "x: 1\n" + "- " * (DEEP - 1) + "x\n") is None
+
+
 def test_a_character_yaml_refuses_is_a_problem_of_the_file():
     doc, problem = parse_yaml(Path("x.yaml"), "- id: a\n  note: x\ufffey\n")
     assert problem.file == "x.yaml" and problem.line == 1 and doc.data is None
