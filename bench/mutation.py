@@ -355,6 +355,11 @@ EQUIVALENT = {
 # whose tests need those fixtures timed mutants out for being slow, not for looping, and a time-out counts as
 # caught: TIMEOUT_CONSTANT covers the fixtures on a loaded 2-core machine, and a smaller multiplier keeps a
 # mutant that loops forever (a streaming writer's loop) from costing minutes.
+# Each mutant's tests run in a process forked from a clean fork server (``process_isolation = forkserver``),
+# not from mutmut's own process, which has run every test once to see which tests reach which function:
+# the threads those tests started (Datasette's, the downloads' writers, the build's background copy) do not
+# exist in a forked child, and a lock one of them held stays locked there. Forked from that process, the
+# CSVW metadata's surviving mutants hung until their time limit and were counted caught.
 TIMEOUT_CONSTANT = 20
 TIMEOUT_MULTIPLIER = 4
 
@@ -402,6 +407,7 @@ def write_config(copy: Path, modules: tuple[str, ...], tests: list[str], deselec
         "also_copy =\n    data\n    metadata.yml\n    maintainers.yaml\n    bench\n    README.md\n    pyproject.toml\n    .github\n    .ci\n    Makefile\n    requirements.lock\n"
         f"timeout_multiplier = {TIMEOUT_MULTIPLIER}\n"
         f"timeout_constant = {TIMEOUT_CONSTANT}\n"
+        "process_isolation = forkserver\n"
         "use_git_change_detection = false\n"
         "use_setproctitle = false\n",
         encoding="utf-8")
