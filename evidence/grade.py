@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Mapping, Optional
 
-from .schema import GRADE_DOMAINS, GRADE_UPGRADES
+from .columns import GRADE_DOMAINS, GRADE_UPGRADES
 from .vocabulary import scales
 
 # The certainty scale, least certain first, and its symbols: both from evidence/scales.yaml.
