@@ -20,6 +20,7 @@ build: ``evidence build --force`` as a subprocess (start-up included), then each
 above as ``evidence build``; each step's share of that repeat's full build is printed as
 min/median/max over the repeats (goals as above: 5% for the three edits, 3% for the no-op), in wall
 time and in CPU time (the process's and its children's: steadier on a shared machine).
+Every child runs with Python's bytecode cache on (``installed``), as an installed package does.
 ``--against OTHER/.venv/bin/python`` runs another checkout's ``evidence`` in each repeat too, taking
 turns with this one's, each from a database its own code built: a before/after in one run.
 """
@@ -57,9 +58,18 @@ def phase_build(out: Path, db: Path, force: bool) -> dict:
             "changes": None if result.changes is None else len(result.changes), "log": lines[-3:]}
 
 
+def installed(out: Path) -> dict:
+    """The environment of a child build: Python's bytecode cache on (in OUT/pycache), as an installed
+    package has it, also where PYTHONDONTWRITEBYTECODE is set (this machine sets it): otherwise every
+    process compiles the package's modules from source again, a cost no installed package pays."""
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(out / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def run_child(out: Path, force: bool = False, db: str = "evidence.db") -> dict:
     args = [sys.executable, __file__, "--phase", "full" if force else "build", "--out", str(out), "--db", str(out / db)]
-    child = subprocess.Popen(args, stdout=subprocess.PIPE)
+    child = subprocess.Popen(args, stdout=subprocess.PIPE, env=installed(out))
     _, status, usage = os.wait4(child.pid, 0)
     output = child.stdout.read().decode()
     if status != 0:
@@ -82,7 +92,7 @@ def end_to_end(out: Path, steps: dict, repeats: int, against: Optional[Path] = N
         """Wall and CPU seconds (the process and its children) of one `evidence build`."""
         started = time.perf_counter()
         child = subprocess.Popen([str(evidence), "build", "--data", str(work / "data"), "--db", str(work / "evidence.db"),
-                                  *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=installed(out))
         _, status, usage = os.wait4(child.pid, 0)
         if status:
             raise SystemExit(f"{evidence} build {' '.join(flags)} failed (status {status})")
