@@ -88,7 +88,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                ("tests/test_inputs.py", "tests/test_fast_yaml.py", "tests/test_integrity_inputs.py",
                 "tests/test_bad_inputs.py")),
     # the build's stages (evidence/pipeline/) and the build that runs them
-    "build": (("evidence/build.py", "evidence/schema.py", "evidence/version.py", "evidence/pipeline/__init__.py",
+    "build": (("evidence/build.py", "evidence/schema.py", "evidence/storage.py", "evidence/version.py", "evidence/pipeline/__init__.py",
                "evidence/pipeline/read.py", "evidence/pipeline/parse.py", "evidence/pipeline/rows.py"),
               ("tests/test_build.py", "tests/test_integrity_build.py", "tests/test_incremental.py", "tests/test_inputs.py",
                "tests/test_mutation_incremental.py")),
