@@ -215,14 +215,14 @@ def phase_floor(out: Path) -> dict:
     the same finding rows into a table with no keys, indexes or checks, all with the cyclic GC paused."""
     from evidence.build import gc_paused
     from evidence.yaml_fast import load_items
-    from evidence.schema import Finding, insert_sql
+    from evidence.storage import insert_sql
 
     started = time.perf_counter()
     with gc_paused():
         text = (out / "studies.yaml").read_text(encoding="utf-8")
         data = load_items(text)
         parsed = time.perf_counter()
-        statement, names = insert_sql(Finding.__table__)
+        statement, names = insert_sql("findings")
         rows = [tuple({**f, "id": f"{s['id']}-{f['id']}", "source_id": s["id"], "source_design": s["design"]}.get(n)
                       for n in names) for s in data for f in s["findings"]]
         db = out / "floor.db"

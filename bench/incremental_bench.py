@@ -18,7 +18,11 @@ passing FTS5's integrity-check.
 Then, end to end (issue 30, item 2: as a user runs them), ``--repeats`` times from the same full
 build: ``evidence build --force`` as a subprocess (start-up included), then each of the four steps
 above as ``evidence build``; each step's share of that repeat's full build is printed as
-min/median/max over the repeats (goals as above: 5% for the three edits, 3% for the no-op).
+min/median/max over the repeats (goals as above: 5% for the three edits, 3% for the no-op), in wall
+time and in CPU time (the process's and its children's: steadier on a shared machine).
+Every child runs with Python's bytecode cache on (``installed``), as an installed package does.
+``--against OTHER/.venv/bin/python`` runs another checkout's ``evidence`` in each repeat too, taking
+turns with this one's, each from a database its own code built: a before/after in one run.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,9 +58,18 @@ def phase_build(out: Path, db: Path, force: bool) -> dict:
             "changes": None if result.changes is None else len(result.changes), "log": lines[-3:]}
 
 
+def installed(out: Path) -> dict:
+    """The environment of a child build: Python's bytecode cache on (in OUT/pycache), as an installed
+    package has it, also where PYTHONDONTWRITEBYTECODE is set (this machine sets it): otherwise every
+    process compiles the package's modules from source again, a cost no installed package pays."""
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(out / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def run_child(out: Path, force: bool = False, db: str = "evidence.db") -> dict:
     args = [sys.executable, __file__, "--phase", "full" if force else "build", "--out", str(out), "--db", str(out / db)]
-    child = subprocess.Popen(args, stdout=subprocess.PIPE)
+    child = subprocess.Popen(args, stdout=subprocess.PIPE, env=installed(out))
     _, status, usage = os.wait4(child.pid, 0)
     output = child.stdout.read().decode()
     if status != 0:
@@ -63,34 +77,61 @@ def run_child(out: Path, force: bool = False, db: str = "evidence.db") -> dict:
     return {**json.loads(output.strip().splitlines()[-1]), "peak_rss_mb": round(usage.ru_maxrss / 1024)}
 
 
-def end_to_end(out: Path, steps: dict, repeats: int) -> dict:
+def end_to_end(out: Path, steps: dict, repeats: int, against: Optional[Path] = None) -> dict:
     """Each step's share of a full build, both run as ``evidence build`` in a process of its own,
-    interleaved: every repeat starts from the same data and database (the full build's)."""
-    evidence = Path(sys.executable).parent / "evidence"
+    interleaved: every repeat starts from the same data and database (the full build's). ``against``:
+    another checkout's Python, whose ``evidence`` takes its turn in each repeat, from a database it built
+    (a database built by other code would make every build a full one)."""
+    sides = {"this": Path(sys.executable).parent / "evidence"}
     work = out / "end-to-end"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(out / "data", work / "start")
-    shutil.copy(out / "evidence.db", work / "start.db")
+    shutil.copy(out / "evidence.db", work / "start-this.db")
 
-    def run(*flags: str) -> float:
+    def run(evidence: Path, *flags: str) -> tuple[float, float]:
+        """Wall and CPU seconds (the process and its children) of one `evidence build`."""
         started = time.perf_counter()
-        subprocess.run([str(evidence), "build", "--data", str(work / "data"), "--db", str(work / "evidence.db"), *flags],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return time.perf_counter() - started
+        child = subprocess.Popen([str(evidence), "build", "--data", str(work / "data"), "--db", str(work / "evidence.db"),
+                                  *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=installed(out))
+        _, status, usage = os.wait4(child.pid, 0)
+        if status:
+            raise SystemExit(f"{evidence} build {' '.join(flags)} failed (status {status})")
+        return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
-    shares: dict[str, list[float]] = {name: [] for name in steps}
-    for repeat in range(repeats):
+    def reset(side: str) -> None:
         shutil.rmtree(work / "data", ignore_errors=True)
         shutil.copytree(work / "start", work / "data")
-        shutil.copy(work / "start.db", work / "evidence.db")
-        full = run("--force")
-        for name, change in steps.items():
-            change(work)
-            shares[name].append(run() / full)
-        print(f"[{repeat + 1}/{repeats}] end to end: full {full:.2f} s; "
-              + ", ".join(f"{name} {values[-1]:.2%}" for name, values in shares.items()), file=sys.stderr)
-    return {name: {"share_of_full": [round(min(v), 4), round(statistics.median(v), 4), round(max(v), 4)],
-                   "goal": GOALS[name], "met": statistics.median(v) <= GOALS[name]} for name, v in shares.items()}
+        shutil.copy(work / f"start-{side}.db", work / "evidence.db")
+
+    if against:
+        sides["against"] = against.parent / "evidence"
+        reset("this")
+        run(sides["against"], "--force")
+        shutil.copy(work / "evidence.db", work / "start-against.db")
+    shares = {side: {name: ([], []) for name in steps} for side in sides}
+    fulls: dict[str, list[float]] = {side: [] for side in sides}
+    for repeat in range(repeats):
+        for side, evidence in sides.items():
+            reset(side)
+            full, full_cpu = run(evidence, "--force")
+            fulls[side].append(full)
+            for name, change in steps.items():
+                change(work)
+                wall, cpu = run(evidence)
+                shares[side][name][0].append(wall / full)
+                shares[side][name][1].append(cpu / full_cpu)
+            print(f"[{repeat + 1}/{repeats}] {side}: end to end: full {full:.2f} s; "
+                  + ", ".join(f"{name} {v[0][-1]:.2%} (CPU {v[1][-1]:.2%})" for name, v in shares[side].items()),
+                  file=sys.stderr)
+
+    def spread(values: list[float], digits: int = 4) -> list[float]:
+        return [round(min(values), digits), round(statistics.median(values), digits), round(max(values), digits)]
+
+    results = {side: {"full_seconds": spread(fulls[side], 2),
+                      **{name: {"share_of_full": spread(wall), "cpu_share_of_full": spread(cpu), "goal": GOALS[name],
+                                "met": statistics.median(wall) <= GOALS[name]} for name, (wall, cpu) in v.items()}}
+               for side, v in shares.items()}
+    return results["this"] if not against else {**results["this"], "against": results["against"]}
 
 
 def review(n: int) -> tuple[str, str]:
@@ -150,6 +191,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="Work here (kept).")
     parser.add_argument("--no-verify", action="store_true", help="Skip the comparison with a full build at the end.")
     parser.add_argument("--repeats", type=int, default=3, help="End-to-end repeats (default 3; 0: none).")
+    parser.add_argument("--against", type=Path, help="Another checkout's Python (its .venv/bin/python): its "
+                        "`evidence build` takes turns with this one's in each end-to-end repeat.")
     parser.add_argument("--phase", choices=("build", "full"), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -174,7 +217,7 @@ def main() -> None:
         "no_op": lambda work: None,
     }
     if args.repeats:
-        ends = end_to_end(out, steps, args.repeats)
+        ends = end_to_end(out, steps, args.repeats, args.against)
     for name, change in steps.items():
         change(out)
         if name != "no_op":  # the database the last change was applied to, for the verification

@@ -88,7 +88,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                ("tests/test_inputs.py", "tests/test_fast_yaml.py", "tests/test_integrity_inputs.py",
                 "tests/test_bad_inputs.py")),
     # the build's stages (evidence/pipeline/) and the build that runs them
-    "build": (("evidence/build.py", "evidence/schema.py", "evidence/version.py", "evidence/pipeline/__init__.py",
+    "build": (("evidence/build.py", "evidence/schema.py", "evidence/storage.py", "evidence/version.py", "evidence/pipeline/__init__.py",
                "evidence/pipeline/read.py", "evidence/pipeline/parse.py", "evidence/pipeline/rows.py"),
               ("tests/test_build.py", "tests/test_integrity_build.py", "tests/test_incremental.py", "tests/test_inputs.py",
                "tests/test_mutation_incremental.py")),
@@ -102,11 +102,14 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                 ("tests/test_export.py", "tests/test_export_streaming.py", "tests/test_export_site.py",
                  "tests/test_integrity_exports.py", "tests/test_twin_paths.py", "tests/test_routes_downloads.py")),
     "exports_references": (("evidence/exports/references.py",),
-                           ("tests/test_bibliography.py", "tests/test_export.py", "tests/test_export_streaming.py")),
+                           ("tests/test_bibliography.py", "tests/test_export.py", "tests/test_export_streaming.py",
+                            "tests/test_mutation_exports_writers.py")),
     "exports_fhir": (("evidence/exports/fhir.py",), ("tests/test_fhir*.py", "tests/test_export_provenance.py")),
     "exports_sof": (("evidence/exports/sof.py", "evidence/exports/sof_docx.py"),
-                    ("tests/test_sof.py", "tests/test_export_provenance.py", "tests/test_export.py")),
-    "exports_guideline": (("evidence/exports/guideline.py",), ("tests/test_guideline.py",)),
+                    ("tests/test_sof.py", "tests/test_export_provenance.py", "tests/test_export.py",
+                     "tests/test_mutation_exports_writers.py")),
+    "exports_guideline": (("evidence/exports/guideline.py",), ("tests/test_guideline.py",
+                                                               "tests/test_mutation_exports_writers.py")),
     "site": (tuple(f"evidence/site/{m}.py" for m in SITE),
              ("tests/test_site*.py", "tests/test_serve.py", "tests/test_safe_serving.py", "tests/test_serving_counts.py",
               "tests/test_releases.py", "tests/test_routes*.py")),
@@ -315,6 +318,8 @@ EQUIVALENT = {
     **{f"discover.x__walk__mutmut_{n}": "line None prints as line 1, and a folder that cannot be listed has no "
                                         "other problem to be ordered with" for n in (5, 8)},
     "text.x_decode__mutmut_3": "codec names are case-insensitive",
+    "text.x_found__mutmut_2": "a non-ASCII text of exactly SLICE characters has no line break at or after SLICE, "
+                              "so the loop's one slice is the whole text, as the whole-text search",
     **{f"discover.x{name}__mutmut_{n}": "a problem of a whole file: line None prints as line 1, and the file has no "
                                         "other problem to be ordered with"
        for name, n in (("_find_inputs", 42), ("_find_inputs", 45), ("__walk", 28), ("__walk", 31), ("__walk", 64),
@@ -333,15 +338,30 @@ EQUIVALENT = {
                                             "another count (an item split inside a quoted scalar, both parts in the "
                                             "chunk) holds the same items PyYAML reads there, as RISKY found nothing"
        for n in (17, 18)},
+    **{f"yaml_fast.x_too_deep__mutmut_{n}": "a pre-check that only saves time: with MAX_DEPTH brackets or fewer the "
+                                            "loop's depth cannot pass MAX_DEPTH, and INDENT cannot match a text "
+                                            "that is not wide (400 spaces or a tab); the same line or None"
+       for n in (1, 11, 51, 53)},
+    "yaml_fast.x_too_deep__mutmut_21": "match.group() is one bracket: in 'XX[{XX' exactly when in '[{'",
+    **{f"yaml_fast.x_too_deep__mutmut_{n}": "str.count's start None is 0" for n in (32, 62)},
     "yaml_fast.x__pyyaml_item__mutmut_6": "an item's text holds one column-0 item (the text is split at every "
                                           "one), so PyYAML reads it as a list of one, a non-list, or not at all",
 }
 
-# A mutant is stopped (and counted caught, as a time-out) after (its tests' own time + 1 s) x 2 x this many
-# CPU seconds (mutmut's default is 15: a mutant of a streaming loop that never ends then costs minutes each,
-# which kept the exports group from finishing). CPU seconds, so a loaded machine does not turn a slow pass
-# into a time-out.
-TIMEOUT_MULTIPLIER = 3
+# mutmut stops a mutant (and counts it caught, as a time-out) after (its tests' time + TIMEOUT_CONSTANT) x
+# TIMEOUT_MULTIPLIER seconds of wall clock, or twice that in CPU seconds. Its tests' time is the time of
+# their calls only, measured once: not the session fixtures each mutant's run sets up again (the real data
+# built, a Datasette made: 3 s and more), nor a loaded machine. With mutmut's defaults (1 s, 15) a group
+# whose tests need those fixtures timed mutants out for being slow, not for looping, and a time-out counts as
+# caught: TIMEOUT_CONSTANT covers the fixtures on a loaded 2-core machine, and a smaller multiplier keeps a
+# mutant that loops forever (a streaming writer's loop) from costing minutes.
+# Each mutant's tests run in a process forked from a clean fork server (``process_isolation = forkserver``),
+# not from mutmut's own process, which has run every test once to see which tests reach which function:
+# the threads those tests started (Datasette's, the downloads' writers, the build's background copy) do not
+# exist in a forked child, and a lock one of them held stays locked there. Forked from that process, the
+# CSVW metadata's surviving mutants hung until their time limit and were counted caught.
+TIMEOUT_CONSTANT = 20
+TIMEOUT_MULTIPLIER = 4
 
 # mutmut's exit code per mutant → the column it is counted in (mutmut.stats.status_by_exit_code).
 COLUMN = {1: "killed", 3: "killed", 0: "survived", 5: "survived", 33: "survived", 34: "skipped",
@@ -386,6 +406,8 @@ def write_config(copy: Path, modules: tuple[str, ...], tests: list[str], deselec
         f"pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    {lines(f'--deselect={t}' for t in deselect)}\n"
         "also_copy =\n    data\n    metadata.yml\n    maintainers.yaml\n    bench\n    README.md\n    pyproject.toml\n    .github\n    .ci\n    Makefile\n    requirements.lock\n"
         f"timeout_multiplier = {TIMEOUT_MULTIPLIER}\n"
+        f"timeout_constant = {TIMEOUT_CONSTANT}\n"
+        "process_isolation = forkserver\n"
         "use_git_change_detection = false\n"
         "use_setproctitle = false\n",
         encoding="utf-8")

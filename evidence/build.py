@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 from . import provenance
 from .files import BackgroundCopy, check_target, stale_temporaries
-from .pipeline.plan import NotIncremental, Plan, plan
+from .pipeline.plan import NotIncremental, Plan, built_by, plan
 from .pipeline.read import RawInputs, read
 from .problems import EvidenceError, Report, ValidationFailed
 from .version import __version__
@@ -128,11 +128,14 @@ def build(data: Path, db: Path, bib: Optional[Path] = None, strict: bool = False
         if not force and not release and not strict and raw.complete and stored_hash(db) == content_hash:
             log(f"{db} is up to date (content hash {content_hash[:12]}): nothing to do")
             return BuildResult(Report(), None, content_hash)
-        # 2. plan: the blocks that changed; the full build is the plan "everything" (a reason is logged)
-        chosen = plan(raw, db, fingerprint.hex(), log, everything=bool(force or release or strict))
-        # the plan is applied to a copy of the database: the kernel copies it while the stages import and parse
-        copy = None if chosen.full else start_copy(db)
+        everything = bool(force or release or strict)
+        # a plan is applied to a copy of the database: the kernel copies it while the plan is made and the
+        # stages import and parse (not when the previous build was of other code: the plan is then "everything";
+        # when the plan is "everything" for another reason, the write stage leaves the copy, removed at the end)
+        copy = start_copy(db) if not everything and raw.complete and built_by(db, fingerprint.hex()) else None
         try:
+            # 2. plan: the blocks that changed; the full build is the plan "everything" (a reason is logged)
+            chosen = plan(raw, db, fingerprint.hex(), log, everything=everything)
             return stages(raw, chosen, db, content_hash, fingerprint, started, log, strict, force, changelog,
                           release, copy)
         except NotIncremental as e:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from .read import connect, records, select, sql
-from .schema import DERIVED_COLUMNS
+from .columns import DERIVED_COLUMNS
 from .titles import TABLE_TITLES, TABLES as DECLARED, tables
 
 TABLES = tables("diffed")  # evidence/titles.py

@@ -1,28 +1,25 @@
 """A fast path for valid records: what pydantic would accept, read without building a model.
 
-``validate(SourceIn, raw)`` returns a ``Record`` (fields as attributes, ``model_dump`` as pydantic's)
-when every field of the record and its nested records is of a kind this module reads exactly as
-pydantic does (text, patterned text, numbers and counts with their bounds, booleans, lists of text,
-lists of records) and holds a value pydantic takes without conversion (``int`` for an int, ``int`` or
-finite ``float`` for a float, ``str`` for text). Anything else, and any value that breaks a rule,
-returns None: the caller then validates with the model, so every problem is still pydantic's own.
-What each kind accepts is read from the models' field definitions (evidence/schema.py), once; a field
-of a kind not listed here makes its model always take the model path.
+``validate("SourceIn", raw)`` (a model or its name) returns a ``Record`` (fields as attributes,
+``model_dump`` as pydantic's) when every field of the record and its nested records is of a kind this
+module reads exactly as pydantic does (text, patterned text, numbers and counts with their bounds,
+booleans, lists of text, lists of records) and holds a value pydantic takes without conversion (``int``
+for an int, ``int`` or finite ``float`` for a float, ``str`` for text). Anything else, and any value that
+breaks a rule, returns None: the caller then validates with the model, so every problem is still
+pydantic's own. What each field accepts is read from ``RECORDS`` in evidence/columns.py, generated from
+the models' field definitions (``schema.fast_fields``), so this module loads neither pydantic nor the
+schema (an incremental build validates its few records without them); a model of a field of a kind not
+listed there is None in ``RECORDS`` and always takes the model path.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import types
-import typing
 from functools import lru_cache
-from typing import Annotated, Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
-import annotated_types
-from pydantic import AfterValidator, AllowInfNan, BeforeValidator, StringConstraints
-
-from . import schema
+from .columns import RECORDS
 
 
 class Decline(Exception):
@@ -51,9 +48,10 @@ class Record:
 Check = Callable[[Any], Any]  # returns the value as the model holds it, or raises Decline
 
 
-def validate(model: type, raw: Any) -> Optional[Record]:
-    """The record as ``model`` would validate it, or None when the model must decide."""
-    reader = _reader(model)
+def validate(model: Union[str, type], raw: Any) -> Optional[Record]:
+    """The record as ``model`` (an input model of evidence/schema.py, or its name) would validate it, or
+    None when the model must decide."""
+    reader = _reader(model if isinstance(model, str) else model.__name__)
     if reader is None:
         return None
     try:
@@ -63,34 +61,26 @@ def validate(model: type, raw: Any) -> Optional[Record]:
 
 
 @lru_cache(maxsize=None)
-def _reader(model: type) -> Optional[Callable[[Any], Record]]:
-    """A function that reads a mapping as ``model`` would, or None when a field is of an unknown kind."""
-    decorators = model.__pydantic_decorators__
-    if (model.model_config.get("extra") != "forbid" or decorators.model_validators or decorators.field_validators
-            or decorators.validators or decorators.root_validators):
+def _reader(model: str) -> Optional[Callable[[Any], Record]]:
+    """A function that reads a mapping as the model named ``model`` would, or None when the model decides."""
+    fields = RECORDS.get(model)
+    if fields is None:
         return None
     checks: dict[str, Check] = {}
     defaults: dict[str, Any] = {}  # every field in the model's order: what a record without it holds
     factories: dict[str, Callable[[], Any]] = {}
     required: set[str] = set()
-    for name, info in model.model_fields.items():
-        if info.alias or info.validation_alias:
-            return None
-        check = _check(info.annotation, info.metadata)
-        if check is None:
-            return None
-        checks[name], defaults[name] = check, None
-        if info.is_required():
+    for name, check, default in fields:
+        checks[name], defaults[name] = _check(check), None
+        if default[0] == "required":
             required.add(name)
-        elif info.default_factory is not None:
-            factories[name] = info.default_factory
-        elif isinstance(info.default, (list, dict, set)):
-            return None  # a shared mutable default: not copied here
+        elif default[0] == "factory":
+            factories[name] = list
         else:
-            defaults[name] = info.default
+            defaults[name] = default[1]
     required_names = frozenset(required)
-    kind = type(f"{model.__name__}Record", (Record,), {"lists": tuple(
-        name for name, info in model.model_fields.items() if typing.get_origin(info.annotation) is list)})
+    kind = type(f"{model}Record", (Record,), {"lists": tuple(
+        name for name, check, _ in fields if check[0] in ("texts", "records"))})
 
     def read(raw: Any) -> Record:
         if type(raw) is not dict or not required_names <= raw.keys():
@@ -111,73 +101,38 @@ def _reader(model: type) -> Optional[Callable[[Any], Record]]:
     return read
 
 
-def _check(annotation: Any, metadata: list) -> Optional[Check]:
-    """The check for a field's annotation and its metadata, or None when it is of an unknown kind."""
-    optional = False
-    if typing.get_origin(annotation) in (Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(args) != 1:
-            return None
-        optional, annotation = True, args[0]
-    if typing.get_origin(annotation) is Annotated:
-        annotation, *inner = typing.get_args(annotation)
-        metadata = [*inner, *metadata]
-    return _base(annotation, [m for m in metadata if type(m).__name__ != "FieldInfoMetadata"], optional)
+def _check(spec: tuple) -> Check:
+    """The check of a field, from its spec in RECORDS (see ``schema.fast_fields``)."""
+    kind = spec[0]
+    if kind == "text":
+        _, pattern, not_blank, optional = spec
+        return _text(re.compile(pattern) if pattern else None, not_blank, optional)
+    if kind in ("int", "float"):
+        _, low, high, low_open, high_open, optional = spec
+        return _number(int if kind == "int" else float, -math.inf if low is None else low,
+                       math.inf if high is None else high, low_open, high_open, optional)
+    if kind == "bool":
+        optional = spec[1]
 
-
-def _base(annotation: Any, metadata: list, optional: bool) -> Optional[Check]:
-    bounds, pattern, not_blank, not_bool = [], None, False, False
-    for m in metadata:
-        if isinstance(m, (annotated_types.Ge, annotated_types.Gt, annotated_types.Le, annotated_types.Lt)):
-            bounds.append(m)
-        elif isinstance(m, StringConstraints) and m.pattern and not any(
-                getattr(m, k) for k in ("strip_whitespace", "to_upper", "to_lower", "strict", "min_length",
-                                        "max_length", "ascii_only")):
-            pattern = re.compile(m.pattern)
-        elif isinstance(m, AfterValidator) and m.func is schema._not_blank:
-            not_blank = True
-        elif isinstance(m, BeforeValidator) and m.func is schema._not_bool:
-            not_bool = True
-        elif isinstance(m, BeforeValidator) and m.func is schema._whole_number:
-            if annotation is not int:
-                return None
-            not_bool = True  # an int and nothing else (not a bool, '10' or 10.0): what _number(int) takes
-        elif isinstance(m, AllowInfNan) and not m.allow_inf_nan:
-            pass  # a known rule: _number never takes a non-finite float (the model decides those)
-        else:
-            return None  # a rule this module does not know
-    if annotation is str and not bounds:
-        return _text(pattern, not_blank, optional)
-    if pattern or not_blank:
-        return None
-    if annotation is int:
-        return _number(int, bounds, optional)
-    if annotation is float:
-        return _number(float, bounds, optional)  # a non-finite float always goes to the model, AllowInfNan or not
-    if annotation is bool and not bounds and not not_bool:
         def boolean(value: Any) -> Optional[bool]:
             if type(value) is not bool and not (optional and value is None):
                 raise Decline
             return value
         return boolean
-    if typing.get_origin(annotation) is list and not bounds and not not_bool and not optional:
-        (item,) = typing.get_args(annotation)
-        if item is str:
-            def texts(value: Any) -> list:
-                if type(value) is not list or any(type(v) is not str for v in value):
-                    raise Decline
-                return list(value)
-            return texts
-        reader = _reader(item) if isinstance(item, type) else None
-        if reader is None:
-            return None
-
-        def records(value: Any) -> list:
-            if type(value) is not list:
+    if kind == "texts":
+        def texts(value: Any) -> list:
+            if type(value) is not list or any(type(v) is not str for v in value):
                 raise Decline
-            return [reader(v) for v in value]
-        return records
-    return None
+            return list(value)
+        return texts
+    reader = _reader(spec[1])  # "records": a list of records of the model named
+    assert reader is not None, spec  # schema.fast_fields names only models the fast path reads
+
+    def records(value: Any) -> list:
+        if type(value) is not list:
+            raise Decline
+        return [reader(v) for v in value]
+    return records
 
 
 def _text(pattern: Optional[re.Pattern], not_blank: bool, optional: bool) -> Check:
@@ -192,22 +147,7 @@ def _text(pattern: Optional[re.Pattern], not_blank: bool, optional: bool) -> Che
     return text
 
 
-def _limits(bounds: list) -> tuple[float, float, bool, bool]:
-    """(lowest, highest, whether each is excluded) from Ge/Gt/Le/Lt."""
-    low, high, low_open, high_open = -math.inf, math.inf, False, False
-    for b in bounds:
-        if isinstance(b, annotated_types.Ge):
-            low = b.ge
-        elif isinstance(b, annotated_types.Gt):
-            low, low_open = b.gt, True
-        elif isinstance(b, annotated_types.Le):
-            high = b.le
-        else:
-            high, high_open = b.lt, True
-    return low, high, low_open, high_open
-
-
-def _number(kind: type, bounds: list, optional: bool) -> Check:
+def _number(kind: type, low: float, high: float, low_open: bool, high_open: bool, optional: bool) -> Check:
     def number(value: Any) -> Any:
         if value is None and optional:
             return None
@@ -218,5 +158,4 @@ def _number(kind: type, bounds: list, optional: bool) -> Check:
         if not (low <= value <= high) or (low_open and value == low) or (high_open and value == high):
             raise Decline
         return value
-    low, high, low_open, high_open = _limits(bounds)
     return number

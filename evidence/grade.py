@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Mapping, Optional
 
-from .schema import GRADE_DOMAINS, GRADE_UPGRADES
+from .columns import GRADE_DOMAINS, GRADE_UPGRADES
 from .vocabulary import scales
 
 # The certainty scale, least certain first, and its symbols: both from evidence/scales.yaml.
@@ -21,7 +21,7 @@ MAY = re.compile(r"\bmay\b", re.I)
 HEDGE = re.compile(r"\b(may|probably|likely|very uncertain)\b", re.I)
 NO_DIFFERENCE = re.compile(r"\blittle (to|or) no (difference|effect)\b", re.I)
 
-# Each cue a certainty's wording names (evidence/scales.yaml: wording_needs, wording_excludes; vocabulary.Cue):
+# Each cue a certainty's wording names (evidence/scales.yaml: wording_needs, wording_excludes; vocabulary.CUES):
 # its pattern and the key words, one of which the lowered statement holds whenever the pattern matches.
 CUES = {
     "may": (MAY, ("may",)),

@@ -20,7 +20,7 @@ import yaml
 from . import diff
 from .problems import EvidenceError
 from .read import connect, records
-from .schema import ChangeRecord, HistoryRecord, insert_rows
+from .storage import insert_rows
 
 
 
@@ -42,7 +42,7 @@ def record_history(conn: sqlite3.Connection, release: dict) -> list[diff.Change]
     start = len(history)
     history += [{**row, "id": start + i, "release": release["version"], "released_at": release["date"]}
                 for i, row in enumerate(diff.rows(changes), 1)]
-    for table, table_rows in ((HistoryRecord.__table__, history), (ChangeRecord.__table__, diff.rows(changes))):
+    for table, table_rows in (("history", history), ("changes", diff.rows(changes))):
         insert_rows(conn, table, table_rows)
     return changes
 

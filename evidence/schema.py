@@ -13,10 +13,7 @@ order the columns should appear (``class Finding(FindingFields, FindingKey)`` pu
 
 from __future__ import annotations
 
-import hashlib
-import sys
-
-from typing import Annotated, Any, Iterable, Optional, Union
+from typing import Annotated, Any, Optional, Union
 
 from pydantic import AfterValidator, AllowInfNan, BeforeValidator, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -774,89 +771,6 @@ for _model in TABLES:
     drop_leading_indexes(_model.__table__)
 
 
-class Row:
-    """One row of a table as a tuple in the table's column order, read by column name like a dict.
-
-    The build holds every finding until it writes them: as a dict a finding costs about 4 KB, as a
-    tuple about 0.6 KB, and the tuple is what ``executemany`` takes. Columns the mapping lacks are
-    None; keys that are not columns (``studies``) are left out.
-    """
-
-    __slots__ = ("values",)
-    columns: dict[str, int] = {}
-    terms: tuple[int, ...] = ()  # positions of the columns whose values are vocabulary terms
-
-    def __init__(self, mapping: dict[str, Any]):
-        values = list(map(mapping.get, self.columns))
-        for i in self.terms:  # a few hundred distinct values, each held once instead of once per row
-            if type(values[i]) is str:
-                values[i] = sys.intern(values[i])
-        self.values = tuple(values)
-
-    def __getitem__(self, name: str) -> Any:
-        return self.values[self.columns[name]]
-
-    def get(self, name: str, default: Any = None) -> Any:
-        index = self.columns.get(name)
-        return default if index is None else self.values[index]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.columns
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({dict(zip(self.columns, self.values))!r})"
-
-
-def row_type(model: type[SQLModel]) -> type[Row]:
-    """The Row class of a table."""
-    columns = {c.name: i for i, c in enumerate(model.__table__.columns)}
-    terms = tuple(i for name, i in columns.items() if name in model.model_fields and vocabulary_of(model, name))
-    return type(f"{model.__name__}Row", (Row,), {"__slots__": (), "columns": columns, "terms": terms})
-
-
-FindingRow, StudyResultRow = row_type(Finding), row_type(StudyResult)
-
-
-def insert_sql(table: sa.Table) -> tuple[str, list[str]]:
-    """An INSERT for every column of the table, with ? placeholders, and the column order."""
-    statement = str(table.insert().compile(dialect=sa.dialects.sqlite.dialect(paramstyle="qmark")))
-    return statement, [c.name for c in table.columns]
-
-
-# The tables an incremental build rewrites in part (input_blocks: the blocks that changed): a row's rowid is a hash of its primary key (``keyed_rowid``),
-# so it is the same whoever wrote the row and in whatever order (a full build, or an incremental build that
-# deletes a source's rows and inserts them again). Rowids show as ``rid`` in the search views and order
-# the bounded searches' cut-off. Every other table is written whole, in one order, by both builds.
-KEYED_ROWID = ("sources", "findings", "economic_evaluations", "study_results", "input_blocks")
-
-
-def keyed_rowid(*key: Any) -> int:
-    """A positive 63-bit rowid from a primary key (two of a million keys share one with odds of about 1 in
-    20 million; the insert then fails, as a duplicate key would, and nothing is written)."""
-    text = key[0] if len(key) == 1 and type(key[0]) is str else "\x1f".join(map(str, key))  # one id: no join
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") >> 1 or 1
-
-
-def insert_rows(conn: Any, table: sa.Table, rows: Iterable[Any]) -> None:
-    """One executemany of the rows (Rows, or mappings by column name) into the table, as they come; for
-    the KEYED_ROWID tables with their rowids, in rowid order (each page is filled as it is appended)."""
-    statement, names = insert_sql(table)
-    values = (row.values if isinstance(row, Row) else tuple(row.get(n) for n in names) for row in rows)
-    if table.name in KEYED_ROWID:
-        key = [names.index(c.name) for c in table.primary_key.columns]
-        statement = statement.replace(" (", " (rowid, ", 1).replace("VALUES (", "VALUES (?, ", 1)
-        values = sorted(((keyed_rowid(*(v[i] for i in key)), *v) for v in values), key=lambda v: v[0])
-    conn.executemany(statement, values)
-
-
-UNCOUNTED = ("build_info", "changes", "history", "input_blocks")  # tables build_info.row_counts leaves out
-
-
-def counted_tables() -> list[str]:
-    """The tables whose row counts build_info records."""
-    return [model.__tablename__ for model in TABLES if model.__tablename__ not in UNCOUNTED]
-
-
 # --- the tables' columns, for the commands that read a database without loading this module -----------
 
 
@@ -880,6 +794,122 @@ def described_tables() -> dict[str, dict[str, Any]]:
                                   "columns": {c.name: model.model_fields[c.name].description or ""
                                               for c in model.__table__.columns}}
             for model in TABLES}
+
+
+# --- what the validator's fast path reads (evidence/fast_records.py), without this module -----------------
+
+
+def fast_fields(model: type[SQLModel]) -> Optional[tuple]:
+    """How evidence/fast_records.py reads an input model's records: each field as (name, check, default) in
+    the model's order, or None when the model must decide every record (an unknown kind of field, a
+    validator of the model's own, extra fields allowed). A check is ``("text", pattern, not blank,
+    optional)``, ``("int" | "float", lowest, highest, lowest excluded, highest excluded, optional)`` (None:
+    no bound), ``("bool", optional)``, ``("texts",)`` or ``("records", model name)``; a default is
+    ``("required",)``, ``("default", value)`` or ``("factory", "list")``."""
+    decorators = model.__pydantic_decorators__
+    if (model.model_config.get("extra") != "forbid" or decorators.model_validators or decorators.field_validators
+            or decorators.validators or decorators.root_validators):
+        return None
+    fields = []
+    for name, info in model.model_fields.items():
+        check = None if info.alias or info.validation_alias else _fast_check(info.annotation, info.metadata)
+        if check is None:
+            return None
+        if info.is_required():
+            default: tuple = ("required",)
+        elif info.default_factory is not None:
+            if info.default_factory is not list:
+                return None
+            default = ("factory", "list")
+        elif type(info.default) not in (type(None), bool, int, float, str):
+            return None  # a mutable or unusual default: not copied there
+        else:
+            default = ("default", info.default)
+        fields.append((name, check, default))
+    return tuple(fields)
+
+
+def _fast_check(annotation: Any, metadata: list) -> Optional[tuple]:
+    """A field's check for the fast path, from its annotation and metadata (None: a kind it does not read)."""
+    import types
+    import typing
+
+    import annotated_types
+
+    optional = False
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) != 1:
+            return None
+        optional, annotation = True, args[0]
+    if typing.get_origin(annotation) is Annotated:
+        annotation, *inner = typing.get_args(annotation)
+        metadata = [*inner, *metadata]
+    bounds, pattern, not_blank, not_bool = [], None, False, False
+    for m in metadata:
+        if type(m).__name__ == "FieldInfoMetadata":
+            continue
+        if isinstance(m, (annotated_types.Ge, annotated_types.Gt, annotated_types.Le, annotated_types.Lt)):
+            bounds.append(m)
+        elif isinstance(m, StringConstraints) and m.pattern and not any(
+                getattr(m, k) for k in ("strip_whitespace", "to_upper", "to_lower", "strict", "min_length",
+                                        "max_length", "ascii_only")):
+            pattern = m.pattern
+        elif isinstance(m, AfterValidator) and m.func is _not_blank:
+            not_blank = True
+        elif isinstance(m, BeforeValidator) and m.func is _not_bool:
+            not_bool = True
+        elif isinstance(m, BeforeValidator) and m.func is _whole_number:
+            if annotation is not int:
+                return None
+            not_bool = True  # an int and nothing else (not a bool, '10' or 10.0): what an "int" check takes
+        elif isinstance(m, AllowInfNan) and not m.allow_inf_nan:
+            pass  # a known rule: the fast path never takes a non-finite float (the model decides those)
+        else:
+            return None  # a rule the fast path does not know
+    if annotation is str and not bounds:
+        return ("text", pattern, not_blank, optional)
+    if pattern or not_blank:
+        return None
+    if annotation in (int, float):
+        low, high, low_open, high_open = None, None, False, False
+        for b in bounds:
+            if isinstance(b, annotated_types.Ge):
+                low = b.ge
+            elif isinstance(b, annotated_types.Gt):
+                low, low_open = b.gt, True
+            elif isinstance(b, annotated_types.Le):
+                high = b.le
+            else:
+                high, high_open = b.lt, True
+        return (annotation.__name__, low, high, low_open, high_open, optional)
+    if annotation is bool and not bounds and not not_bool:
+        return ("bool", optional)
+    if typing.get_origin(annotation) is list and not bounds and not not_bool and not optional:
+        (item,) = typing.get_args(annotation)
+        if item is str:
+            return ("texts",)
+        if isinstance(item, type) and issubclass(item, SQLModel) and fast_fields(item) is not None:
+            return ("records", item.__name__)
+    return None
+
+
+def fast_models() -> dict[str, Optional[tuple]]:
+    """Every input model a source record holds (the source's, and the records nested in it, at any depth),
+    by name, with its ``fast_fields``."""
+    import typing
+
+    found: dict[str, Optional[tuple]] = {}
+    waiting: list[type[SQLModel]] = [SourceIn]
+    while waiting:
+        model = waiting.pop(0)
+        if model.__name__ not in found:
+            found[model.__name__] = fast_fields(model)
+            for info in model.model_fields.values():
+                item = typing.get_args(info.annotation)[0] if typing.get_origin(info.annotation) is list else None
+                if isinstance(item, type) and issubclass(item, SQLModel):
+                    waiting.append(item)
+    return found
 
 
 def columns_module() -> str:
@@ -908,5 +938,31 @@ def columns_module() -> str:
         lines += [f"            {column!r}: {text!r}," for column, text in described["columns"].items()]
         lines += ["        },", "    },"]
     lines += ["}", "", "# the GRADE domains and upgrades: the finding's columns that rate its certainty",
-              f"GRADE_DOMAINS = {GRADE_DOMAINS!r}", f"GRADE_UPGRADES = {GRADE_UPGRADES!r}", ""]
+              f"GRADE_DOMAINS = {GRADE_DOMAINS!r}", f"GRADE_UPGRADES = {GRADE_UPGRADES!r}", "",
+              "# each table's columns whose values are vocabulary terms", "TERM_COLUMNS = {"]
+    for model in TABLES:
+        terms = "".join(f"{c.name!r}, " for c in model.__table__.columns
+                        if c.name in model.model_fields and vocabulary_of(model, c.name))
+        if terms:
+            lines.append(f"    {model.__tablename__!r}: ({terms.rstrip()}),")
+    lines += ["}", "", "# the tables with a foreign key", "LINKED = ("]
+    lines += [f"    {model.__tablename__!r}," for model in TABLES if model.__table__.foreign_keys]
+    lines += [")", "", "# the columns the build derives from others (changelogs and history leave them out)",
+              "DERIVED_COLUMNS = {"]
+    lines += [f"    {table!r}: frozenset({sorted(columns)!r})," for table, columns in DERIVED_COLUMNS.items()]
+    lines += ["}", "", "# the input models a source record holds: what the validator's fast path reads of each field",
+              "# (evidence/fast_records.py; schema.fast_fields says how), and the vocabulary each field's values are from",
+              "RECORDS = {"]
+    models = fast_models()
+    for name, fields in models.items():
+        if fields is None:
+            lines.append(f"    {name!r}: None,")
+        else:
+            lines += [f"    {name!r}: (", *(f"        {field!r}," for field in fields), "    ),"]
+    lines += ["}", "", "VOCABULARY_FIELDS = {"]
+    for name in models:
+        model = globals()[name]
+        pairs = "".join(f"({field!r}, {kind!r}), " for field in model.model_fields if (kind := vocabulary_of(model, field)))
+        lines.append(f"    {name!r}: ({pairs.rstrip()}),")
+    lines += ["}", ""]
     return "\n".join(lines)

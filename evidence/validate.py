@@ -11,32 +11,35 @@ import json
 import re
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence, Union
 
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
-from pydantic import ValidationError
-from sqlmodel import SQLModel
 
 from . import fast_records, grade, provenance
 from .bibtex import BibEntry
-from .guideline import check_guideline
+from .columns import VOCABULARY_FIELDS
 from .inputs import Inputs
 from .languages import name_columns
 from .latex import plain
 from .problems import Problem, Report
-from .schema import TERM_TABLES, EconomicIn, FindingIn, FindingRow, SourceIn, StudyResultRow, vocabulary_of
+from .storage import FindingRow, StudyResultRow
 from .vocabulary import CURATED, ATTRIBUTES, Vocabulary, check_kind, label, scales, stored
 from .yaml_fast import LazyItems, Unparsable
 from .yaml_safe import YamlFile
 
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from .schema import FindingIn, SourceIn
+
+# The records are read by evidence/fast_records.py (columns.py's copy of the models' fields); the schema and
+# pydantic are loaded only for a record it leaves to the model (or for the checks of a whole build), so an
+# incremental build of a few valid records loads neither.
+
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 PMID = re.compile(r"^[1-9]\d{0,8}$")
 
-NESTED: dict[str, type[SQLModel]] = {"findings": FindingIn, "economic_evaluations": EconomicIn}
-VOCAB_FIELDS = {
-    model: [(name, kind) for name in model.model_fields if (kind := vocabulary_of(model, name))]
-    for model in (SourceIn, FindingIn, EconomicIn)
-}
+NESTED = {"findings": "FindingIn", "economic_evaluations": "EconomicIn"}  # the input models (schema), by name
 
 Rows = dict[str, list[dict]]
 
@@ -69,6 +72,8 @@ def validate(inputs: Inputs, partial: bool = False, ids: Optional[dict[Path, lis
     if inputs.bibliography:
         check_bibliography(inputs.bibliography.name, bib, cited, report)
     if not partial:
+        from .guideline import check_guideline
+
         check_links(rows["findings"], seen, report)
         check_links(rows["economic_evaluations"], seen, report)
         check_study_sources(rows["study_results"], rows["sources"], seen, report)
@@ -155,6 +160,8 @@ def curated_vocabulary(docs: list[YamlFile], report: Report) -> Vocabulary:
 
 def vocabulary_rows(vocab: Vocabulary) -> Rows:
     """The term tables (conditions, outcomes, …) and the vocabulary table, with every attribute."""
+    from .schema import TERM_TABLES
+
     rows: Rows = {}
     for table in TERM_TABLES:
         rows[table.__tablename__] = [
@@ -178,7 +185,7 @@ class FileChecker:
         self.known_documents = set(vocab.terms("document")) if vocab.checks("document") else None
         # each model's vocabulary fields whose vocabulary can be checked, with its terms
         self.checked = {model: [(name, kind, vocab.terms(kind)) for name, kind in fields if vocab.checks(kind)]
-                        for model, fields in VOCAB_FIELDS.items()}
+                        for model, fields in VOCABULARY_FIELDS.items()}
         self.ids: list[Optional[str]] = []  # the id of each record, in file order (for input_blocks)
         self.unchecked: set[str] = set()  # the findings of records with errors (see guideline_links)
 
@@ -211,11 +218,15 @@ class FileChecker:
         if not isinstance(raw, dict):
             self.problem((i,), f"sources[{i}]", "each source must be a mapping of fields")
             return
-        source = fast_records.validate(SourceIn, raw)  # None: the model decides, and names the problems
+        source = fast_records.validate("SourceIn", raw)  # None: the model decides, and names the problems
         if source is None and self.non_text_keys(i, raw):  # a record it takes has only its fields' names
             return
         self.vocabularies(i, raw)  # on the raw mapping, so a record with other errors is checked too
         if source is None:
+            from pydantic import ValidationError
+
+            from .schema import SourceIn
+
             try:
                 source = SourceIn.model_validate(raw)
             except ValidationError as e:
@@ -260,7 +271,7 @@ class FileChecker:
             else:
                 self.problem(path, f"{record}.{name}", f"{err['msg']} (got {err['input']!r})")
 
-    def vocabulary(self, path: Sequence, record: str, model: type[SQLModel], values: dict) -> None:
+    def vocabulary(self, path: Sequence, record: str, model: str, values: dict) -> None:
         for name, kind, terms in self.checked[model]:
             value = values.get(name)
             if isinstance(value, str) and value not in terms:
@@ -270,7 +281,7 @@ class FileChecker:
     def vocabularies(self, i: int, raw: dict) -> None:
         """Controlled-vocabulary values of a source and its nested records (other types: pydantic)."""
         source_id = raw["id"] if isinstance(raw.get("id"), str) else f"sources[{i}]"
-        self.vocabulary((i,), source_id, SourceIn, raw)
+        self.vocabulary((i,), source_id, "SourceIn", raw)
         for listed, kind in (("conditions", "condition"), ("intervention_types", "intervention_type")):
             values = raw.get(listed)
             for j, value in enumerate(values if isinstance(values, list) else []):
@@ -432,7 +443,7 @@ class FileChecker:
         return term.get("grade_start")
 
 
-def _record_of(raw: dict, loc: tuple) -> tuple[str, type[SQLModel], str]:
+def _record_of(raw: dict, loc: tuple) -> tuple[str, str, str]:
     """Field name, model and readable record id for a pydantic error location."""
     source_id = raw["id"] if isinstance(raw.get("id"), str) else "source"
     if len(loc) >= 2 and loc[0] in NESTED and isinstance(loc[1], int):
@@ -440,11 +451,13 @@ def _record_of(raw: dict, loc: tuple) -> tuple[str, type[SQLModel], str]:
         item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
         local = item["id"] if isinstance(item, dict) and isinstance(item.get("id"), str) else f"{loc[0]}[{loc[1]}]"
         return ".".join(map(str, loc[2:])), NESTED[loc[0]], f"{source_id}-{local}"
-    return ".".join(map(str, loc)), SourceIn, source_id
+    return ".".join(map(str, loc)), "SourceIn", source_id
 
 
-def _close_field(name: str, model: type[SQLModel]) -> str:
-    close = difflib.get_close_matches(name, list(model.model_fields), n=1, cutoff=0.7)
+def _close_field(name: str, model: str) -> str:
+    from . import schema
+
+    close = difflib.get_close_matches(name, list(getattr(schema, model).model_fields), n=1, cutoff=0.7)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

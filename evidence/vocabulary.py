@@ -16,51 +16,107 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import ConfigDict, StringConstraints, ValidationError
-from pydantic import BaseModel
-from typing_extensions import Annotated
-
 from .inputs import CURATED, parse_yaml
-from .languages import add_names, name_columns
+from .languages import name_columns, others
 from .problems import EvidenceError, Problem
 
 SCALES = Path(__file__).with_name("scales.yaml")
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 # The cues of GRADE's informative-statement wording a certainty names (wording_needs, wording_excludes);
 # evidence/grade.py (CUES) reads each in a statement.
-Cue = Literal["may", "probably or likely", "very uncertain", "the evidence is very uncertain"]
+CUES = ("may", "probably or likely", "very uncertain", "the evidence is very uncertain")
+
+# What a term may hold, in order, defined once: (attribute, kind, required). The model every problem is
+# pydantic's from (``term_model``) is made from it, and ``fast_term`` reads a term without pydantic (so a
+# build that validates a few records loads none). Kinds: "text" (stripped, not empty), "str", "int",
+# "bool" (default false), "colour" (#rrggbb), a tuple of the values allowed, or a list ("texts", or
+# ("list", values allowed)). name_<code>: one for each language but English (evidence/languages/).
+TERM_FIELDS: tuple[tuple[str, object, bool], ...] = (
+    ("name", "text", True),
+    *((f"name_{code}", "text", True) for code in others()),
+    ("description", "text", False),
+    ("parent", "str", False),
+    ("rank", "int", False),
+    ("symbol", "text", False),
+    ("colour", "colour", False),
+    ("background", "colour", False),
+    ("fhir_code", "text", False),
+    ("fhir_display", "text", False),
+    ("fhir_system", "text", False),
+    ("grade_start", "str", False),
+    ("pending", "bool", False),
+    ("in_overviews", "bool", False),
+    ("scale", ("ratio", "difference"), False),
+    ("footnote", "text", False),
+    ("desirable", ("higher", "lower"), False),
+    ("synonyms", "texts", False),  # other words for the term (Dutch, English): the search index reads them
+    ("wording", "text", False),  # the wording GRADE expects at this certainty, as the curator is told
+    ("wording_needs", ("list", CUES), False),  # a statement at this certainty holds one of these cues
+    ("wording_excludes", ("list", CUES), False),  # … and none of these
+    ("published", "bool", False),  # a document that is a published paper's abstract (not a source document)
+)
+ATTRIBUTES = tuple(name for name, _, _ in TERM_FIELDS)
+DEFAULTS = {name: False if kind == "bool" else None for name, kind, _ in TERM_FIELDS}  # (a required one: None)
+REQUIRED = frozenset(name for name, _, required in TERM_FIELDS if required)
 
 
-class TermIn(BaseModel):
-    """A term as written in a vocabulary file; unknown attributes are errors."""
+@lru_cache(maxsize=1)
+def term_model() -> type:
+    """TermIn, the pydantic model of a term as written in a vocabulary file: unknown attributes are
+    errors, nothing is converted (strict)."""
+    from pydantic import ConfigDict, StringConstraints, create_model
+    from typing_extensions import Annotated
 
-    model_config = ConfigDict(extra="forbid", strict=True)
-    name: Text
-    add_names(locals(), Text)  # name_<code>: one for each language but English (evidence/languages/)
-    description: Optional[Text] = None
-    parent: Optional[str] = None
-    rank: Optional[int] = None
-    symbol: Optional[Text] = None
-    colour: Optional[Colour] = None
-    background: Optional[Colour] = None
-    fhir_code: Optional[Text] = None
-    fhir_display: Optional[Text] = None
-    fhir_system: Optional[Text] = None
-    grade_start: Optional[str] = None
-    pending: bool = False
-    in_overviews: bool = False
-    scale: Optional[Literal["ratio", "difference"]] = None
-    footnote: Optional[Text] = None
-    desirable: Optional[Literal["higher", "lower"]] = None
-    synonyms: Optional[list[Text]] = None  # other words for the term (Dutch, English): the search index reads them
-    wording: Optional[Text] = None  # the wording GRADE expects at this certainty, as the curator is told
-    wording_needs: Optional[list[Cue]] = None  # a statement at this certainty holds one of these cues
-    wording_excludes: Optional[list[Cue]] = None  # … and none of these
-    published: bool = False  # a document that is a published paper's abstract (not a source document)
+    text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    simple = {"text": text, "str": str, "int": int, "bool": bool,
+              "colour": Annotated[str, StringConstraints(pattern=rf"^{COLOUR.pattern}$")]}
+    fields = {}
+    for name, kind, required in TERM_FIELDS:
+        if isinstance(kind, tuple):
+            annotation = list[Literal[kind[1]]] if kind[0] == "list" else Literal[kind]  # type: ignore[valid-type]
+        else:
+            annotation = list[text] if kind == "texts" else simple[kind]
+        fields[name] = (annotation, ...) if required else (annotation if kind == "bool" else Optional[annotation],
+                                                           DEFAULTS[name])
+    return create_model("TermIn", __config__=ConfigDict(extra="forbid", strict=True),
+                        __doc__="A term as written in a vocabulary file; unknown attributes are errors.", **fields)
 
 
-ATTRIBUTES = tuple(TermIn.model_fields)
+def _text(value: object) -> bool:
+    """Text that stripping leaves as it is, and not empty: what the model keeps unchanged."""
+    return type(value) is str and value != "" and not value[0].isspace() and not value[-1].isspace()
+
+
+def _fits(kind: object, value: object) -> bool:
+    """Whether ``value`` is one the model takes and holds unchanged (else the model decides)."""
+    if isinstance(kind, tuple):
+        if kind[0] == "list":
+            return type(value) is list and all(type(v) is str and v in kind[1] for v in value)
+        return type(value) is str and value in kind
+    if kind == "text":
+        return _text(value)
+    if kind == "texts":
+        return type(value) is list and all(map(_text, value))
+    if kind == "colour":
+        return type(value) is str and COLOUR.fullmatch(value) is not None
+    return type(value) is {"str": str, "int": int, "bool": bool}[kind]
+
+
+KINDS = {name: kind for name, kind, _ in TERM_FIELDS}
+
+
+def fast_term(attributes: object) -> Optional[dict]:
+    """The term as ``term_model().model_validate(attributes).model_dump()`` gives it, when every attribute
+    holds a value the model keeps unchanged; None otherwise (the model then decides, and names the problems)."""
+    if type(attributes) is not dict or not REQUIRED <= attributes.keys():
+        return None
+    values = dict(DEFAULTS)
+    for name, value in attributes.items():
+        kind = KINDS.get(name) if type(name) is str else None
+        if kind is None or not (_fits(kind, value) or (value is None and name not in REQUIRED and kind != "bool")):
+            return None
+        values[name] = list(value) if type(value) is list else value
+    return values
 
 
 def stored(value: object) -> object:
@@ -136,8 +192,13 @@ def check_kind(kind: str, data: object, file: str, line_of) -> tuple[dict[str, d
         if not isinstance(term_id, str) or not term_id:
             problems.append(Problem(file, f"term ids must be text, not {term_id!r}", field=kind, line=line_of(where)))
             continue
+        terms[term_id] = fast_term(attributes)  # None: the model decides, and names the problems
+        if terms[term_id] is not None:
+            continue
+        from pydantic import ValidationError
+
         try:
-            terms[term_id] = TermIn.model_validate(attributes).model_dump()
+            terms[term_id] = term_model().model_validate(attributes).model_dump()
         except ValidationError as e:
             terms[term_id] = _placeholder(term_id)  # known, so records using it are not reported again
             for err in e.errors():
@@ -191,7 +252,7 @@ def _ids_and_names(kind: str, terms: dict[str, dict], file: str, line_of) -> lis
 
 
 def _placeholder(term_id: str) -> dict:
-    return {**{name: info.default for name, info in TermIn.model_fields.items()}, **dict.fromkeys(name_columns(), term_id)}
+    return {**DEFAULTS, **dict.fromkeys(name_columns(), term_id)}
 
 
 def _cycles(kind: str, terms: dict[str, dict], file: str, line_of) -> list[Problem]:

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "evidence"
 LAYERS: tuple[tuple[str, ...], ...] = (
     # what every layer names: problems, the schema, the search indexes' declaration
     ("evidence.version", "evidence.columns", "evidence.problems", "evidence.latex", "evidence.choices", "evidence.titles",
-     "evidence.schema", "evidence.search_indexes", "evidence.provenance", "evidence.fast_records",
+     "evidence.schema", "evidence.storage", "evidence.search_indexes", "evidence.provenance", "evidence.fast_records",
      "evidence.languages"),
     # files: finding them, text, YAML, BibTeX, writing atomically
     ("evidence.discover", "evidence.text", "evidence.files", "evidence.yaml_safe", "evidence.yaml_fast",

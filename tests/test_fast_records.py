@@ -20,7 +20,8 @@ from pydantic import ValidationError
 
 from evidence import fast_records
 from evidence.build import check
-from evidence.schema import EconomicIn, FindingIn, Row, SourceIn, StudyIn
+from evidence.schema import EconomicIn, FindingIn, SourceIn, StudyIn
+from evidence.storage import Row
 from bench.build_bench import studies_yaml
 from tests.conftest import ROOT, VALID
 from tests.test_properties import project

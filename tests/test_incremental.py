@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,6 +83,17 @@ def both(work: Path) -> tuple[list[str], builder.BuildResult, builder.BuildResul
     return log, fast, full
 
 
+def built_as_a_user_builds(work: Path) -> tuple[list[str], set[str]]:
+    """`evidence build` in a process of its own (which has loaded no schema, as a user's has not), then a
+    full build from a copy of the same previous database: the log and the modules the first loaded."""
+    shutil.copy(work / "evidence.db", work / "full.db")
+    code = ("import sys\nfrom evidence.cli import cli\ntry:\n    cli(['build'], prog_name='evidence')\n"
+            "except SystemExit as e:\n    assert not e.code, e.code\nprint(' '.join(sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=work, capture_output=True, text=True, check=True)
+    builder.build(work / "data", work / "full.db", force=True)
+    return done.stderr.splitlines(), set(done.stdout.split())
+
+
 def assert_same(work: Path, fast: builder.BuildResult, full: builder.BuildResult) -> None:
     assert fast.content_hash == full.content_hash
     assert fast.changes == full.changes
@@ -141,6 +154,22 @@ def test_editing_a_finding(work):
     assert incremental(log), log
     assert [c.change for c in fast.changes] == ["changed"]
     assert_same(work, fast, full)
+
+
+@pytest.mark.parametrize("model", [False, True])
+def test_a_build_run_as_a_user_runs_it_without_the_schema_and_with_it(work, model):
+    """A fresh process validates a changed record with the fast path (evidence/fast_records.py, from
+    columns.py) and writes its rows (evidence/storage.py) without loading the schema; a record the fast
+    path leaves to the model (a count written as text, which pydantic converts) loads it. Either way the
+    database is the full build's."""
+    edit(work / "data/studies.yaml", "Cited in the guideline module's Conclusies", "Cited (edited) in the guideline module's Conclusies")
+    if model:
+        edit(work / "data/studies.yaml", "      follow_up_months_min: 12\n", "      follow_up_months_min: '12'\n")
+    log, modules = built_as_a_user_builds(work)
+    assert incremental(log), log
+    assert ("evidence.schema" in modules) == model and ("sqlalchemy" in modules) == model
+    a, b = content(work / "evidence.db"), content(work / "full.db")
+    assert a.keys() == b.keys() and [k for k in a if a[k] != b[k]] == []
 
 
 def test_adding_a_review_at_the_end_of_a_file(work):

@@ -195,7 +195,7 @@ def test_the_database_and_its_changelog_are_written_together_or_not_at_all(built
 
 
 def test_an_incremental_build_applies_its_plan_to_the_copy_made_while_it_parsed(built, project, monkeypatch):
-    """The copy is made in a thread of its own (files.BackgroundCopy), started once the plan is known, and
+    """The copy is made in a thread of its own (files.BackgroundCopy), started before the plan is made, and
     the write stage waits for it to be complete (here a slow copy) before it applies the plan to it."""
     copies = []
     real = writer.shutil.copyfile
@@ -211,6 +211,31 @@ def test_an_incremental_build_applies_its_plan_to_the_copy_made_while_it_parsed(
     builder.build(project.data, built, log=log.append)
     assert any("incrementally" in line for line in log) and copies == ["evidence-copy"], (log, copies)
     assert builder.stored_hash(built) == builder.check(project.data)[2] and temporaries(project.root) == []
+
+
+def test_the_copy_is_started_before_the_plan_only_for_a_database_of_this_code(built, project, monkeypatch):
+    """The copy starts before the plan is made, when the database records being built by this code: a plan
+    that then reads everything (a vocabulary changed) leaves it, and it is removed; a database of other
+    code (the plan is "everything") starts none."""
+    copies = []
+    real = writer.shutil.copyfile
+
+    def counted(*args, **kwargs):
+        copies.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(writer.shutil, "copyfile", counted)
+    project.edit("  name_nl: kanker\n", "  name_nl: kanker (ziekte)\n", "vocabulary/condition.yaml")
+    log: list[str] = []
+    builder.build(project.data, built, log=log.append)
+    assert "Reading everything: a vocabulary file changed" in log and copies == ["evidence-copy"], (log, copies)
+    assert builder.stored_hash(built) == builder.check(project.data)[2] and temporaries(project.root) == []
+    copies.clear()
+    project.edit("certainty: low", "certainty: moderate\n      wording_justification: test")
+    monkeypatch.setattr(builder, "code_fingerprint", lambda: b"other code")
+    builder.build(project.data, built, log=log.append)
+    assert "Reading everything: the code changed, or the database records no input blocks" in log and copies == []
+    assert temporaries(project.root) == [] and lock_is_free(built)
 
 
 @pytest.mark.parametrize("fault", ["error in the changed source", "full disk", "interrupted while copying",

@@ -43,6 +43,78 @@ def test_a_searcher_finds_its_pattern_and_nothing_else():
     assert not search("Smith & Jones, R&D") and not search("")
 
 
+def scans(monkeypatch, body: str, needle: str, slice_: int) -> tuple[bool, list[str]]:
+    """text.found over ``body`` with slices of ``slice_`` characters (4 Mi in use: the loop is the same),
+    and the pieces it handed to the search, in order."""
+    monkeypatch.setattr(text, "SLICE", slice_)
+    seen: list[str] = []
+
+    def search(piece: str) -> bool:
+        seen.append(piece)
+        return needle in piece
+
+    return text.found(search, body), seen
+
+
+def test_a_long_non_ascii_text_is_scanned_in_slices_cut_after_a_line_break(monkeypatch):
+    body = "".join(f"é{'x' * (n % 5)}\n" for n in range(40))  # lines of 2 to 6 characters
+    hit, seen = scans(monkeypatch, body, "never", 8)
+    assert hit is False
+    assert "".join(seen) == body  # every character scanned once, in order
+    for piece in seen[:-1]:
+        # each slice is at least SLICE characters and ends at the first line break after them
+        assert len(piece) > 8 and piece.endswith("\n") and "\n" not in piece[8:-1]
+    assert len(seen) > 5
+    assert seen[-1].endswith("\n") and len(seen[-1]) <= 8 + 6
+
+
+def test_a_slice_search_stops_at_the_first_match_and_reads_the_last_line_without_a_break(monkeypatch):
+    body = "é\n" * 20 + "needle"  # no line break at the end
+    hit, seen = scans(monkeypatch, body, "needle", 8)
+    assert hit is True and seen[-1].endswith("needle") and "".join(seen) == body
+    hit, seen = scans(monkeypatch, body, "é\n", 8)
+    assert hit is True and seen == [body[:10]]  # found in the first slice: nothing more is read
+    # a text with no line break after the first SLICE characters is one slice
+    hit, seen = scans(monkeypatch, "é" * 30, "x", 8)
+    assert hit is False and seen == ["é" * 30]
+
+
+def test_a_short_or_ascii_text_is_searched_whole(monkeypatch):
+    for body in ("é" * 8, "a\n" * 40):  # exactly SLICE characters; ASCII of any length
+        hit, seen = scans(monkeypatch, body, "\n", 8)
+        assert seen == [body] and hit is ("\n" in body)
+    hit, seen = scans(monkeypatch, "é" * 9 + "\n" + "éZ", "Z", 8)  # SLICE + 3 characters: two slices
+    assert hit is True and seen == ["é" * 9 + "\n", "éZ"]
+
+
+def test_a_bad_byte_is_named_with_its_line_and_value():
+    assert text.decode("a\nb\n".encode(), "x.yaml") == ("a\nb\n", None)
+    value, problem = text.decode(b"a\nb\n\xff\n", "x.yaml")
+    assert value is None and str(problem) == "x.yaml:3: not valid UTF-8 (byte 0xff); save the file as UTF-8"
+    assert str(text.decode(b"\xe9", "y.bib")[1]) == "y.bib:1: not valid UTF-8 (byte 0xe9); save the file as UTF-8"
+
+
+def test_a_path_is_shown_relative_to_the_working_directory_when_inside_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert text.display(tmp_path / "data" / "x.yaml") == str(Path("data") / "x.yaml")
+    assert text.display(tmp_path.parent / "y.yaml") == str(tmp_path.parent / "y.yaml")
+
+    def other_drive(path):  # what os.path.relpath raises on Windows for a path on another drive
+        raise ValueError("path is on mount 'D:', start on mount 'C:'")
+
+    monkeypatch.setattr(text.os.path, "relpath", other_drive)
+    assert text.display(Path("D:/data/x.yaml")) == str(Path("D:/data/x.yaml"))
+
+
+def test_a_refused_character_is_named_by_its_code_point_and_name():
+    # names from the Unicode database (unicodedata), or the project's own for the controls it has none for
+    assert text.char_name("\u202e") == "U+202E (RIGHT-TO-LEFT OVERRIDE)"
+    assert text.char_name("\x00") == "U+0000 (NUL)" and text.char_name("\x1b") == "U+001B (ESCAPE)"
+    assert text.char_name("\x01") == "U+0001 (a control character)"
+    assert text.hostile_message("\x7f") == ("contains U+007F (DELETE), a control character that can hide or "
+                                            "disguise text; remove it")
+
+
 # --- yaml_safe ------------------------------------------------------------------------------------------------
 
 
@@ -158,6 +230,47 @@ def test_a_risky_item_is_read_alone_never_the_whole_document():
         items = yaml_fast.load_items(text)
     assert items[3] == {"id": "s3", "flag": True} and [i["id"] for i in items] == [f"s{n}" for n in range(6)]
     assert read == ["- id: s3\n  flag: yes\n"]
+
+
+def test_the_last_item_of_a_file_without_a_final_line_break_alone_is_pyyaml_s():
+    """A block scalar at the very end of a file keeps a line break in yaml_rs and not in PyYAML: that item
+    (and only that item) is read by PyYAML; the items before it still come from the fast path."""
+    from unittest import mock
+
+    from evidence import yaml_fast
+
+    read = []
+    real = yaml.load
+    with mock.patch.object(yaml_fast.yaml, "load", lambda t, Loader: read.append(t) or real(t, Loader=Loader)):
+        items = yaml_fast.load_items("- a: 1\n- b: |\n    x")
+    assert items == [{"a": 1}, {"b": "x"}] and read == ["- b: |\n    x"]
+
+
+DEEP = 200  # evidence.yaml_fast.MAX_DEPTH, checked below
+
+
+def test_brackets_nested_deeper_than_the_limit_are_found_on_their_line():
+    from evidence.yaml_fast import MAX_DEPTH, too_deep
+
+    assert MAX_DEPTH == DEEP
+    assert too_deep("[\n" * (DEEP + 1)) == DEEP + 1  # the bracket that goes one deeper, on its own line
+    assert too_deep("\n" + "[" * (DEEP + 1)) == 2  # lines counted from the start of the text
+    assert too_deep("[[]" * (DEEP + 1)) == 1  # two in, one out: one deeper each time
+    # exactly the limit is allowed, however many brackets the text has
+    assert too_deep("[" * DEEP + "]" * DEEP + "[") is None
+    # a closed bracket takes the depth back to 0, never below, never stays above
+    assert too_deep("[]\n" * (DEEP + 100) + "[" * DEEP) is None
+    assert too_deep("]" * 50 + "[" * DEEP + "]" * DEEP) is None
+    assert too_deep("]" * 50 + "[" * (DEEP + 1)) == 1
+
+
+def test_block_collections_nested_deeper_than_the_limit_are_found_on_their_line():
+    from evidence.yaml_fast import too_deep
+
+    assert too_deep("\n" + "- " * (DEEP + 1) + "x\n") == 2  # compact: "- - - x" on one line
+    assert too_deep("- a\n" + " " * (2 * DEEP) + "x: 1\n") == 2  # indentation of 2 x the limit
+    assert too_deep("- a\n\t" + " " * (2 * DEEP - 1) + "x: 1\n") == 2  # a tab counts as indentation too
+    assert too_deep("- a\n" + " " * (2 * DEEP - 1) + "x: 1\n" + "- " * (DEEP - 1) + "x\n") is None
 
 
 def test_a_character_yaml_refuses_is_a_problem_of_the_file():

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
+from evidence import build as builder
 from evidence.cli import cli
+from tests.conftest import query
 
 HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "datasette", "pandas", "numpy", "scipy", "yaml", "jinja2",
          "evidence.schema", "evidence.build", "evidence.exports", "evidence.read")
@@ -47,3 +50,20 @@ def test_a_table_export_loads_neither_the_schema_nor_pandas(tmp_path, real_db):
     assert "evidence.exports.tables" in modules
     assert [m for m in ("sqlalchemy", "sqlmodel", "evidence.schema", "pandas", "numpy", "pyarrow", "datasette")
             if m in modules] == []
+
+
+def test_an_incremental_build_loads_neither_the_schema_nor_pydantic(project):
+    """`evidence build` after one finding is edited validates it (and the vocabularies) with the fast paths
+    and writes it by the columns of evidence/columns.py: no SQLModel, SQLAlchemy, pydantic or schema
+    classes, which were most of an incremental build's time at 100k findings (issue 30, item 2;
+    bench/incremental_bench.py). A full build creates its tables with SQLAlchemy: not loading it shows the
+    build was incremental."""
+    builder.build(Path("data"), Path("evidence.db"))
+    project.edit("Work support may increase return to work.\n      source_document",
+                 "Work support may well increase return to work.\n      source_document")
+    modules = loaded_by("build")
+    assert "evidence.pipeline.write" in modules and "evidence.fast_records" in modules
+    assert query(Path("evidence.db"), "select record_id, field, change from changes") == [
+        ("smith-2020-f1", "statement", "changed")]
+    assert [m for m in ("sqlalchemy", "sqlmodel", "pydantic", "evidence.schema", "evidence.guideline", "pandas",
+                        "numpy") if m in modules] == []

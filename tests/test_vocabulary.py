@@ -162,3 +162,56 @@ def test_a_grade_start_that_is_not_a_certainty_is_a_file_line_error(tmp_path, mo
     assert str(error.value) == f"{path}:{line_of(broken, 'grade_start: hihg')}: design.rct.grade_start: " \
                                "grade_start 'hihg' is not a certainty"
     assert vocabulary.terms("design")["rct"]["grade_start"] == "high"
+
+
+# --- the fast path for terms (vocabulary.fast_term) against its oracle, the model ------------------------
+
+TERM_EDGES = [None, "", " ", "x", " x", "x ", "x\n", "\u00a0x", "\x1cx", "#a1B2c3", "#a1b2c", "#a1b2c3\n", "ratio",
+              "difference", "higher", "lower", "may", "very uncertain", "probably or likely", 0, 1, -1, 1.0, True,
+              False, [], ["x"], [" x"], ["x", ""], ["may"], ["may", "often"], [None], {}, b"x"]
+
+
+def same_term_as_the_model(attributes) -> bool:
+    """Whether the fast path took the term; when it did, the model takes it with the same values."""
+    from pydantic import ValidationError
+
+    from evidence.vocabulary import fast_term, term_model
+    from tests.test_fast_records import typed
+
+    fast = fast_term(attributes)
+    if fast is None:
+        return False
+    try:
+        model = term_model().model_validate(attributes).model_dump()
+    except ValidationError as e:
+        raise AssertionError(f"the fast path took a term the model refuses: {e}") from None
+    assert typed(fast) == typed(model) and list(fast) == list(model)
+    return True
+
+
+def test_every_attribute_of_a_term_set_to_each_edge_value_or_deleted():
+    """A term the fast path reads is the model's, value for value and type for type; so a vocabulary gives
+    the same terms and the same problems (which are always the model's) either way."""
+    from evidence.vocabulary import ATTRIBUTES
+
+    real = [*scales().kinds["certainty"].values(), *scales().kinds["effect_measure"].values()]
+    bases = [{k: v for k, v in t.items() if v not in (None, False)} for t in real]
+    taken = 0
+    for base in bases[:3]:
+        taken += same_term_as_the_model(base)
+        for name in [*ATTRIBUTES, "unknown", 1]:
+            taken += same_term_as_the_model({k: v for k, v in base.items() if k != name})
+            for value in TERM_EDGES:
+                taken += same_term_as_the_model({**base, name: value})
+    assert taken > 300  # most valid terms take the fast path
+    assert same_term_as_the_model(["not", "a", "mapping"]) is False
+
+
+def test_the_real_vocabularies_take_the_fast_path():
+    from evidence.vocabulary import fast_term, term_model
+    from tests.conftest import ROOT
+    import yaml
+
+    for path in sorted((ROOT / "data" / "vocabulary").glob("*.yaml")):
+        for term_id, attributes in yaml.safe_load(path.read_text(encoding="utf-8")).items():
+            assert fast_term(attributes) == term_model().model_validate(attributes).model_dump(), (path.name, term_id)

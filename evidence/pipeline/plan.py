@@ -73,6 +73,20 @@ def plan(raw: RawInputs, db: Path, fingerprint: str, log: Callable[[str], None],
     return Plan.everything()
 
 
+def built_by(db: Path, fingerprint: str) -> bool:
+    """Whether ``db`` records that this code built it (its ``input_blocks`` code row): a look before the
+    plan, which is "everything" when it did not."""
+    if not db.is_file():
+        return False
+    try:
+        with closing(sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            row = conn.execute("select hash from input_blocks where kind = 'code' and path = 'evidence' "
+                               "and position = -1").fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == fingerprint
+
+
 def stored_blocks(conn: sqlite3.Connection) -> dict[tuple[str, str], list[tuple]]:
     blocks: dict[tuple[str, str], list[tuple]] = defaultdict(list)
     for row in conn.execute("select kind, path, position, hash, record, doi from input_blocks order by kind, path, position"):

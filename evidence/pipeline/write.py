@@ -26,21 +26,21 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Optional
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
-
 from .. import diff, releases
 from ..bibtex import parse_bib
+from ..columns import COLUMNS, LINKED, PRIMARY_KEYS
 from ..files import BackgroundCopy, Staged
 from ..problems import EvidenceError
 from ..read import records, sql
-from ..schema import TABLES, ChangeRecord, HistoryRecord, InputBlock, counted_tables, insert_rows
 from ..search_indexes import INDEXES
+from ..storage import counted_tables, insert_rows
 from ..validate import Rows, add_labels, base_label
 from ..version import __version__
 from . import counts
 from .plan import NotIncremental, Plan
 
+# A fresh file's tables and indexes come from the SQLModel schema (SQLAlchemy's DDL), loaded by _write_tables;
+# a plan applied to a copy writes rows only, by the columns of evidence/columns.py, without loading either.
 Log = Callable[[str], None]
 AFTER_INSERT = ("fts", "views", "serving_counts", "finish")  # evidence/sql/<name>.sql, run in this order once the rows are in
 # applied to a copy, none runs again: the full-text entries of the sources that changed are replaced, the
@@ -69,7 +69,7 @@ def write(rows: Rows, chosen: Plan, db: Path, content_hash: str, log: Log = lamb
             return
         changes.extend(_changes(conn, db, rows, log))  # attaches the previous database: outside a transaction
         conn.execute("BEGIN")
-        insert_rows(conn, ChangeRecord.__table__, diff.rows(changes))
+        insert_rows(conn, "changes", diff.rows(changes))
         conn.execute("COMMIT")
         carry_history(conn, db)
 
@@ -115,7 +115,7 @@ def carry_history(conn: sqlite3.Connection, db: Path) -> None:
     A previous database whose history cannot be read stops the build rather than losing it."""
     if not db.exists() or not db.stat().st_size:
         return
-    columns = ", ".join(c.name for c in HistoryRecord.__table__.columns)
+    columns = ", ".join(column for column, _ in COLUMNS["history"])
     try:
         conn.execute("attach database ? as old", [db.as_uri() + "?mode=ro"])
     except sqlite3.Error:
@@ -154,6 +154,11 @@ def _write_tables(rows: Rows, path: Path, content_hash: str, release: Optional[d
     """The tables, their rows, then their indexes; the changes (``record_changes``, which compares with
     the previous database); then the AFTER_INSERT scripts (full-text indexes, views, the derived counts
     of the changes too, planner statistics); then the foreign-key check."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import sqlite
+
+    from ..schema import TABLES
+
     tables = [model.__table__ for model in TABLES]
     counts = {name: len(rows.get(name, [])) for name in counted_tables()}
     rows["build_info"] = [{
@@ -175,7 +180,7 @@ def _write_tables(rows: Rows, path: Path, content_hash: str, release: Optional[d
         for table in tables:
             conn.execute(str(sa.schema.CreateTable(table).compile(dialect=dialect)))
         for table in tables:
-            insert_rows(conn, table, rows.get(table.name, []))
+            insert_rows(conn, table.name, rows.get(table.name, []))
         for table in tables:  # after the rows: one sort per index instead of one update per row
             for index in sorted(table.indexes, key=lambda i: i.name):
                 conn.execute(str(sa.schema.CreateIndex(index).compile(dialect=dialect)))
@@ -197,7 +202,6 @@ def now() -> str:
 def apply(rows: Rows, chosen: Plan, conn: sqlite3.Connection, content_hash: str) -> list:
     """Apply the plan's rows to ``conn`` (a copy of the previous database) in one transaction; returns the
     changes, as a full build's diff would give them. NotIncremental when a check across records fails."""
-    tables = {model.__tablename__: model.__table__ for model in TABLES}
     removed = sorted(chosen.removed)
     conn.execute("pragma foreign_keys = off")  # checked at the end, across the whole database
     conn.execute("begin")
@@ -212,13 +216,13 @@ def apply(rows: Rows, chosen: Plan, conn: sqlite3.Connection, content_hash: str)
         conn.execute(f"delete from {table} where " + where.format(ids="(select value from json_each(?))"),
                      [json.dumps(removed)])
     for table in SOURCE_TABLES:
-        insert_rows(conn, tables[table], rows.get(table, []))
+        insert_rows(conn, table, rows.get(table, []))
     conn.executemany("update sources set label = ? where id = ?", [(label, i) for i, label in labels.items()])
     search_index(conn, affected, "insert")
     check_links(conn)
     changes = diff.diff(before, restricted_snapshot(conn, affected))
     conn.execute("delete from changes")
-    insert_rows(conn, ChangeRecord.__table__, diff.rows(changes))
+    insert_rows(conn, "changes", diff.rows(changes))
     replace_blocks(conn, rows["input_blocks"], chosen.stored)
     stamp(conn, content_hash)
     counts.after(conn)  # the serving counts, by difference, as a full build's serving_counts.sql counts them
@@ -281,7 +285,7 @@ def check_links(conn: sqlite3.Connection) -> None:
     keys, the guideline's findings), and same_result_as to another record that is not itself a repeat."""
     # findings' one key (source_id) holds by construction: a source goes with its findings, and new
     # findings come with their source. Every other table is checked (each is small beside findings).
-    for table in [model.__tablename__ for model in TABLES if model.__table__.foreign_keys]:
+    for table in LINKED:
         if table != "findings" and conn.execute(f"pragma foreign_key_check({table})").fetchone():
             raise NotIncremental(f"a link in {table} leads to a record that is gone")
     for table in ("findings", "economic_evaluations"):
@@ -297,13 +301,13 @@ def replace_blocks(conn: sqlite3.Connection, rows: list[dict], stored: dict[tupl
     (``stored``: the previous database's, the one copied): the rows whose block is gone or changed go,
     the new and changed ones come in (their rowids are keyed: the table holds what a full build writes,
     in its order)."""
-    columns = [c.name for c in InputBlock.__table__.columns]
-    key = [columns.index(c.name) for c in InputBlock.__table__.primary_key.columns]
+    columns = [column for column, _ in COLUMNS["input_blocks"]]
+    key = [columns.index(column) for column in PRIMARY_KEYS["input_blocks"]]
     new = set(map(itemgetter(*columns), rows))
     old = {(kind, path, *block) for (kind, path), blocks in stored.items() for block in blocks}
     conn.executemany(f"delete from input_blocks where {' and '.join(f'{columns[i]} = ?' for i in key)}",
                      [tuple(row[i] for i in key) for row in old - new])
-    insert_rows(conn, InputBlock.__table__, [dict(zip(columns, row)) for row in new - old])
+    insert_rows(conn, "input_blocks", [dict(zip(columns, row)) for row in new - old])
 
 
 def stamp(conn: sqlite3.Connection, content_hash: str) -> None:

@@ -1,0 +1,129 @@
+"""Faults planted in the export registry and the table writers (bench/mutation.py, group exports) that the
+other export tests let through: what runs when the format modules are imported (``register``, ``_writer``)
+is built before mutmut picks a mutant, so only a test that calls it again sees a fault there."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+import evidence
+from evidence import exports
+from evidence.exports import Format, Output, register, site_title
+from evidence.exports.tables import _writer
+from tests.conftest import ROOT, query
+
+
+def test_a_writer_names_what_it_wrote_and_how_many():
+    calls = []
+
+    def write(conn, table, filters, options, out):
+        calls.append((conn, table, filters, options, out))
+        out.write(b"x")
+        return len(calls) - 1
+
+    export = _writer(write)
+    out = io.BytesIO()
+    assert export("conn", "findings", {"condition": ["cancer"]}, {"o": 1}, out) == Output(0, "rows of findings")
+    assert calls == [("conn", "findings", {"condition": ["cancer"]}, {"o": 1}, out)] and out.getvalue() == b"x"
+    assert export("c", "sources", {}, {}, io.BytesIO()) == Output(1, "row of sources")
+    assert export("c", "sources", {}, {}, io.BytesIO()).message() == "2 rows of sources"
+    assert _writer(lambda *a: 1, "entry")("c", "findings", {}, {}, io.BytesIO()) == Output(1, "entry of findings")
+
+
+def test_registering_a_format_the_site_offers_under_another_name(monkeypatch):
+    monkeypatch.setattr(exports, "FORMATS", [])
+    write = lambda *a: Output(0, "")  # noqa: E731
+    fhir = register(Format("fhir", "json", "application/fhir+json", "json", write))
+    # SITE gives the FHIR bundle its table and its download extension (evidence/exports/__init__.py)
+    assert (fhir.site_tables, fhir.extension, fhir.site_extension) == (("findings",), "fhir", "fhir")
+    assert (fhir.export, fhir.name, fhir.media_type, fhir.suffix, fhir.write) == (
+        "fhir", "json", "application/fhir+json", "json", write)
+    own = register(Format("fhir", "json", "application/fhir+json", "json", write, site_tables=("sources",)))
+    assert own.site_tables == ("sources",) and own.extension is None  # a module that names them keeps its own
+    other = register(Format("fhir", "ndjson", "application/fhir+ndjson", "ndjson", write))
+    assert other.site_tables == () and other.extension is None
+    assert exports.FORMATS == [fhir, own, other]
+
+
+def test_the_site_calls_a_download_by_its_title_or_its_extension():
+    # the titles tables.py registers ("Excel (XLSX)", "CSV"); an extension no site format has is its own name
+    assert site_title("xlsx") == "Excel (XLSX)" and site_title("csv") == "CSV"
+    assert site_title("no-such-extension") == "no-such-extension"
+    assert Format("a", "b", "t", "s", None, extension="e").site_title == "e"
+    assert Format("a", "b", "t", "s", None).site_title == "b"
+
+
+def test_load_reads_the_findings_of_evidence_db_in_the_working_directory(real_db, tmp_path, monkeypatch):
+    (tmp_path / "evidence.db").symlink_to(real_db)
+    monkeypatch.chdir(tmp_path)
+    frame = evidence.load()
+    assert sorted(frame["id"]) == sorted(r[0] for r in query(real_db, "select id from findings"))
+    with pytest.raises(Exception):
+        evidence.load(db=tmp_path / "missing.db")
+
+
+# --- the CSVW metadata beside a CSV, held to what it describes --------------------------------------------
+
+SQLITE_TO_CSVW = {"INTEGER": "integer", "FLOAT": "double", "VARCHAR": "string",
+                  "BOOLEAN": {"base": "boolean", "format": "True|False"}}  # CSVW 1.1 built-in datatypes
+
+
+def exported(db, tmp_path, table: str, *args: str) -> tuple[bytes, dict]:
+    from click.testing import CliRunner
+
+    from evidence.cli import cli
+
+    out = tmp_path / f"{table}{len(args)}.csv"
+    result = CliRunner().invoke(cli, ["export", table, "--db", str(db), "-o", str(out), *args])
+    assert result.exit_code == 0, result.output
+    import json
+
+    return out.read_bytes(), json.loads(out.with_name(out.name + "-metadata.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_the_csvw_metadata_describes_the_file_beside_it(real_db, tmp_path, excel):
+    """Each statement of the sidecar read against an independent source: the CSV's own bytes and header,
+    SQLite's declared column types and keys, metadata.yml's descriptions, build_info's provenance."""
+    import csv
+    import io as io_
+
+    import yaml
+
+    args = ("--condition", "cancer", "--certainty", "moderate", "--certainty", "low") + (("--excel",) if excel else ())
+    data, meta = exported(real_db, tmp_path, "findings", *args)
+    assert meta["url"] == f"findings{len(args)}.csv" and meta["@context"] == ["http://www.w3.org/ns/csvw",
+                                                                               {"@language": "en"}]
+    ending = "\r\n" if excel else "\n"
+    assert meta["dialect"] == {"header": True, "encoding": "utf-8", "lineTerminators": [ending],
+                               "skipInitialSpace": False}
+    assert data.startswith("\ufeff".encode()) is excel  # the spreadsheet flavour opens with a byte-order mark
+    lines = data.decode("utf-8-sig").split(ending)
+    assert len(lines) > 2 and not any("\r" in line for line in lines[:1])
+    header = next(csv.reader(io_.StringIO(lines[0])))
+    columns = meta["tableSchema"]["columns"]
+    assert [c["name"] for c in columns] == header == [c["titles"] for c in columns]
+    declared = dict(query(real_db, "select name, type from pragma_table_info('findings')"))
+    assert [c["datatype"] for c in columns] == [SQLITE_TO_CSVW[declared[name]] for name in header]
+    assert meta["tableSchema"]["primaryKey"] == "id"
+    described = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))["databases"]["evidence"]["tables"]
+    assert meta["dc:description"] == described["findings"]["description"]
+    assert [c["dc:description"] for c in columns] == [described["findings"]["columns"][n] for n in header]
+    (content_hash,), = query(real_db, "select content_hash from build_info")
+    assert meta["dc:identifier"] == f"content hash {content_hash}" and content_hash in meta["dc:title"]
+    assert meta["dc:title"].startswith("findings (") and meta["schema:version"] is None and meta["dc:created"] is None
+    assert meta["dc:publisher"] == yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))["title"]
+    assert meta["rdfs:comment"][:2] == [meta["dc:title"][len("findings ("):-1],
+                                        'Filters: {"certainty": ["moderate", "low"], "condition": ["cancer"]}']  # names sorted, values as given
+    assert len(meta["rdfs:comment"]) == (3 if excel else 2)
+    assert ("apostrophe" in meta["rdfs:comment"][-1]) is excel
+
+
+def test_a_table_with_a_two_column_key_lists_both(real_db, tmp_path):
+    _, meta = exported(real_db, tmp_path, "study_results")
+    pk = [name for name, pk in sorted(query(real_db, "select name, pk from pragma_table_info('study_results') "
+                                                       "where pk > 0 order by pk"), key=lambda r: r[1])]
+    assert meta["tableSchema"]["primaryKey"] == pk and len(pk) == 2
+    assert meta["rdfs:comment"][1] == "Filters: {}"
