@@ -23,7 +23,8 @@ the build runs them. --rebuild builds it again.
    downloads, min/median/max over the repeats. With --against PYTHON (another checkout's
    interpreter, e.g. /work/main/.venv/bin/python, whose installed package serves), a second server
    runs that code on the same database and each concurrent run alternates between the two: the ratio
-   of the medians is what counts on a shared machine.
+   of the medians is what counts on a shared machine. Each server is `evidence serve` as a reader starts
+   it, in its default number of worker processes (--workers N sets this checkout's).
 3. Downloads alone, one at a time (--requests // 10 each, at least 3): the filtered CSV, the same
    filter's stream, a bigger filter and the whole table, through /download and Datasette's
    ``?_stream=1`` (which the site answers with the same writer when the filter is one the command line
@@ -58,8 +59,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evidence.serve import serve_args  # noqa: E402
-
 HOST = "127.0.0.1"  # the only address this benchmark sends traffic to
 FACETS = ("condition", "certainty", "intervention_type", "outcome", "source_design")  # metadata.yml's, checked below
 FILTERED = ["condition=cancer", "certainty=moderate", "intervention_type=vocational&outcome=return_to_work",
@@ -88,12 +87,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(db: Path, port: int, python: str = sys.executable) -> subprocess.Popen:
-    args = serve_args(db, ROOT / "metadata.yml", HOST, port)
+def start(db: Path, port: int, python: str = sys.executable, workers: int | None = None) -> subprocess.Popen:
+    """`evidence serve` as a reader starts it (its own pin of ``db``; ``workers`` when given, else its
+    default), run by ``python``. --data names no folder: the served database is never rebuilt."""
+    args = ["serve", "--db", str(db), "--data", str(db.parent / ".no-data"), "--metadata", str(ROOT / "metadata.yml"),
+            "--host", HOST, "--port", str(port), *(["--workers", str(workers)] if workers else [])]
     # -P: the current directory is not put first on the path, so each interpreter serves its own installed
     # package (run from a checkout, `python -m` imported that checkout's evidence: --against compared the
     # code with itself)
-    server = subprocess.Popen([python, "-P", "-m", "datasette", *args],
+    server = subprocess.Popen([python, "-P", "-m", "evidence.cli", *args],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and server.poll() is None:
@@ -416,6 +418,8 @@ def main() -> None:
     parser.add_argument("--xlsx", action="store_true", help="A filtered Excel download in the mix too.")
     parser.add_argument("--against", help="A Python whose installed evidence package serves a second server, "
                                           "measured in turn with this one (concurrent runs only).")
+    parser.add_argument("--workers", type=int, help="`evidence serve --workers` for this checkout's server "
+                                                    "(default: its own default; the --against server: its default)")
     parser.add_argument("--no-oversized", action="store_true", help="Skip the oversized-requests run.")
     parser.add_argument("--pages", help="Only these page types, comma-separated (e.g. findings,condition).")
     args = parser.parse_args()
@@ -432,7 +436,7 @@ def main() -> None:
     if args.pages:
         types = {name: paths for name, paths in types.items() if name in args.pages.split(",")}
     port = free_port()
-    server = start(db, port)
+    server = start(db, port, workers=args.workers)
     other = other_port = None
     if args.against:
         for python in (sys.executable, args.against):  # which code each server runs, as `start` runs it

@@ -315,8 +315,8 @@ def __getattr__(name: str) -> Any:
 
 
 def timed_protocols() -> None:
-    """Make uvicorn serve with TimedH11Protocol (`evidence serve` calls this before it starts uvicorn; the
-    plugin calls it when uvicorn is loaded already, as under `datasette serve`)."""
+    """Make uvicorn serve with TimedH11Protocol: the plugin calls this when uvicorn is loaded already, as under
+    `datasette serve` (`evidence serve` names the protocol to uvicorn for each worker: evidence.serve.HTTP)."""
     import uvicorn.config
 
     for name in ("auto", "h11"):
