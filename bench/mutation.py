@@ -148,11 +148,12 @@ EQUIVALENT = {
                                        "returns first unless the certainty is a term of the four-level scale)",
     **{f"vocabulary.x_check_kind__mutmut_{n}": "TermIn is flat: a pydantic location has at most one part, so the "
                                                "join separator and the 'term' fallback are never read"
-       for n in (35, 40, 41)},
+       for n in (44, 45)},
     **{f"vocabulary.x_check_kind__mutmut_{n}": "n of get_close_matches: only the best match close[0] is used"
-       for n in (53, 57)},
+       for n in (57, 61)},
+    "vocabulary.x_fast_term__mutmut_10": "KINDS's keys are text: a key of another type gets None either way",
     **{f"vocabulary.x_check_kind__mutmut_{n}": "a non-mapping term fails with model_type only, never "
-                                               "model_attributes_type or dict_type" for n in (78, 79, 80, 81)},
+                                               "model_attributes_type or dict_type" for n in (82, 83, 84, 85)},
     **{f"vocabulary.xǁVocabularyǁsuggestion__mutmut_{n}": "n=3 instead of n=1 (only close[0] is used) or the "
                                                           "default cutoff, which is 0.6 already" for n in (11, 12, 21)},
     **{f"validate.x__close_field__mutmut_{n}": "n of get_close_matches: only close[0] is used" for n in (8, 11)},
