@@ -162,3 +162,77 @@ def test_a_build_says_which_temporaries_of_killed_builds_it_removed(project):
     assert log[:2] == ["Removed .evidence.db.abc_1234.tmp, left by an interrupted build",
                        "Removed .changes.md.zz9.tmp, left by an interrupted build"]
     assert log[-1] == "Wrote the changelog (0 changes) to changes.md"
+
+
+# --- the schema's field factories and index pruning: run when evidence.schema is imported, before mutmut
+# picks a mutant, so only a test that calls them again sees a fault there --------------------------------
+
+
+def test_a_vocabulary_field_names_its_vocabulary_and_is_indexed():
+    from pydantic_core import PydanticUndefined
+
+    from evidence import schema
+
+    field = schema.vocab("condition", "Health condition.", foreign_key="conditions.id")
+    assert field.is_required() and field.default is PydanticUndefined and field.description == "Health condition."
+    assert field.json_schema_extra == {"vocabulary": "condition"} and field.index is True
+    assert field.foreign_key == "conditions.id"
+    optional = schema.vocab("certainty", "GRADE certainty.", required=False, default="low")
+    assert not optional.is_required() and optional.default == "low" and optional.index is True
+    assert schema.vocab("x", "d", required=False).default is None
+    assert schema.vocabulary_of(schema.FindingIn, "condition") == "condition"
+    assert schema.vocabulary_of(schema.FindingIn, "population") is None
+
+
+def bounds(field) -> tuple:
+    import annotated_types
+
+    ge = [m.ge for m in field.metadata if isinstance(m, annotated_types.Ge)]
+    le = [m.le for m in field.metadata if isinstance(m, annotated_types.Le)]
+    return ge, le
+
+
+def test_a_grade_domain_rates_down_by_up_to_two_and_carries_its_hl7_code():
+    # ../shared/grade-rules.md lines 31-34: each domain rates down -1 (serious) or -2 (very serious), a large
+    # effect rates up +1 or +2, a dose-response gradient +1;
+    # the codes are HL7's certainty-type codes, as fhir.py writes them
+    from evidence import schema
+
+    down = schema._domain("risk of bias", "RiskOfBias")
+    assert down.default is None and bounds(down) == ([-2], [0])
+    assert down.description == "GRADE risk of bias: 0 no concern, -1 serious, -2 very serious; empty when not reported."
+    assert down.json_schema_extra == {"fhir_certainty_type": "RiskOfBias"}
+    up = schema._upgrade("a large effect", 2, "LargeEffect")
+    assert up.default is None and bounds(up) == ([0], [2])
+    assert up.description == "GRADE rating up for a large effect: 0 to +2; empty when not reported."
+    assert up.json_schema_extra == {"fhir_certainty_type": "LargeEffect"}
+    assert bounds(schema._upgrade("dose", 1, "DoseResponseGradient")) == ([0], [1])
+    note = schema._domain_note("imprecision")
+    assert note.default is None and note.description == "Footnote explaining the imprecision judgement."
+
+
+def test_an_index_that_leads_a_longer_one_is_dropped():
+    import sqlalchemy as sa
+
+    from evidence import schema
+
+    table = sa.Table("t", sa.MetaData(), sa.Column("a", sa.Integer), sa.Column("b", sa.Integer),
+                     sa.Column("c", sa.Integer))
+    for name, columns in (("i_a", ("a",)), ("i_ab", ("a", "b")), ("i_b", ("b",)), ("i_ba", ("b", "a")),
+                          ("i_c", ("c",)), ("i_ac", ("a", "c"))):
+        sa.Index(name, *(table.c[c] for c in columns))
+    schema.drop_leading_indexes(table)
+    assert sorted(index.name for index in table.indexes) == ["i_ab", "i_ac", "i_ba", "i_c"]
+
+
+def test_no_index_of_a_built_database_leads_a_longer_one_of_its_table(real_db):
+    with sqlite3.connect(real_db) as conn:
+        indexes: dict[str, list[list[str]]] = {}
+        for table, index in conn.execute("select tbl_name, name from sqlite_master where type = 'index' "
+                                         "and sql is not null"):
+            columns = [row[2] for row in conn.execute(f"pragma index_info('{index}')")]
+            indexes.setdefault(table, []).append(columns)
+    assert indexes
+    for table, columns in indexes.items():
+        for one in columns:
+            assert not any(len(other) > len(one) and other[: len(one)] == one for other in columns), (table, one)
