@@ -9,8 +9,6 @@ import unicodedata
 from pathlib import Path
 from typing import Callable, Optional
 
-from pydantic_core import SchemaValidator, core_schema
-
 from .problems import Problem
 
 
@@ -35,8 +33,19 @@ def searcher(pattern: str) -> Callable[[str], bool]:
     """Whether ``pattern`` occurs anywhere in a text, decided by the Rust regex crate that pydantic-core
     (already a dependency, through pydantic) carries. Linear time and many times faster than ``re`` on
     the scans that read every character of a 100 MB input; ``re`` still finds the line when one matches.
-    The pattern must mean the same in both engines: no look-around, no back-references."""
-    return SchemaValidator(core_schema.str_schema(pattern=pattern, regex_engine="rust-regex")).isinstance_python
+    The pattern must mean the same in both engines: no look-around, no back-references. The engine is
+    loaded at the first search, not when the searcher is made: `evidence --version` loads no pydantic-core."""
+    search: Optional[Callable[[str], bool]] = None
+
+    def first(text: str) -> bool:
+        nonlocal search
+        if search is None:
+            from pydantic_core import SchemaValidator, core_schema
+
+            search = SchemaValidator(core_schema.str_schema(pattern=pattern, regex_engine="rust-regex")).isinstance_python
+        return search(text)
+
+    return first
 
 
 SLICE = 1 << 22  # characters per scan of a non-ASCII text

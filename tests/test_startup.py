@@ -13,7 +13,7 @@ from evidence import build as builder
 from evidence.cli import cli
 from tests.conftest import query
 
-HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "datasette", "pandas", "numpy", "scipy", "yaml", "jinja2",
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "pydantic_core", "datasette", "pandas", "numpy", "scipy", "yaml", "jinja2",
          "evidence.schema", "evidence.build", "evidence.exports", "evidence.read")
 
 
