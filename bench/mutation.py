@@ -51,10 +51,16 @@ TOOL = "mutmut==3.8.1"
 
 SYNTHESIS = ("effects", "tau2", "mh", "pooling", "absolute", "assist", "findings")
 SYNTHESIS_IO = ("__init__", "names", "cells", "csvinput", "revman", "report", "forest", "stored", "cli")
-SITE = ("__init__", "bounded_search", "certainty_symbols", "changes_pages", "condition_pages", "document_pages",
-        "downloads", "finding_page", "forest_plots", "front_page", "gap_map", "guideline_pages", "i18n",
-        "identifier_links", "labels", "precomputed_facets", "query_pages", "request_limits", "cache_headers", "search_page",
-        "serving_counts", "table_pages")
+# the site (evidence/site/), in five groups: its 22 modules in one would be more than a CI job
+SITE_TABLES = ("table_pages", "finding_page", "front_page", "forest_plots")
+SITE_GUIDELINE = ("guideline_pages", "search_page")
+SITE_VIEWS = ("condition_pages", "document_pages", "changes_pages", "gap_map", "query_pages", "certainty_symbols",
+              "identifier_links")
+SITE_SERVING = ("__init__", "downloads", "cache_headers", "request_limits", "bounded_search", "serving_counts",
+                "precomputed_facets")
+SITE_TEXT = ("i18n", "labels")
+SITE_TESTS = ("tests/test_site*.py", "tests/test_serve.py", "tests/test_safe_serving.py", "tests/test_serving_counts.py",
+              "tests/test_releases.py", "tests/test_routes*.py")
 
 # group: (modules mutated, test files that are meant to kill their mutants). A tests/test_mutation_<group>*.py
 # file is added to its group when it exists.
@@ -107,9 +113,14 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "exports_sof": (("evidence/exports/sof.py", "evidence/exports/sof_docx.py"),
                     ("tests/test_sof.py", "tests/test_export_provenance.py", "tests/test_export.py")),
     "exports_guideline": (("evidence/exports/guideline.py",), ("tests/test_guideline.py",)),
-    "site": (tuple(f"evidence/site/{m}.py" for m in SITE),
-             ("tests/test_site*.py", "tests/test_serve.py", "tests/test_safe_serving.py", "tests/test_serving_counts.py",
-              "tests/test_releases.py", "tests/test_routes*.py")),
+    "site_tables": (tuple(f"evidence/site/{m}.py" for m in SITE_TABLES), SITE_TESTS),
+    "site_guideline": (tuple(f"evidence/site/{m}.py" for m in SITE_GUIDELINE), SITE_TESTS),
+    "site_views": (tuple(f"evidence/site/{m}.py" for m in SITE_VIEWS), SITE_TESTS),
+    "site_serving": (tuple(f"evidence/site/{m}.py" for m in SITE_SERVING),
+                     SITE_TESTS + ("tests/test_cache_headers.py", "tests/test_download_serving.py",
+                                   "tests/test_integrity_serving.py")),
+    "site_text": (tuple(f"evidence/site/{m}.py" for m in SITE_TEXT),
+                  SITE_TESTS + ("tests/test_languages.py", "tests/test_one_home.py")),
     "cli": (("evidence/cli.py", "evidence/choices.py", "evidence/scaffold.py", "evidence/serve.py", "evidence/problems.py"),
             ("tests/test_cli.py", "tests/test_scaffold.py", "tests/test_serve.py", "tests/test_workflow.py",
              "tests/test_startup.py", "tests/test_integrity_add.py")),
@@ -134,7 +145,25 @@ SLOW_INPUTS = ("tests/test_integrity_inputs.py::test_any_duplicated_mapping_key_
                "tests/test_fast_yaml.py::test_damaged_documents_give_pyyaml_s_result_or_its_problem",
                "tests/test_fast_yaml.py::test_every_short_token_that_the_parsers_read_differently_fires_the_guard",
                "tests/test_bad_inputs.py::test_bad_input[comparator-risk-on-a-difference]")
-GROUP_DESELECT = {"build": SLOW_BUILDS, "incremental": SLOW_BUILDS, "inputs": SLOW_INPUTS}
+# In the site groups, the tests that take seconds each and would run for every surviving mutant they reach: the
+# crawl of every page (24 s; the route tests reach every route) and the real server processes (mutmut does not
+# see the code a subprocess runs).
+SLOW_SITE = ("tests/test_site_crawl.py::test_no_internal_link_is_broken",
+             "tests/test_safe_serving.py::test_oversized_requests_do_not_stall_other_clients",
+             "tests/test_safe_serving.py::test_the_bench_serves_its_interpreters_package_not_the_current_directorys",
+             "tests/test_integrity_serving.py::test_pages_and_downloads_come_from_the_build_the_server_started_with")
+SITE_GROUPS = ("site_tables", "site_guideline", "site_views", "site_serving", "site_text")
+GROUP_DESELECT = {"build": SLOW_BUILDS, "incremental": SLOW_BUILDS, "inputs": SLOW_INPUTS,
+                  **{group: SLOW_SITE for group in SITE_GROUPS}}
+# Groups that mutate no build code: the fixtures' builds of data/ (tests/conftest.py's real_db, tests/test_routes.py's
+# two releases) are made once, in mutmut's first run of the tests, and copied for every mutant
+# ($EVIDENCE_TEST_CACHE, tests/conftest.py's cached_build), not built again for each (1.6 and 4 CPU s). The time a
+# mutant's tests are given is mutmut's estimate, their calls' own time, which leaves out that fixture and the
+# Datasette app each test module starts; mutmut also stops a mutant after half its CPU limit in wall time. So
+# these groups add TIMEOUT_CONSTANT seconds to the estimate (mutmut's default is 1), or a loaded machine turns
+# a slow pass into a time-out, counted caught.
+CACHED_GROUPS = SITE_GROUPS
+TIMEOUT_CONSTANT = {group: 8.0 for group in SITE_GROUPS}
 
 # Survivors examined and found equivalent (mutmut's names without "evidence."), each with the reason.
 EQUIVALENT = {
@@ -375,7 +404,8 @@ def test_files(copy: Path, group: str, patterns: tuple[str, ...]) -> list[str]:
     return files
 
 
-def write_config(copy: Path, modules: tuple[str, ...], tests: list[str], deselect: tuple[str, ...] = DESELECT) -> None:
+def write_config(copy: Path, modules: tuple[str, ...], tests: list[str], deselect: tuple[str, ...] = DESELECT,
+                 timeout_constant: float = 1.0) -> None:
     """mutmut reads [mutmut] in setup.cfg (the copy's pyproject.toml has no [tool.mutmut])."""
     lines = "\n    ".join
     (copy / "setup.cfg").write_text(
@@ -386,6 +416,7 @@ def write_config(copy: Path, modules: tuple[str, ...], tests: list[str], deselec
         f"pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    {lines(f'--deselect={t}' for t in deselect)}\n"
         "also_copy =\n    data\n    metadata.yml\n    maintainers.yaml\n    bench\n    README.md\n    pyproject.toml\n    .github\n    .ci\n    Makefile\n    requirements.lock\n"
         f"timeout_multiplier = {TIMEOUT_MULTIPLIER}\n"
+        f"timeout_constant = {timeout_constant}\n"
         "use_git_change_detection = false\n"
         "use_setproctitle = false\n",
         encoding="utf-8")
@@ -405,9 +436,12 @@ def run_group(root: Path, work: Path, group: str, max_children: int, show: bool)
     copy.mkdir()
     copy_tree(root, copy)
     tests = test_files(copy, group, patterns)
-    write_config(copy, modules, tests, DESELECT + GROUP_DESELECT.get(group, ()))
+    write_config(copy, modules, tests, DESELECT + GROUP_DESELECT.get(group, ()), TIMEOUT_CONSTANT.get(group, 1.0))
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("CI", None)
+    if group in CACHED_GROUPS:
+        env["EVIDENCE_TEST_CACHE"] = str(work / f"{group}-builds")
+        (work / f"{group}-builds").mkdir()
     started = time.monotonic()
     log = work / f"{group}.log"
     with log.open("w") as out:
