@@ -5,7 +5,8 @@ releases"`) after changing one of the modules below or their tests. The groups c
 the pure modules (grade, presenter, vocabulary, validate, guideline, synthesis: 14 min 19 s together on
 the 2-core project machine, validate about 8-9 min; grade about 20 s, presenter 35 s, vocabulary 30 s,
 guideline 1.5 min, synthesis 4 min) and the modules with files, databases and pages (diff, releases, files,
-read, inputs, build, incremental (the pipeline's plan and write stages), exports, site, cli). Each group fits a CI job of its own; run one at a
+read, inputs, build, incremental (the pipeline's plan and write stages), exports, the site (site_tables,
+site_guideline, site_views, site_serving, site_text: one Datasette start-up per mutant, seconds each), cli). Each group fits a CI job of its own; run one at a
 time on a shared machine (`--group NAME`; it prints its own run time).
 
 Tool: mutmut 3.8.1. This script installs nothing; install the tool into the project's venv first:
