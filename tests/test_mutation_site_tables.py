@@ -132,6 +132,8 @@ def test_a_filter_value_is_named_as_the_reader_knows_it(datasette, real_db):
     assert table_pages.value_label("findings", "outcome", "return_to_work", links) == name(
         real_db, "outcome", "return_to_work")
     assert table_pages.value_label("findings", "population", "adults_x", links) == "adults_x"  # not a term
+    # the vocabulary's own table shows ids as stored (labels.RAW_TABLES)
+    assert table_pages.value_label("vocabulary", "condition", "traumatic_brain_injury", links) == "traumatic_brain_injury"
 
 
 def test_the_active_filters_are_in_words_each_with_the_address_that_removes_it(datasette, real_db):
@@ -206,6 +208,12 @@ def test_a_row_shows_its_effect_and_value_computed(datasette, real_db):
         "value": name(real_db, "economic_measure", "return_on_investment")}
     assert table_pages.row_values({"measure": None, "value": None, "currency": None}, [], "economic_evaluations",
                                   links) == {"value": "–"}
+    ratio = evaluation(real_db, "lambeek-2010b-e1")  # a measure whose name is not its id in words
+    assert table_pages.row_values(ratio, [], "economic_evaluations", links) == {
+        "value": f"{name(real_db, 'economic_measure', 'cost_benefit_ratio')}: 1 : 26 (EUR 26 per EUR 1)"}
+    assert table_pages.row_values(ratio, [], "sources", links) == {}  # another table's row: nothing computed
+    assert table_pages.row_values({"value": 1.0}, [{"column": "value", "value": 1.0}], "economic_evaluations",
+                                  links) == {"value": 1.0}  # not every column it needs: as drawn
     # a finding: its effect with its CI, or a dash (data/studies.yaml: kumar-2017 f3, RR 0.95 (0.85 to 1.05))
     columns = ("effect", "effect_measure", "ci_lower", "ci_upper")
     finding = dict(zip(columns, query(real_db, f"select {', '.join(columns)} from findings where id = 'kumar-2017-f3'")[0]))
@@ -253,3 +261,29 @@ def test_a_first_build_is_every_record_of_every_table_it_names_added():
                                   counts) is False
     assert front_page.first_build([{**added[0], "records": 2}], counts) is False  # some of the table's records
     assert front_page.first_build([{**added[0], "table_name": "questions"}], counts) is False
+
+
+def test_a_compact_page_draws_only_its_columns_of_its_own_table(monkeypatch):
+    import asyncio
+
+    class Row(tuple):
+        def keys(self):
+            return ["a", "b", "c"]
+
+    async def every_column(datasette, database, table, description, rows, *args, **kwargs):
+        return description, rows, args, kwargs
+
+    monkeypatch.setattr(table_pages.display_columns_and_rows, "every_column", every_column, raising=False)
+    description, rows = [("a",), ("b",), ("c",)], [Row((1, 2, 3))]
+
+    def drawn(table: str, drawing):
+        token = table_pages._drawing.set(drawing)
+        try:
+            return asyncio.run(table_pages.display_columns_and_rows(None, "evidence", table, description, rows, 7, x=8))
+        finally:
+            table_pages._drawing.reset(token)
+
+    shown, drawn_rows, args, kwargs = drawn("findings", ("findings", frozenset({"a", "c"})))
+    assert shown == [("a",), ("c",)] and [list(r) for r in drawn_rows] == [[1, 3]] and (args, kwargs) == ((7,), {"x": 8})
+    assert drawn("sources", ("findings", frozenset({"a"})))[:2] == (description, rows)  # another table's page
+    assert drawn("findings", None)[:2] == (description, rows)  # not a compact page
