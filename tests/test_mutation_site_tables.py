@@ -160,6 +160,12 @@ def test_the_active_filters_are_in_words_each_with_the_address_that_removes_it(d
     once = table_pages.active_filters(Request.fake("/evidence/findings?same_result_as__isnull=1"), "findings",
                                       Links(datasette))
     assert [f["remove"] for f in once] == ["/evidence/findings"]
+    # a blank value is a filter too (Datasette's own: statement = ''), shown and kept by the others' links
+    blank = table_pages.active_filters(Request.fake("/evidence/findings?statement=&condition=cancer"), "findings",
+                                       Links(datasette))
+    assert [(f["column"], f["text"], f["remove"]) for f in blank] == [
+        ("Statement", "", "/evidence/findings?condition=cancer"),
+        ("Condition", name(real_db, "condition", "cancer"), "/evidence/findings?statement=")]
 
 
 def test_downloads_of_a_page_the_command_line_cannot_filter_keep_its_filters_but_its_own_order(datasette):
@@ -176,6 +182,9 @@ def test_downloads_of_a_page_the_command_line_cannot_filter_keep_its_filters_but
         + [{"name": "JSON", "url": f"/evidence/findings.json?{args}&_shape=array&_size=max", "file": False,
             "complete": False}])
     assert any(not link["file"] for link in got[1:-1])  # the Summary-of-Findings page opens in the browser
+    blank = Request.fake("/evidence/findings?_search=werk&statement=")  # a blank value is a filter too
+    assert table_pages.download_links(datasette, blank, "evidence", "findings")[0]["url"] == (
+        "/evidence/findings.csv?_search=werk&statement=&_stream=1&_dl=1")
     # a sort the reader asked for is kept
     asked = Request.fake("/evidence/findings?_search=werk&_sort=id")
     assert table_pages.download_links(datasette, asked, "evidence", "findings")[0]["url"] == (
