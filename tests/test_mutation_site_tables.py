@@ -155,6 +155,14 @@ def test_the_active_filters_are_in_words_each_with_the_address_that_removes_it(d
     for i, f in zip(kept, shown):
         others = [p for j, p in enumerate(pairs) if j != i and p[0] != "_next"]
         assert f["remove"] == "/evidence/findings?" + urlencode(others)
+    # a table whose ids show as stored (labels.RAW_TABLES), and the terms of an "in" filter each by its name
+    # (data/vocabulary/: health's name is not its id in words)
+    raw = table_pages.active_filters(Request.fake("/evidence/vocabulary?condition=traumatic_brain_injury&outcome__in="
+                                                  "health,job_loss"), "vocabulary", Links(datasette))
+    assert [f["text"] for f in raw] == ["traumatic_brain_injury", "health, job_loss"]
+    named = table_pages.active_filters(Request.fake("/evidence/findings?outcome__in=health,job_loss"), "findings",
+                                       Links(datasette))
+    assert [f["text"] for f in named] == [f"{name(real_db, 'outcome', 'health')}, {name(real_db, 'outcome', 'job_loss')}"]
     alone = table_pages.active_filters(Request.fake("/evidence/findings?condition=cancer"), "findings", Links(datasette))
     assert [f["remove"] for f in alone] == ["/evidence/findings"]
     once = table_pages.active_filters(Request.fake("/evidence/findings?same_result_as__isnull=1"), "findings",
@@ -296,3 +304,10 @@ def test_a_compact_page_draws_only_its_columns_of_its_own_table(monkeypatch):
     assert shown == [("a",), ("c",)] and [list(r) for r in drawn_rows] == [[1, 3]] and (args, kwargs) == ((7,), {"x": 8})
     assert drawn("sources", ("findings", frozenset({"a"})))[:2] == (description, rows)  # another table's page
     assert drawn("findings", None)[:2] == (description, rows)  # not a compact page
+
+
+def test_a_sort_column_left_out_is_added_and_blank_arguments_kept():
+    assert table_pages.with_sort_column(b"_col=id&_sort=year&x=") == b"_col=id&_sort=year&x=&_col=year"
+    assert table_pages.with_sort_column(b"x=&_nocol=year&_sort=year") == b"x=&_sort=year"
+    assert table_pages.with_sort_column(b"_sort=&_col=id") == b"_sort=&_col=id"  # a blank sort sorts by nothing
+    assert table_pages.with_sort_column(b"_sort_desc=year&_col=id") == b"_sort_desc=year&_col=id&_col=year"
