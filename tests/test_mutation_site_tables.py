@@ -58,6 +58,7 @@ def test_a_citation_leaves_out_what_the_entry_does_not_have(real_db):
     assert finding_page.citation(source(real_db, "hammond-2020")).startswith("Hammond A, et al. The effect on work")
     assert finding_page.citation({"authors": "others", "year": 2020}) == "et al. 2020."
     assert finding_page.citation({"title": "A title.", "year": None}) == "A title."
+    assert finding_page.citation({"title": "Trial X", "journal": "BMJ", "year": 2020}) == "Trial X. BMJ. 2020."  # only full stops go
     assert finding_page.citation(None) == finding_page.citation({}) == "."
 
 
