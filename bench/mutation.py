@@ -369,6 +369,7 @@ EQUIVALENT = {
     "site.table_pages.x_download_links__mutmut_22": "Datasette's urls.table(None, …) names the first database "
                                                     "served, the site's one database (site_database)",
     "site.finding_page.x_bibtex_fields__mutmut_4": "the fields of no entry: 'XXXX' has none, as ''",
+    **{f"site.table_pages.x_with_sort_column__mutmut_{n}": "codec names are case-insensitive" for n in (8, 47)},
 }
 
 # A mutant is stopped (and counted caught, as a time-out) after (its tests' own time + 1 s) x 2 x this many

@@ -311,4 +311,6 @@ def test_a_sort_column_left_out_is_added_and_blank_arguments_kept():
     assert table_pages.with_sort_column(b"_col=id&_sort=year&x=") == b"_col=id&_sort=year&x=&_col=year"
     assert table_pages.with_sort_column(b"x=&_nocol=year&_sort=year") == b"x=&_sort=year"
     assert table_pages.with_sort_column(b"_sort=&_col=id") == b"_sort=&_col=id"  # a blank sort sorts by nothing
+    for kept in (b"_sort=year&q=a%20b", b"_col=year&_sort=year&q=a%20b"):  # nothing to add: the bytes as they came
+        assert table_pages.with_sort_column(kept) == kept
     assert table_pages.with_sort_column(b"_sort_desc=year&_col=id") == b"_sort_desc=year&_col=id&_col=year"
