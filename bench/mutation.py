@@ -5,7 +5,8 @@ releases"`) after changing one of the modules below or their tests. The groups c
 the pure modules (grade, presenter, vocabulary, validate, guideline, synthesis: 14 min 19 s together on
 the 2-core project machine, validate about 8-9 min; grade about 20 s, presenter 35 s, vocabulary 30 s,
 guideline 1.5 min, synthesis 4 min) and the modules with files, databases and pages (diff, releases, files,
-read, inputs, build, incremental (the pipeline's plan and write stages), exports, site, cli). Each group fits a CI job of its own; run one at a
+read, inputs, build, incremental (the pipeline's plan and write stages), exports, the site (site_tables,
+site_guideline, site_views, site_serving, site_text: one Datasette start-up per mutant, seconds each), cli). Each group fits a CI job of its own; run one at a
 time on a shared machine (`--group NAME`; it prints its own run time).
 
 Tool: mutmut 3.8.1. This script installs nothing; install the tool into the project's venv first:
@@ -45,16 +46,23 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = "mutmut==3.8.1"
 
 SYNTHESIS = ("effects", "tau2", "mh", "pooling", "absolute", "assist", "findings")
 SYNTHESIS_IO = ("__init__", "names", "cells", "csvinput", "revman", "report", "forest", "stored", "cli")
-SITE = ("__init__", "bounded_search", "certainty_symbols", "changes_pages", "condition_pages", "document_pages",
-        "downloads", "finding_page", "forest_plots", "front_page", "gap_map", "guideline_pages", "i18n",
-        "identifier_links", "labels", "precomputed_facets", "query_pages", "request_limits", "cache_headers", "search_page",
-        "serving_counts", "table_pages")
+# the site (evidence/site/), in five groups: its 22 modules in one would be more than a CI job
+SITE_TABLES = ("table_pages", "finding_page", "front_page", "forest_plots")
+SITE_GUIDELINE = ("guideline_pages", "search_page")
+SITE_VIEWS = ("condition_pages", "document_pages", "changes_pages", "gap_map", "query_pages", "certainty_symbols",
+              "identifier_links")
+SITE_SERVING = ("__init__", "downloads", "cache_headers", "request_limits", "bounded_search", "serving_counts",
+                "precomputed_facets")
+SITE_TEXT = ("i18n", "labels")
+SITE_TESTS = ("tests/test_site*.py", "tests/test_serve.py", "tests/test_safe_serving.py", "tests/test_serving_counts.py",
+              "tests/test_releases.py", "tests/test_routes*.py")
 
 # group: (modules mutated, test files that are meant to kill their mutants). A tests/test_mutation_<group>*.py
 # file is added to its group when it exists.
@@ -110,9 +118,14 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                      "tests/test_mutation_exports_writers.py")),
     "exports_guideline": (("evidence/exports/guideline.py",), ("tests/test_guideline.py",
                                                                "tests/test_mutation_exports_writers.py")),
-    "site": (tuple(f"evidence/site/{m}.py" for m in SITE),
-             ("tests/test_site*.py", "tests/test_serve.py", "tests/test_safe_serving.py", "tests/test_serving_counts.py",
-              "tests/test_releases.py", "tests/test_routes*.py")),
+    "site_tables": (tuple(f"evidence/site/{m}.py" for m in SITE_TABLES), SITE_TESTS),
+    "site_guideline": (tuple(f"evidence/site/{m}.py" for m in SITE_GUIDELINE), SITE_TESTS),
+    "site_views": (tuple(f"evidence/site/{m}.py" for m in SITE_VIEWS), SITE_TESTS),
+    "site_serving": (tuple(f"evidence/site/{m}.py" for m in SITE_SERVING),
+                     SITE_TESTS + ("tests/test_cache_headers.py", "tests/test_download_serving.py",
+                                   "tests/test_integrity_serving.py")),
+    "site_text": (tuple(f"evidence/site/{m}.py" for m in SITE_TEXT),
+                  SITE_TESTS + ("tests/test_languages.py", "tests/test_one_home.py")),
     "cli": (("evidence/cli.py", "evidence/choices.py", "evidence/scaffold.py", "evidence/serve.py", "evidence/problems.py"),
             ("tests/test_cli.py", "tests/test_scaffold.py", "tests/test_serve.py", "tests/test_workflow.py",
              "tests/test_startup.py", "tests/test_integrity_add.py")),
@@ -140,7 +153,22 @@ SLOW_INPUTS = ("tests/test_integrity_inputs.py::test_any_duplicated_mapping_key_
 # In group vocabulary, the test that copies the package and imports the copy in a new process: a copy of
 # mutmut's rewritten package cannot be imported outside mutmut's folder, and no mutant is seen there.
 COPIED_PACKAGE = ("tests/test_languages.py::test_a_third_language_is_one_file_and_names_on_the_terms",)
-GROUP_DESELECT = {"build": SLOW_BUILDS, "incremental": SLOW_BUILDS, "inputs": SLOW_INPUTS, "vocabulary": COPIED_PACKAGE}
+# In the site groups, the tests that take seconds each and would run for every surviving mutant they reach: the
+# crawl of every page (24 s; the route tests reach every route) and the real server processes (mutmut does not
+# see the code a subprocess runs).
+SLOW_SITE = ("tests/test_site_crawl.py::test_no_internal_link_is_broken",
+             "tests/test_safe_serving.py::test_oversized_requests_do_not_stall_other_clients",
+             "tests/test_safe_serving.py::test_the_bench_serves_its_interpreters_package_not_the_current_directorys",
+             "tests/test_integrity_serving.py::test_pages_and_downloads_come_from_the_build_the_server_started_with")
+SITE_GROUPS = ("site_tables", "site_guideline", "site_views", "site_serving", "site_text")
+GROUP_DESELECT = {"build": SLOW_BUILDS, "incremental": SLOW_BUILDS, "inputs": SLOW_INPUTS, "vocabulary": COPIED_PACKAGE,
+                  **{group: SLOW_SITE for group in SITE_GROUPS}}
+# Groups that mutate no build code: the fixtures' builds of data/ (tests/conftest.py's real_db, tests/test_routes.py's
+# two releases) are made once, in mutmut's first run of the tests, and copied for every mutant
+# ($EVIDENCE_TEST_CACHE, tests/conftest.py's cached_build), not built again for each (1.6 and 4 CPU s). The time a
+# mutant's tests are given is mutmut's estimate, their calls' own time, which leaves out that fixture and the
+# Datasette app each test module starts (see TIMEOUT_CONSTANT below).
+CACHED_GROUPS = SITE_GROUPS
 
 # Survivors examined and found equivalent (mutmut's names without "evidence."), each with the reason.
 EQUIVALENT = {
@@ -350,6 +378,11 @@ EQUIVALENT = {
     **{f"yaml_fast.x_too_deep__mutmut_{n}": "str.count's start None is 0" for n in (32, 62)},
     "yaml_fast.x__pyyaml_item__mutmut_6": "an item's text holds one column-0 item (the text is split at every "
                                           "one), so PyYAML reads it as a list of one, a non-list, or not at all",
+    # site
+    "site.table_pages.x_download_links__mutmut_22": "Datasette's urls.table(None, …) names the first database "
+                                                    "served, the site's one database (site_database)",
+    "site.finding_page.x_bibtex_fields__mutmut_4": "the fields of no entry: 'XXXX' has none, as ''",
+    **{f"site.table_pages.x_with_sort_column__mutmut_{n}": "codec names are case-insensitive" for n in (8, 47)},
 }
 
 # mutmut stops a mutant (and counts it caught, as a time-out) after (its tests' time + TIMEOUT_CONSTANT) x
@@ -399,9 +432,11 @@ def test_files(copy: Path, group: str, patterns: tuple[str, ...]) -> list[str]:
     return files
 
 
-def write_config(copy: Path, modules: tuple[str, ...], tests: list[str], deselect: tuple[str, ...] = DESELECT) -> None:
+def write_config(copy: Path, modules: tuple[str, ...], tests: list[str], deselect: tuple[str, ...] = DESELECT,
+                 timeout_constant: Optional[float] = None) -> None:
     """mutmut reads [mutmut] in setup.cfg (the copy's pyproject.toml has no [tool.mutmut])."""
     lines = "\n    ".join
+    timeout_constant = TIMEOUT_CONSTANT if timeout_constant is None else timeout_constant
     (copy / "setup.cfg").write_text(
         "[mutmut]\n"
         "source_paths = evidence\n"
@@ -410,7 +445,7 @@ def write_config(copy: Path, modules: tuple[str, ...], tests: list[str], deselec
         f"pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    {lines(f'--deselect={t}' for t in deselect)}\n"
         "also_copy =\n    data\n    metadata.yml\n    maintainers.yaml\n    bench\n    README.md\n    pyproject.toml\n    .github\n    .ci\n    Makefile\n    requirements.lock\n"
         f"timeout_multiplier = {TIMEOUT_MULTIPLIER}\n"
-        f"timeout_constant = {TIMEOUT_CONSTANT}\n"
+        f"timeout_constant = {timeout_constant}\n"
         "process_isolation = forkserver\n"
         "use_git_change_detection = false\n"
         "use_setproctitle = false\n",
@@ -434,6 +469,9 @@ def run_group(root: Path, work: Path, group: str, max_children: int, show: bool)
     write_config(copy, modules, tests, DESELECT + GROUP_DESELECT.get(group, ()))
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("CI", None)
+    if group in CACHED_GROUPS:
+        env["EVIDENCE_TEST_CACHE"] = str(work / f"{group}-builds")
+        (work / f"{group}-builds").mkdir()
     started = time.monotonic()
     log = work / f"{group}.log"
     with log.open("w") as out:

@@ -6,6 +6,7 @@ import os
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -99,6 +100,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "provenance: checks quotes against the source documents (see made_up_quotes)")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under bench/mutation.py's site groups ($EVIDENCE_TEST_CACHE), the group's tests/test_mutation_*.py run first:
+    they call the functions directly, so a mutant they catch costs no Datasette app's start-up."""
+    if os.environ.get(CACHE):
+        items.sort(key=lambda item: not item.path.name.startswith("test_mutation_"))
+
+
 @pytest.fixture(autouse=True)
 def made_up_quotes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Test data is made up, so its quotes are in no source document: validation's provenance check is
@@ -114,12 +122,29 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     return Project(tmp_path)
 
 
+CACHE = "EVIDENCE_TEST_CACHE"  # a folder that keeps the fixtures' builds of data/ (bench/mutation.py's site groups)
+
+
+def cached_build(name: str, db: Path, make: Callable[[], object]) -> Path:
+    """``db`` built by ``make()``. With $EVIDENCE_TEST_CACHE set (bench/mutation.py, for the groups that mutate
+    no build code, whose every mutant runs its tests in a new session), the first build is kept there under
+    ``name`` and copied for the next sessions."""
+    kept = Path(os.environ[CACHE]) / name if os.environ.get(CACHE) else None
+    if kept is not None and kept.exists():
+        shutil.copyfile(kept, db)
+        return db
+    make()
+    if kept is not None:
+        shutil.copyfile(db, kept.with_suffix(".tmp"))
+        os.replace(kept.with_suffix(".tmp"), kept)
+    return db
+
+
 @pytest.fixture(scope="session")
 def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's own data/, built once into a temporary evidence.db."""
     db = tmp_path_factory.mktemp("real") / "evidence.db"
-    builder.build(ROOT / "data", db)
-    return db
+    return cached_build("real.db", db, lambda: builder.build(ROOT / "data", db))
 
 
 def client_for(db: Path):

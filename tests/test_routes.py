@@ -34,7 +34,7 @@ import yaml
 from click.testing import CliRunner
 
 from evidence.cli import cli
-from tests.conftest import ROOT, SHARED, client_for, query
+from tests.conftest import ROOT, SHARED, cached_build, client_for, query
 from tests.oracle_counts import counted_per_condition
 from tests.test_docs import site_routes
 
@@ -107,6 +107,10 @@ def release(version: str, date: str, data: Path, db: Path, *extra: str) -> None:
 @pytest.fixture(scope="module")
 def released(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("release")
+    return cached_build("released.db", folder / "evidence.db", lambda: release_twice(folder))
+
+
+def release_twice(folder: Path) -> None:
     draft = folder / "draft"
     shutil.copytree(DATA, draft)
     studies = draft / "studies.yaml"
@@ -123,7 +127,6 @@ def released(tmp_path_factory) -> Path:
         patch.setenv("EVIDENCE_DOCUMENTS", os.pathsep.join(str(p) for p in (SHARED / "seeds", SHARED / "published-facts.md")))
         release("2026.1", "2026-01-15", draft, folder / "first" / "evidence.db")
         release("2026.2", "2026-06-01", DATA, folder / "evidence.db", "--previous", str(folder / "first" / "evidence.db"))
-    return folder / "evidence.db"
 
 
 @dataclass

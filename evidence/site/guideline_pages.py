@@ -7,6 +7,7 @@ page. A sub-module shows its own considerations and points to its parent for wha
 from __future__ import annotations
 
 import json
+import re
 from itertools import groupby
 
 from datasette import hookimpl
@@ -33,9 +34,15 @@ def linked(text: str, modules: list[tuple[str, str]]) -> Markup:
     """Text with the names of other modules it points to ("Sub module: Informatievoorziening patiënt",
     "module Organisatie van arbeidsgerichte zorg") linked to their pages."""
     result = str(escape(text))
-    for title, url in sorted(modules, key=lambda m: -len(m[0])):
-        result = result.replace(str(escape(title)), f'<a href="{escape(url)}">{escape(title)}</a>')
-    return Markup(result)
+    urls: dict[str, str] = {}
+    for title, url in modules:
+        urls.setdefault(str(escape(title)), url)
+    if not urls:
+        return Markup(result)
+    # one pass, the longest name first: a name inside a longer one ("Werk" in "Werk en zorg") is not linked
+    # again inside the longer one's link
+    names = re.compile("|".join(re.escape(title) for title in sorted(urls, key=len, reverse=True)))
+    return Markup(names.sub(lambda m: f'<a href="{escape(urls[m.group(0)])}">{m.group(0)}</a>', result))
 
 
 def nested(items: list, modules: list[tuple[str, str]]) -> Markup:
