@@ -322,7 +322,7 @@ EQUIVALENT = {
     **{f"scaffold.x__validate_or_undo__mutmut_{n}": "bib.path is always DATA/references.bib, the file "
                                                     "default_bib finds beside the stub" for n in (5, 7)},
     # inputs
-    **{f"text.x_searcher__mutmut_{n}": "pydantic-core's default regex_engine is rust-regex" for n in (3, 5)},
+    **{f"text.x_searcher__mutmut_{n}": "pydantic-core's default regex_engine is rust-regex" for n in (6, 8)},
     **{f"yaml_safe.x{name}__mutmut_{n}": "yaml.compose's and yaml.parse's default Loader resolves and parses as "
                                          "CSafeLoader does: the same nodes and events (checks run when constructing)"
        for name, n in (("ǁYamlFileǁnode_of", 6), ("ǁYamlFileǁline_of", 6), ("_refuse_anchors", 4))},
