@@ -350,6 +350,18 @@ EQUIVALENT = {
     **{f"discover.x__walk__mutmut_{n}": "line None prints as line 1, and a folder that cannot be listed has no "
                                         "other problem to be ordered with" for n in (5, 8)},
     "text.x_decode__mutmut_3": "codec names are case-insensitive",
+    # exports
+    "exports.tables.x_frame__mutmut_14": "the frame is cast to each column's pandas type right after (astype), "
+                                         "whatever backend read it",
+    **{f"exports.tables.x_csvw_metadata__mutmut_{n}": "the filters are term and source ids, ASCII by their "
+                                                      "patterns: escaped or not, the same JSON" for n in (47, 49, 51)},
+    **{f"exports.tables.x_csvw_metadata__mutmut_{n}": "every column has a description (tests/test_metadata.py), so "
+                                                      "the fallback is never read" for n in (86, 88, 91)},
+    "exports.tables.x_csvw_metadata__mutmut_121": "codec names are case-insensitive",
+    "exports.tables.x__xlsx__mutmut_18": "SQLite reads keywords and names in any case",
+    "exports.tables.x__xlsx__mutmut_47": "no table's name is longer than 31 characters (Excel's limit for a sheet)",
+    **{f"exports.tables.x__xlsx__mutmut_{n}": "as_text reads the sheet only for a text that starts with =, +, - or "
+                                              "@; no column description or build_info value does" for n in (158, 186)},
     "text.x_found__mutmut_2": "a non-ASCII text of exactly SLICE characters has no line break at or after SLICE, "
                               "so the loop's one slice is the whole text, as the whole-text search",
     **{f"discover.x{name}__mutmut_{n}": "a problem of a whole file: line None prints as line 1, and the file has no "

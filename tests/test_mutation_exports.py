@@ -127,3 +127,76 @@ def test_a_table_with_a_two_column_key_lists_both(real_db, tmp_path):
                                                        "where pk > 0 order by pk"), key=lambda r: r[1])]
     assert meta["tableSchema"]["primaryKey"] == pk and len(pk) == 2
     assert meta["rdfs:comment"][1] == "Filters: {}"
+
+
+def test_the_csvw_metadata_is_indented_utf_8_json_and_says_what_the_spreadsheet_flavour_changes(real_db, tmp_path):
+    import json
+
+    _, meta = exported(real_db, tmp_path, "findings", "--excel")
+    text = (tmp_path / "findings1.csv-metadata.json").read_text(encoding="utf-8")
+    # written as people read it: indented by two, non-ASCII as itself ("…" in a description), a final line break
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n" and "…" in text
+    assert meta["rdfs:comment"][-1] == ("Spreadsheet flavour: a text cell that starts with =, +, - or @ has an "
+                                        "apostrophe in front of it, which the data does not have.")
+
+
+def test_a_workbook_is_a_zip_from_its_first_byte_with_its_columns_sheet_widths(real_db, tmp_path):
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from evidence.cli import cli
+
+    out = tmp_path / "f.xlsx"
+    assert CliRunner().invoke(cli, ["export", "findings", "--db", str(real_db), "--format", "xlsx", "-o",
+                                    str(out)]).exit_code == 0
+    assert out.read_bytes()[:4] == b"PK\x03\x04"  # a zip's local file header (APPNOTE 4.3.7), at offset 0
+    sheet = load_workbook(out)["columns"]
+    assert (sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width) == (28, 100)
+
+
+def test_the_document_exports_are_every_format_but_the_tables():
+    names = exports.exports()
+    assert "table" not in names and {"bib", "ris", "fhir", "sof", "guideline"} <= set(names)
+    assert len(names) == len(set(names))
+
+
+def test_a_file_header_names_the_release_and_its_date_or_says_it_is_none():
+    from evidence.exports import provenance_text
+
+    base = {"content_hash": "abc123", "package_version": "0.1.0"}
+    assert provenance_text({**base, "release": "2026.1", "released_at": "2026-05-01"}) == (
+        "Work participation evidence, release 2026.1 (2026-05-01); content hash abc123")
+    assert provenance_text({**base, "release": "2026.1", "released_at": None}) == (
+        "Work participation evidence, release 2026.1; content hash abc123")
+    assert provenance_text({**base, "release": None, "released_at": None}) == (
+        "Work participation evidence, a build that is not a release; content hash abc123")
+    assert provenance_text({}) == "Work participation evidence, a build that is not a release; content hash unknown"
+
+
+def test_a_killed_exports_temporaries_are_swept_and_a_live_ones_kept(tmp_path, monkeypatch):
+    import fcntl
+    import os
+
+    from evidence import files
+    from evidence.exports import sweep_killed
+
+    target = tmp_path / "out.csv"
+    names = [f"{files.temp_prefix(target)}{middle}{files.TEMP_SUFFIX}" for middle in ("aaa", "bbb", "ccc", "ddd")]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (1_000_000_000, 1_000_000_000))  # written long ago
+    live = open(tmp_path / names[1], "rb")  # an export still writing holds its lock
+    fcntl.flock(live.fileno(), fcntl.LOCK_EX)
+    real_open = os.open
+
+    def vanished(path, *args, **kwargs):  # removed by someone else between the listing and the open
+        if str(path).endswith(names[2]):
+            raise FileNotFoundError(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", vanished)
+    try:
+        assert sweep_killed(target) == [names[0], names[3]]
+    finally:
+        live.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [names[1], names[2]]

@@ -55,11 +55,9 @@ def frame(conn: sqlite3.Connection, table: str, filters: Filters) -> "pd.DataFra
     return df.astype({name: PANDAS_TYPES[kind] for name, kind in column_kinds(table).items()})
 
 
-def load(table: str = "findings", db: Union[str, Path] = "evidence.db", **filters: Any) -> "pd.DataFrame":
-    """A table of the database as a pandas DataFrame, filtered like the CLI:
-
-    >>> evidence.load("findings", condition="cancer", certainty=["moderate", "high"])
-    """
+def load(table: str, db: Union[str, Path], **filters: Any) -> "pd.DataFrame":
+    """A table of the database as a pandas DataFrame, filtered like the CLI (``evidence.load``, which
+    gives the defaults, calls this when a notebook asks for data)."""
     with connect(db) as conn:
         return frame(conn, table, filters)
 
