@@ -51,6 +51,10 @@ def test_two_releases_changes_feed_history_and_citation(project):
                                 ("2026.2", "changed", "direction", "benefit", "uncertain"),
                                 ("2026.2", "changed", "statement", "Work support may increase return to work.",
                                  "The evidence is very uncertain about the effect of work support on return to work.")}
+    # the release's own changes table: what changed since 2026.1, the three edits above and nothing else
+    assert set(query(db, "select table_name, record_id, change, field, old, new from changes")) == {
+        ("findings", "smith-2020-f1", change, field, old, new) for _, change, field, old, new in history[1:]}
+    assert len(query(db, "select id from changes")) == 3
 
     get = client_for(db)
     page = get("/changes/2026.2").text
