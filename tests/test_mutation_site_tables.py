@@ -314,3 +314,13 @@ def test_a_sort_column_left_out_is_added_and_blank_arguments_kept():
     for kept in (b"_sort=year&q=a%20b", b"_col=year&_sort=year&q=a%20b"):  # nothing to add: the bytes as they came
         assert table_pages.with_sort_column(kept) == kept
     assert table_pages.with_sort_column(b"_sort_desc=year&_col=id") == b"_sort_desc=year&_col=id&_col=year"
+
+
+def test_an_author_with_a_designation_is_cited_with_it_after_the_initials():
+    # BibTeX's three-part name "Last, Jr, First" (the BibTeX manual, "von Last, Jr, First"); Citing Medicine
+    # (NLM, chapter 1): designations such as Jr follow the initials, without punctuation
+    from evidence.site.finding_page import _author
+
+    assert _author("Adams, Jr, John") == "Adams J Jr"
+    assert _author("Adams, Jr., John Quincy") == "Adams JQ Jr"
+    assert _author("Kumar, K. S.") == "Kumar KS" and _author("World Health Organization") == "World Health Organization"

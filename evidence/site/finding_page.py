@@ -22,15 +22,17 @@ def bibtex_fields(bibtex: Optional[str]) -> dict[str, str]:
 
 
 def _author(name: str) -> str:
-    """"Kumar, K. S." -> "Kumar KS"; a name without a comma (an organisation) stays as written."""
+    """"Kumar, K. S." -> "Kumar KS"; BibTeX's "Adams, Jr, John" -> "Adams J Jr" (Citing Medicine: a
+    designation such as Jr after the initials); a name without a comma (an organisation) stays as written."""
     name = name.strip()
     if name.lower() == "others":
         return "et al."
     if "," not in name:
         return name
-    last, first = (part.strip() for part in name.split(",", 1))
+    parts = [part.strip() for part in name.split(",", 2)]
+    last, first, suffix = (parts[0], parts[2], parts[1].rstrip(".")) if len(parts) == 3 else (parts[0], parts[1], "")
     initials = "".join(w[0] for w in re.split(r"[\s.\-]+", first) if w)
-    return f"{last} {initials}".strip()
+    return " ".join(part for part in (last, initials, suffix) if part)
 
 
 def citation(source: Mapping) -> str:
