@@ -200,3 +200,28 @@ def test_a_killed_exports_temporaries_are_swept_and_a_live_ones_kept(tmp_path, m
     finally:
         live.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == [names[1], names[2]]
+
+
+@pytest.mark.parametrize("filters, where", [(("--condition", "cancer"), "where condition = 'cancer'"),
+                                            (("--certainty", "high", "--outcome", "job_loss"),
+                                             "where certainty = 'high' and outcome = 'job_loss'")])
+def test_a_json_export_says_what_it_holds_before_its_rows(real_db, tmp_path, filters, where):
+    import json
+
+    from click.testing import CliRunner
+
+    from evidence.cli import cli
+
+    out = tmp_path / "f.json"
+    assert CliRunner().invoke(cli, ["export", "findings", "--db", str(real_db), "--format", "json", "-o", str(out),
+                                    *filters]).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    doc = json.loads(text)
+    names = filters[0::2]
+    assert doc["table"] == "findings" and doc["filters"] == {
+        name.removeprefix("--"): [v for n, v in zip(names, filters[1::2]) if n == name] for name in sorted(names)}
+    (content_hash,), = query(real_db, "select content_hash from build_info")
+    assert doc["provenance"]["content_hash"] == content_hash
+    assert sorted(r["id"] for r in doc["rows"]) == sorted(r[0] for r in query(real_db, f"select id from findings {where}"))
+    head = {key: doc[key] for key in ("provenance", "table", "filters")}
+    assert text.startswith(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "rows": [')

@@ -136,18 +136,14 @@ def _csv(conn: sqlite3.Connection, table: str, filters: Filters, options: dict, 
 
 
 def frames(conn: sqlite3.Connection, table: str, filters: Filters, size: Optional[int] = None) -> Iterator["pd.DataFrame"]:
-    """The matching rows as typed DataFrames of at most ``size`` rows (one empty frame when none match)."""
+    """The matching rows as typed DataFrames of at most ``size`` rows (none when no row matches)."""
     import pandas as pd
 
     query, params = select(table, filters)
     types = {name: PANDAS_TYPES[kind] for name, kind in column_kinds(table).items()}
-    empty = True
     for df in pd.read_sql_query(query, conn, params=params, dtype_backend="numpy_nullable",
                                 chunksize=size or CHUNK_ROWS):
-        empty = False
         yield df.astype(types)
-    if empty:
-        yield pd.DataFrame({name: pd.Series([], dtype=t) for name, t in types.items()})
 
 
 def _json_rows(conn: sqlite3.Connection, table: str, filters: Filters, f: IO[str]) -> int:
