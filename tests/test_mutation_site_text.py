@@ -129,3 +129,29 @@ def test_which_columns_are_left_as_datasette_shows_them():
     for table, column in (("findings", "condition"), ("findings", "note"), ("findings", "source_id"),
                           ("sources", "conditions"), (None, "population"), ("vocabulary", "population")):
         assert labels.plain(table, column) is False, (table, column)
+
+
+def test_a_record_links_to_its_own_page(real_db):
+    """A finding or source to its row page, a question to its guideline page, a recommendation to its place on its
+    question's page (the question read from the database's question_id, not from the id), anything else nowhere."""
+    import asyncio
+    import sqlite3
+
+    from evidence.serve import app
+    from tests.conftest import ROOT
+
+    datasette = app(real_db, ROOT / "metadata.yml")
+    asyncio.run(datasette.invoke_startup())
+    links = labels.Links(datasette)
+    with sqlite3.connect(real_db) as conn:
+        recommendations = conn.execute("select id, question_id from recommendations order by id").fetchall()
+        (question,), = conn.execute("select id from questions order by id limit 1").fetchall()
+        (finding,), = conn.execute("select id from findings order by id limit 1").fetchall()
+        (source,), = conn.execute("select id from sources order by id limit 1").fetchall()
+    assert recommendations
+    for recommendation, its_question in recommendations:
+        assert links.record_url(recommendation) == f"/guideline/{its_question}#{recommendation}"
+    assert links.record_url(question) == f"/guideline/{question}"
+    assert links.record_url(finding) == f"/evidence/findings/{finding}"
+    assert links.record_url(source) == f"/evidence/sources/{source}"
+    assert links.record_url("no-such-record") is None
