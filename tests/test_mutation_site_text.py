@@ -155,3 +155,20 @@ def test_a_record_links_to_its_own_page(real_db):
     assert links.record_url(finding) == f"/evidence/findings/{finding}"
     assert links.record_url(source) == f"/evidence/sources/{source}"
     assert links.record_url("no-such-record") is None
+
+
+def test_a_family_walk_stops_before_it_revisits_a_term():
+    # a → b → c → b: the validator reports the cycle; a page walking it must end, at the last term not yet seen
+    terms = Terms(parent={("condition", "a"): "b", ("condition", "b"): "c", ("condition", "c"): "b"})
+    assert terms.family("condition", "a") == "c" and terms.family("condition", "d") == "d"
+
+
+def test_a_shortened_guideline_text_ends_at_a_word_within_its_length():
+    text = i18n.bilingual("abcd efgh ijkl", length=10)
+    assert text == Markup('<span lang="nl">abcd …</span>')  # "abcd efgh …" would be 11 characters
+    assert i18n.bilingual("abcd efgh", length=10) == Markup('<span lang="nl">abcd efgh</span>')
+
+
+def test_a_language_the_site_does_not_have_is_no_attribute():
+    with pytest.raises(AttributeError, match="^XX$"):
+        i18n.XX  # noqa: B018
