@@ -358,6 +358,7 @@ EQUIVALENT = {
                                                       "the fallback is never read" for n in (86, 88, 91)},
     "exports.tables.x_csvw_metadata__mutmut_121": "codec names are case-insensitive",
     "exports.tables.x__xlsx__mutmut_18": "SQLite reads keywords and names in any case",
+    "exports.tables.x__json_rows__mutmut_13": "pandas' force_ascii=None is false, as False",
     **{f"exports.tables.x__json__mutmut_{n}": "the head holds ids, a hash, a version and dates, all ASCII: escaped or "
                                               "not, the same bytes" for n in (14, 17, 19)},
     "exports.tables.x__xlsx__mutmut_47": "no table's name is longer than 31 characters (Excel's limit for a sheet)",

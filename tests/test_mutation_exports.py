@@ -5,6 +5,7 @@ is built before mutmut picks a mutant, so only a test that calls it again sees a
 from __future__ import annotations
 
 import io
+import sqlite3
 
 import pytest
 
@@ -225,3 +226,32 @@ def test_a_json_export_says_what_it_holds_before_its_rows(real_db, tmp_path, fil
     assert sorted(r["id"] for r in doc["rows"]) == sorted(r[0] for r in query(real_db, f"select id from findings {where}"))
     head = {key: doc[key] for key in ("provenance", "table", "filters")}
     assert text.startswith(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "rows": [')
+
+
+def test_parquet_and_json_written_in_many_small_pieces_hold_every_row_once(real_db, tmp_path, monkeypatch):
+    """With chunks of 3 rows and row groups of 6 (the real ones are 5,000 and 50,000: a group is whole chunks),
+    the files hold the database's rows, in one order, the Parquet row groups are 6 rows but the last, and the
+    count is every row."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from evidence.exports import tables
+
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(tables, "PARQUET_ROWS", 6)
+    ids = [r[0] for r in query(real_db, "select id from findings where condition = 'cancer' order by rowid")]
+    assert len(ids) > 6
+    with sqlite3.connect(real_db) as conn:
+        data, written = exports.render(exports.find("table", "parquet"), conn, "findings", {"condition": ["cancer"]})
+        text, listed = exports.render(exports.find("table", "json"), conn, "findings", {"condition": ["cancer"]})
+    assert written.count == listed.count == len(ids)
+    out = tmp_path / "f.parquet"
+    out.write_bytes(data)
+    parquet = pq.ParquetFile(out)
+    sizes = [parquet.metadata.row_group(i).num_rows for i in range(parquet.metadata.num_row_groups)]
+    assert sizes == [6] * (len(ids) // 6) + ([len(ids) % 6] if len(ids) % 6 else [])
+    table = parquet.read()
+    in_parquet = table.column("id").to_pylist()
+    assert sorted(in_parquet) == sorted(ids) and [row["id"] for row in json.loads(text)["rows"]] == in_parquet
+    assert table.schema == tables._parquet_schema(sqlite3.connect(real_db), "findings")
