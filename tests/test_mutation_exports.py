@@ -255,3 +255,5 @@ def test_parquet_and_json_written_in_many_small_pieces_hold_every_row_once(real_
     in_parquet = table.column("id").to_pylist()
     assert sorted(in_parquet) == sorted(ids) and [row["id"] for row in json.loads(text)["rows"]] == in_parquet
     assert table.schema == tables._parquet_schema(sqlite3.connect(real_db), "findings")
+    (content_hash,), = query(real_db, "select content_hash from build_info")
+    assert json.loads(parquet.schema_arrow.metadata[b"evidence"])["content_hash"] == content_hash
