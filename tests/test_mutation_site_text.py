@@ -172,3 +172,22 @@ def test_a_shortened_guideline_text_ends_at_a_word_within_its_length():
 def test_a_language_the_site_does_not_have_is_no_attribute():
     with pytest.raises(AttributeError, match="^XX$"):
         i18n.XX  # noqa: B018
+
+
+def test_a_note_names_documents_by_their_titles_never_their_file_names(real_db):
+    """data/vocabulary/document.yaml: 001_2af952145c35c2fe.txt is the 2015 report; published-facts.md (published:
+    true) holds the published papers' own abstracts, read as "what was read of the published paper"."""
+    import asyncio
+
+    from evidence.serve import app
+    from tests.conftest import ROOT
+
+    datasette = app(real_db, ROOT / "metadata.yml")
+    asyncio.run(datasette.invoke_startup())
+    links = labels.Links(datasette)
+    note = links.no_file_names("Read in 001_2af952145c35c2fe.txt p. 12, as in published-facts.md.")
+    assert note == ("Read in Report on clinical occupational medicine in the Netherlands (final report, July 2015) "
+                    "p. 12, as in what was read of the published paper.")
+    assert links.no_file_names("no file named") == "no file named" and links.no_file_names(None) is None
+    assert links.document_title(None) == "" and links.document_title("") == ""
+    assert links.document_title("001_2af952145c35c2fe.txt").startswith("Report on clinical occupational medicine")
