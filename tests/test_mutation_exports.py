@@ -257,3 +257,17 @@ def test_parquet_and_json_written_in_many_small_pieces_hold_every_row_once(real_
     assert table.schema == tables._parquet_schema(sqlite3.connect(real_db), "findings")
     (content_hash,), = query(real_db, "select content_hash from build_info")
     assert json.loads(parquet.schema_arrow.metadata[b"evidence"])["content_hash"] == content_hash
+
+
+def test_a_format_is_found_by_name_or_as_the_default_and_an_unknown_one_is_named():
+    from evidence.problems import EvidenceError
+
+    assert exports.find("table", None).name == "csv" and exports.find("table", "xlsx").name == "xlsx"
+    assert exports.find("sof", None).name == "md" and exports.find("sof", "html").name == "html"
+    with pytest.raises(EvidenceError) as table:
+        exports.find("table", "pdf")
+    names = ", ".join(f.name for f in exports.formats_of("table"))
+    assert str(table.value) == f"unknown format 'pdf' for a table; formats: {names}" and "parquet" in names
+    with pytest.raises(EvidenceError) as sof:
+        exports.find("sof", "pdf")
+    assert str(sof.value) == "unknown format 'pdf' for sof; formats: md, html, docx"
