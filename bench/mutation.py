@@ -46,7 +46,6 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = "mutmut==3.8.1"
@@ -446,11 +445,9 @@ def test_files(copy: Path, group: str, patterns: tuple[str, ...]) -> list[str]:
     return files
 
 
-def write_config(copy: Path, modules: tuple[str, ...], tests: list[str], deselect: tuple[str, ...] = DESELECT,
-                 timeout_constant: Optional[float] = None) -> None:
+def write_config(copy: Path, modules: tuple[str, ...], tests: list[str], deselect: tuple[str, ...] = DESELECT) -> None:
     """mutmut reads [mutmut] in setup.cfg (the copy's pyproject.toml has no [tool.mutmut])."""
     lines = "\n    ".join
-    timeout_constant = TIMEOUT_CONSTANT if timeout_constant is None else timeout_constant
     (copy / "setup.cfg").write_text(
         "[mutmut]\n"
         "source_paths = evidence\n"
@@ -459,7 +456,7 @@ def write_config(copy: Path, modules: tuple[str, ...], tests: list[str], deselec
         f"pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    {lines(f'--deselect={t}' for t in deselect)}\n"
         "also_copy =\n    data\n    metadata.yml\n    maintainers.yaml\n    bench\n    README.md\n    pyproject.toml\n    .github\n    .ci\n    Makefile\n    requirements.lock\n"
         f"timeout_multiplier = {TIMEOUT_MULTIPLIER}\n"
-        f"timeout_constant = {timeout_constant}\n"
+        f"timeout_constant = {TIMEOUT_CONSTANT}\n"
         "process_isolation = forkserver\n"
         "use_git_change_detection = false\n"
         "use_setproctitle = false\n",
