@@ -131,18 +131,24 @@ def test_which_columns_are_left_as_datasette_shows_them():
         assert labels.plain(table, column) is False, (table, column)
 
 
-def test_a_record_links_to_its_own_page(real_db):
-    """A finding or source to its row page, a question to its guideline page, a recommendation to its place on its
-    question's page (the question read from the database's question_id, not from the id), anything else nowhere."""
+@pytest.fixture(scope="module")
+def links(real_db):
+    """The links of the real data's site, as `evidence serve` starts it (its startup hook loads the terms)."""
     import asyncio
-    import sqlite3
 
     from evidence.serve import app
     from tests.conftest import ROOT
 
     datasette = app(real_db, ROOT / "metadata.yml")
     asyncio.run(datasette.invoke_startup())
-    links = labels.Links(datasette)
+    return labels.Links(datasette)
+
+
+def test_a_record_links_to_its_own_page(real_db, links):
+    """A finding or source to its row page, a question to its guideline page, a recommendation to its place on its
+    question's page (the question read from the database's question_id, not from the id), anything else nowhere."""
+    import sqlite3
+
     with sqlite3.connect(real_db) as conn:
         recommendations = conn.execute("select id, question_id from recommendations order by id").fetchall()
         (question,), = conn.execute("select id from questions order by id limit 1").fetchall()
@@ -174,17 +180,9 @@ def test_a_language_the_site_does_not_have_is_no_attribute():
         i18n.XX  # noqa: B018
 
 
-def test_a_note_names_documents_by_their_titles_never_their_file_names(real_db):
+def test_a_note_names_documents_by_their_titles_never_their_file_names(links):
     """data/vocabulary/document.yaml: 001_2af952145c35c2fe.txt is the 2015 report; published-facts.md (published:
     true) holds the published papers' own abstracts, read as "what was read of the published paper"."""
-    import asyncio
-
-    from evidence.serve import app
-    from tests.conftest import ROOT
-
-    datasette = app(real_db, ROOT / "metadata.yml")
-    asyncio.run(datasette.invoke_startup())
-    links = labels.Links(datasette)
     note = links.no_file_names("Read in 001_2af952145c35c2fe.txt p. 12, as in published-facts.md.")
     assert note == ("Read in Report on clinical occupational medicine in the Netherlands (final report, July 2015) "
                     "p. 12, as in what was read of the published paper.")
